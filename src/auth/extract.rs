@@ -1,0 +1,127 @@
+//! Who is asking: the logged-in user and their current organization, loaded from the
+//! database on every request so that a removed membership or a changed password takes
+//! effect at once.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::Method, web};
+use chrono::{DateTime, Utc};
+
+use crate::auth::session::AppSession;
+use crate::db::models::users::{self, MembershipView, User};
+use crate::domain::Role;
+use crate::startup::AppState;
+use crate::web::errors::AppError;
+
+/// A session ends this long after login, however active it is.
+pub const ABSOLUTE_TIMEOUT_SECS: i64 = 12 * 3600;
+
+/// A logged-in member of the organization they are working in.
+pub struct Member {
+    pub user: User,
+    /// The organization currently selected, and the member's role in it.
+    pub current: MembershipView,
+    /// All of the user's organizations, for the switcher.
+    pub memberships: Vec<MembershipView>,
+    pub session: AppSession,
+}
+
+impl Member {
+    pub fn org_id(&self) -> &str {
+        &self.current.org_id
+    }
+
+    pub fn role(&self) -> Role {
+        self.current.role
+    }
+
+    pub fn is_partner_org(&self) -> bool {
+        self.current.partner_rate_bp.is_some()
+    }
+
+    /// Refuses with 403 and `message` unless `allowed`.
+    pub fn require(&self, allowed: bool, message: &str) -> Result<(), AppError> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(message))
+        }
+    }
+}
+
+fn login_required(req: &HttpRequest) -> AppError {
+    // Only a page can be returned to; after a refused form, go to the start.
+    let next = if req.method() == Method::GET {
+        req.uri()
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned()
+    } else {
+        "/".to_owned()
+    };
+    AppError::LoginRequired { next }
+}
+
+impl FromRequest for Member {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Member, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let session = AppSession::extract(&req)
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?
+                .clone();
+            let (Some(user_id), Some(auth_at)) = (session.user_id()?, session.authenticated_at()?)
+            else {
+                return Err(login_required(&req));
+            };
+            if Utc::now().timestamp() - auth_at > ABSOLUTE_TIMEOUT_SECS {
+                session.log_out();
+                return Err(login_required(&req));
+            }
+            let (user, memberships) = state
+                .db
+                .run(move |conn| -> Result<_, AppError> {
+                    let Some(user) = users::find(conn, &user_id)? else {
+                        return Ok((None, Vec::new()));
+                    };
+                    let memberships = users::memberships(conn, &user.id)?;
+                    Ok((Some(user), memberships))
+                })
+                .await?;
+            let Some(user) = user else {
+                session.log_out();
+                return Err(login_required(&req));
+            };
+            // A password change ends the sessions that began before it.
+            let changed_at =
+                DateTime::<Utc>::from_naive_utc_and_offset(user.password_changed_at, Utc)
+                    .timestamp();
+            if changed_at > auth_at {
+                session.log_out();
+                return Err(login_required(&req));
+            }
+            let selected = session.org_id()?;
+            let current = memberships
+                .iter()
+                .find(|m| Some(&m.org_id) == selected.as_ref())
+                .or_else(|| memberships.first())
+                .cloned()
+                .ok_or_else(|| {
+                    AppError::forbidden("Your account does not belong to any organization. Ask an administrator to invite you.")
+                })?;
+            Ok(Member {
+                user,
+                current,
+                memberships,
+                session,
+            })
+        })
+    }
+}

@@ -1,0 +1,9 @@
+//! Who the user is: passwords, the session, and the extractors handlers ask for.
+
+pub mod extract;
+pub mod password;
+pub mod session;
+pub mod store;
+
+pub use extract::Member;
+pub use session::{AppSession, FlashKind};

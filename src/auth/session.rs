@@ -1,0 +1,124 @@
+//! A typed face for the session: who is logged in, in which organization, since when,
+//! the CSRF token, and the one-shot flash message.
+
+use std::future::{Ready, ready};
+
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use rand::distr::{Alphanumeric, SampleString};
+use serde::{Deserialize, Serialize};
+
+use crate::web::errors::AppError;
+
+const USER_ID: &str = "uid";
+const ORG_ID: &str = "org";
+const AUTH_AT: &str = "auth_at";
+const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
+
+/// The session key under which the user id is kept; the store indexes sessions by it.
+pub const USER_ID_KEY: &str = USER_ID;
+/// The keys that make a session a logged-in one.
+pub const LOGIN_KEYS: [&str; 3] = [USER_ID, ORG_ID, AUTH_AT];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlashKind {
+    Success,
+    Info,
+}
+
+/// A message shown once, on the next page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub message: String,
+}
+
+pub struct AppSession(Session);
+
+impl FromRequest for AppSession {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<AppSession, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(AppSession(req.get_session())))
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("session: {e}"))
+}
+
+impl AppSession {
+    pub fn user_id(&self) -> Result<Option<String>, AppError> {
+        self.0.get(USER_ID).map_err(internal)
+    }
+
+    pub fn org_id(&self) -> Result<Option<String>, AppError> {
+        self.0.get(ORG_ID).map_err(internal)
+    }
+
+    /// When the user logged in, as a Unix timestamp: the start of the absolute timeout.
+    pub fn authenticated_at(&self) -> Result<Option<i64>, AppError> {
+        self.0.get(AUTH_AT).map_err(internal)
+    }
+
+    /// Starts an authenticated session under a new id (the old one is deleted), so an
+    /// id planted before login is worth nothing after it.
+    pub fn log_in(&self, user_id: &str, org_id: Option<&str>, at: i64) -> Result<(), AppError> {
+        self.0.clear();
+        self.0.renew();
+        self.0.insert(USER_ID, user_id).map_err(internal)?;
+        if let Some(org) = org_id {
+            self.0.insert(ORG_ID, org).map_err(internal)?;
+        }
+        self.0.insert(AUTH_AT, at).map_err(internal)?;
+        self.0.insert(CSRF, new_token()).map_err(internal)?;
+        Ok(())
+    }
+
+    /// Ends the session: the server-side row is deleted and the cookie removed.
+    pub fn log_out(&self) {
+        self.0.purge();
+    }
+
+    pub fn set_org(&self, org_id: &str) -> Result<(), AppError> {
+        self.0.insert(ORG_ID, org_id).map_err(internal)
+    }
+
+    /// The session's CSRF token, created on first use.
+    pub fn csrf_token(&self) -> Result<String, AppError> {
+        if let Some(token) = self.0.get::<String>(CSRF).map_err(internal)? {
+            return Ok(token);
+        }
+        let token = new_token();
+        self.0.insert(CSRF, &token).map_err(internal)?;
+        Ok(token)
+    }
+
+    /// The token a form must carry, if the session has one yet.
+    pub fn expected_csrf_token(&self) -> Option<String> {
+        self.0.get::<String>(CSRF).ok().flatten()
+    }
+
+    pub fn flash(&self, kind: FlashKind, message: impl Into<String>) -> Result<(), AppError> {
+        self.0
+            .insert(
+                FLASH,
+                Flash {
+                    kind,
+                    message: message.into(),
+                },
+            )
+            .map_err(internal)
+    }
+
+    pub fn take_flash(&self) -> Option<Flash> {
+        self.0.remove_as::<Flash>(FLASH).and_then(Result::ok)
+    }
+}
+
+fn new_token() -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), 43)
+}

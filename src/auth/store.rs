@@ -1,0 +1,134 @@
+//! Sessions kept in the database, so that any instance can serve any request and a
+//! session ends for good when it is deleted (logout, password change).
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration;
+use chrono::TimeDelta;
+use rand::distr::{Alphanumeric, SampleString};
+use sha2::{Digest, Sha256};
+
+use crate::auth::session::{LOGIN_KEYS, USER_ID_KEY};
+use crate::db::models::sessions;
+use crate::db::{Db, now};
+
+type State = HashMap<String, String>;
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    db: Db,
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db) -> DbSessionStore {
+        DbSessionStore { db }
+    }
+}
+
+/// The row id for a cookie's session key: a hash, so the table holds no usable keys.
+fn row_id(key: &SessionKey) -> String {
+    hex::encode(Sha256::digest(key.as_ref().as_bytes()))
+}
+
+fn user_of(state: &State) -> Option<String> {
+    state
+        .get(USER_ID_KEY)
+        .and_then(|v| serde_json::from_str(v).ok())
+}
+
+fn expiry(ttl: &Duration) -> chrono::NaiveDateTime {
+    now() + TimeDelta::seconds(ttl.whole_seconds())
+}
+
+fn new_key() -> SessionKey {
+    Alphanumeric
+        .sample_string(&mut rand::rng(), 64)
+        .try_into()
+        .expect("64 characters fit in a session key")
+}
+
+impl DbSessionStore {
+    async fn insert(&self, state: State, ttl: &Duration) -> anyhow::Result<SessionKey> {
+        let key = new_key();
+        let id = row_id(&key);
+        let json = serde_json::to_string(&state)?;
+        let expires_at = expiry(ttl);
+        self.db
+            .run(move |conn| -> anyhow::Result<()> {
+                sessions::insert(conn, &id, user_of(&state).as_deref(), &json, expires_at)?;
+                Ok(())
+            })
+            .await?;
+        Ok(key)
+    }
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let id = row_id(key);
+        let stored = self
+            .db
+            .run(move |conn| -> anyhow::Result<_> { Ok(sessions::load(conn, &id)?) })
+            .await
+            .map_err(LoadError::Other)?;
+        match stored {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
+        }
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        self.insert(state, ttl).await.map_err(SaveError::Other)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        mut state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let id = row_id(&key);
+        let json =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let user_id = user_of(&state);
+        let expires_at = expiry(ttl);
+        let updated = self
+            .db
+            .run(move |conn| -> anyhow::Result<bool> {
+                Ok(sessions::update(
+                    conn,
+                    &id,
+                    user_id.as_deref(),
+                    &json,
+                    expires_at,
+                )?)
+            })
+            .await
+            .map_err(UpdateError::Other)?;
+        if updated {
+            return Ok(key);
+        }
+        // The session was ended while this request ran: keep what the page needs
+        // (its CSRF token, a message) under a new, anonymous session, never the login.
+        state.retain(|k, _| !LOGIN_KEYS.contains(&k.as_str()));
+        self.insert(state, ttl).await.map_err(UpdateError::Other)
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
+        let id = row_id(key);
+        let expires_at = expiry(ttl);
+        self.db
+            .run(move |conn| -> anyhow::Result<()> { Ok(sessions::extend(conn, &id, expires_at)?) })
+            .await
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        let id = row_id(key);
+        self.db
+            .run(move |conn| -> anyhow::Result<()> { Ok(sessions::delete(conn, &id)?) })
+            .await
+    }
+}

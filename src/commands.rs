@@ -1,0 +1,94 @@
+//! The administrative commands of the `partnerdesk` binary (besides serving).
+
+use crate::auth::password;
+use crate::db::models::{orgs, sessions, users};
+use crate::db::{Db, write_tx};
+use crate::domain::{EmailAddress, Rate, Role};
+
+/// `partnerdesk user add`.
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub org: String,
+    pub role: String,
+    pub currency: String,
+    pub partner_rate_bp: Option<i32>,
+    pub password: String,
+}
+
+/// Adds a user to an organization, creating the organization (and its partner profile,
+/// when a rate is given) if it does not exist yet. Returns what was done, in words.
+pub fn add_user(db: &Db, new: NewUser) -> anyhow::Result<Vec<String>> {
+    let email = EmailAddress::parse(&new.email).map_err(anyhow::Error::msg)?;
+    let role: Role = new.role.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "unknown role '{}': use legal_rep, admin, billing or technical",
+            new.role
+        )
+    })?;
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        anyhow::bail!("a name has 1 to 100 characters");
+    }
+    let org_name = new.org.trim();
+    if org_name.is_empty() || org_name.chars().count() > 100 {
+        anyhow::bail!("an organization name has 1 to 100 characters");
+    }
+    if !["CHF", "EUR"].contains(&new.currency.as_str()) {
+        anyhow::bail!("currency must be CHF or EUR");
+    }
+    let rate = new
+        .partner_rate_bp
+        .map(Rate::from_bp)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    password::check_policy(&new.password).map_err(anyhow::Error::msg)?;
+    let hash = password::hash(&new.password)?;
+
+    let mut conn = db.get()?;
+    write_tx(&mut conn, |conn| -> anyhow::Result<Vec<String>> {
+        let mut done = Vec::new();
+        if users::find_by_email(conn, &email)?.is_some() {
+            anyhow::bail!("a user with the email {} already exists", email.as_str());
+        }
+        let org = match orgs::find_by_name(conn, org_name)? {
+            Some(org) => org,
+            None => {
+                done.push(format!(
+                    "created organization {org_name} ({})",
+                    new.currency
+                ));
+                orgs::create(conn, org_name, &new.currency)?
+            }
+        };
+        if let Some(rate) = rate
+            && orgs::partner_rate(conn, &org.id)?.is_none()
+        {
+            orgs::make_partner(conn, &org.id, rate)?;
+            done.push(format!("registered {} as a partner at {rate}", org.name));
+        }
+        let user = users::create(conn, &email, name, &hash)?;
+        orgs::add_member(conn, &org.id, &user.id, role)?;
+        done.push(format!(
+            "added {} to {} as {}",
+            email.as_str(),
+            org.name,
+            role.label().to_lowercase()
+        ));
+        Ok(done)
+    })
+}
+
+/// `partnerdesk user password`: sets a new password and ends all the user's sessions.
+pub fn set_password(db: &Db, email: &str, new_password: &str) -> anyhow::Result<usize> {
+    let email = EmailAddress::parse(email).map_err(anyhow::Error::msg)?;
+    password::check_policy(new_password).map_err(anyhow::Error::msg)?;
+    let hash = password::hash(new_password)?;
+    let mut conn = db.get()?;
+    write_tx(&mut conn, |conn| -> anyhow::Result<usize> {
+        let user = users::find_by_email(conn, &email)?
+            .ok_or_else(|| anyhow::anyhow!("no user with the email {}", email.as_str()))?;
+        users::set_password(conn, &user.id, &hash)?;
+        Ok(sessions::delete_for_user(conn, &user.id)?)
+    })
+}

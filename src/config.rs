@@ -1,0 +1,171 @@
+//! Settings, read once from the environment (and a `.env` file, loaded by `main`).
+
+use std::path::PathBuf;
+
+use crate::db::DatabaseUrl;
+
+/// Everything the application needs to start, checked.
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    /// Address to listen on; port 0 picks a free port (the tests do).
+    pub bind: String,
+    pub base_url: BaseUrl,
+    pub mail: MailConfig,
+    /// Secret for the session cookie. Without one a random key is made at start, and
+    /// sessions do not survive a restart nor work across several instances.
+    pub session_key: Option<String>,
+    /// HTTP worker threads; `None` = one per core.
+    pub workers: Option<usize>,
+    pub db_max_connections: u32,
+}
+
+#[derive(Clone)]
+pub struct MailConfig {
+    /// `smtp://host:port` or `smtps://user:pass@host`; `None` writes `.eml` files to `dir`.
+    pub smtp_url: Option<String>,
+    pub from: String,
+    pub dir: PathBuf,
+}
+
+/// The public address of the application, used in the links of emails.
+#[derive(Clone, Debug)]
+pub struct BaseUrl {
+    url: String,
+}
+
+impl BaseUrl {
+    pub fn parse(raw: &str) -> Result<BaseUrl, String> {
+        let url = raw.trim().trim_end_matches('/');
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| format!("BASE_URL must start with http:// or https:// (got '{raw}')"))?;
+        if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+            return Err(format!(
+                "BASE_URL must be a scheme and a host, like https://partners.example.com (got '{raw}')"
+            ));
+        }
+        Ok(BaseUrl {
+            url: url.to_owned(),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.url.starts_with("https://")
+    }
+
+    /// The host (and port), e.g. `partners.example.com`.
+    pub fn host(&self) -> &str {
+        self.url.split_once("://").map_or("", |(_, host)| host)
+    }
+
+    /// An absolute link to `path` (which starts with `/`).
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the environment.
+    pub fn from_env() -> Result<Config, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let database_url =
+            DatabaseUrl::parse(&var("DATABASE_URL").unwrap_or_else(|| "partnerdesk.db".into()))?;
+        let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let base_url = match var("BASE_URL") {
+            Some(raw) => BaseUrl::parse(&raw)?,
+            None => BaseUrl::parse(&format!("http://{}", local_address(&bind)))?,
+        };
+        let session_key = var("SESSION_KEY");
+        if session_key.as_ref().is_some_and(|key| key.len() < 32) {
+            return Err(
+                "SESSION_KEY must be at least 32 characters (for example: openssl rand -hex 32)"
+                    .into(),
+            );
+        }
+        let workers = match var("WORKERS") {
+            Some(n) => Some(
+                n.parse()
+                    .map_err(|_| format!("WORKERS must be a number (got '{n}')"))?,
+            ),
+            None => None,
+        };
+        let db_max_connections = match var("DATABASE_MAX_CONNECTIONS") {
+            Some(n) => n
+                .parse()
+                .map_err(|_| format!("DATABASE_MAX_CONNECTIONS must be a number (got '{n}')"))?,
+            None => 10,
+        };
+        Ok(Config {
+            database_url,
+            bind,
+            mail: MailConfig {
+                smtp_url: var("SMTP_URL"),
+                from: var("MAIL_FROM")
+                    .unwrap_or_else(|| format!("partnerdesk <noreply@{}>", mail_domain(&base_url))),
+                dir: PathBuf::from(var("MAIL_DIR").unwrap_or_else(|| "mail".into())),
+            },
+            base_url,
+            session_key,
+            workers,
+            db_max_connections,
+        })
+    }
+}
+
+/// `0.0.0.0:8080` is where the server listens, not an address a browser can open.
+fn local_address(bind: &str) -> String {
+    match bind.rsplit_once(':') {
+        Some(("0.0.0.0" | "[::]", port)) => format!("localhost:{port}"),
+        _ => bind.to_owned(),
+    }
+}
+
+/// The domain used in sender addresses and Message-IDs: the host of `BASE_URL`,
+/// without its port; a bare IP address is not a valid mail domain, so it becomes
+/// `localhost`.
+pub fn mail_domain(base_url: &BaseUrl) -> String {
+    let host = base_url.host();
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') || host.is_empty() {
+        "localhost".into()
+    } else {
+        host.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_a_scheme_and_a_host() {
+        let url = BaseUrl::parse("https://partners.example.com/").unwrap();
+        assert_eq!(url.as_str(), "https://partners.example.com");
+        assert!(url.is_https());
+        assert_eq!(
+            url.link("/clients/x"),
+            "https://partners.example.com/clients/x"
+        );
+        assert!(BaseUrl::parse("partners.example.com").is_err());
+        assert!(BaseUrl::parse("http://host/path").is_err());
+    }
+
+    #[test]
+    fn mail_domains_come_from_the_base_url() {
+        assert_eq!(
+            mail_domain(&BaseUrl::parse("https://pd.example.com:8443").unwrap()),
+            "pd.example.com"
+        );
+        assert_eq!(
+            mail_domain(&BaseUrl::parse("http://127.0.0.1:8080").unwrap()),
+            "localhost"
+        );
+        assert_eq!(local_address("0.0.0.0:80"), "localhost:80");
+    }
+}

@@ -1,0 +1,346 @@
+//! Storage: one connection type over SQLite and PostgreSQL, the pool, the migrations,
+//! and the one way to run a write transaction.
+
+pub mod models;
+pub mod schema;
+mod types;
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{
+    AnsiTransactionManager, Connection, SimpleConnection, TransactionManager,
+};
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever database `DATABASE_URL` names.
+///
+/// PostgreSQL comes first: SQLite would accept any string as a file name.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+impl BackendKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Sqlite => "sqlite",
+            BackendKind::Postgres => "postgres",
+        }
+    }
+}
+
+/// `DATABASE_URL`, checked: a `postgres://` URL, or an SQLite file (`sqlite://path` or a path).
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    backend: BackendKind,
+    target: String,
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<DatabaseUrl, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("DATABASE_URL is empty".into());
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(DatabaseUrl {
+                backend: BackendKind::Postgres,
+                target: raw.to_owned(),
+            });
+        }
+        if let Some(path) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err("DATABASE_URL names no SQLite file after 'sqlite://'".into());
+            }
+            return Ok(DatabaseUrl {
+                backend: BackendKind::Sqlite,
+                target: path.to_owned(),
+            });
+        }
+        if let Some((scheme, _)) = raw.split_once("://") {
+            return Err(format!(
+                "DATABASE_URL scheme '{scheme}' is not supported: use postgres://… or an SQLite file path"
+            ));
+        }
+        Ok(DatabaseUrl {
+            backend: BackendKind::Sqlite,
+            target: raw.to_owned(),
+        })
+    }
+
+    pub fn backend(&self) -> BackendKind {
+        self.backend
+    }
+
+    /// The URL with any password hidden, for messages and logs.
+    pub fn redacted(&self) -> String {
+        match self.backend {
+            BackendKind::Sqlite => format!("sqlite://{}", self.target),
+            BackendKind::Postgres => redact_password(&self.target),
+        }
+    }
+
+    fn establish(&self) -> Result<DbConn, ConnectError> {
+        match self.backend {
+            BackendKind::Postgres => {
+                // libpq would otherwise wait for the operating system's TCP timeout.
+                let sep = if self.target.contains('?') { '&' } else { '?' };
+                let url = if self.target.contains("connect_timeout=") {
+                    self.target.clone()
+                } else {
+                    format!("{}{sep}connect_timeout=5", self.target)
+                };
+                let conn = PgConnection::establish(&url).map_err(|e| self.error(e))?;
+                Ok(DbConn::Pg(conn))
+            }
+            BackendKind::Sqlite => {
+                let mut conn =
+                    SqliteConnection::establish(&self.target).map_err(|e| self.error(e))?;
+                // synchronous=FULL: an acknowledged order or invoice must survive a power cut.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = FULL;
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(|e| ConnectError {
+                    url: self.redacted(),
+                    message: e.to_string(),
+                })?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn error(&self, e: diesel::ConnectionError) -> ConnectError {
+        let message = match e {
+            diesel::ConnectionError::BadConnection(m) => m.trim().replace('\n', " "),
+            other => other.to_string(),
+        };
+        ConnectError {
+            url: self.redacted(),
+            message,
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let shown = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_owned()
+            };
+            format!("{scheme}://{shown}@{host}{tail}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Why a database could not be opened, in one line.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the database {url}: {message}")]
+pub struct ConnectError {
+    url: String,
+    message: String,
+}
+
+/// Opens connections for the pool, with the real error when it cannot.
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConn, ConnectError> {
+        self.url.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1").map_err(|e| ConnectError {
+            url: self.url.redacted(),
+            message: e.to_string(),
+        })
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// The database as the web handlers and tasks see it: a pool, used off the async workers.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: BackendKind,
+}
+
+impl Db {
+    /// Connects once (so a bad URL or an unreachable server is reported at once, with the
+    /// real reason), runs the pending migrations, then builds the pool.
+    pub fn connect(url: &DatabaseUrl, max_connections: u32) -> anyhow::Result<Db> {
+        let manager = Manager { url: url.clone() };
+        let mut first = manager.connect()?;
+        migrate(&mut first)?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(max_connections)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(15))
+            .build(manager)?;
+        Ok(Db {
+            pool,
+            backend: url.backend(),
+        })
+    }
+
+    pub fn backend(&self) -> BackendKind {
+        self.backend
+    }
+
+    pub fn get(&self) -> Result<PooledConn, r2d2::PoolError> {
+        self.pool.get()
+    }
+
+    /// Runs blocking database work on the blocking thread pool.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<r2d2::PoolError> + From<actix_web::error::BlockingError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// Runs the migrations of the connection's backend. On PostgreSQL an advisory lock
+/// keeps several instances starting at once from migrating together.
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
+    const MIGRATION_LOCK: i64 = 0x0070_6172_746e_6572; // "partner"
+    let result = match conn {
+        DbConn::Pg(pg) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let applied = pg
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len());
+            pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+            applied
+        }
+        DbConn::Sqlite(lite) => lite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len()),
+    };
+    let applied = result.map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(())
+}
+
+/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite, so that two writers
+/// queue for the lock at the start instead of failing at their first write.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) =
+                <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::error!(%rollback, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}
+
+/// The current time, in UTC, at the precision both databases keep (microseconds).
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A new opaque identifier. Version 7 UUIDs keep index inserts local while staying
+/// unguessable enough for URLs.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_pick_their_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("partnerdesk.db").unwrap().backend(),
+            BackendKind::Sqlite
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/pd.db").unwrap().target,
+            "data/pd.db"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u:p@h/db").unwrap().backend(),
+            BackendKind::Postgres
+        );
+        assert!(
+            DatabaseUrl::parse("mysql://h/db")
+                .err()
+                .unwrap()
+                .contains("not supported")
+        );
+        assert!(DatabaseUrl::parse("  ").is_err());
+    }
+
+    #[test]
+    fn passwords_never_appear_in_messages() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db.example:5432/pd").unwrap();
+        assert_eq!(url.redacted(), "postgres://app:***@db.example:5432/pd");
+        assert_eq!(
+            redact_password("postgres://localhost/pd"),
+            "postgres://localhost/pd"
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! Rows and the queries that read and write them, one module per table family.
+//! Every query about an organization's data takes the organization's id and filters
+//! by it in SQL.
+
+pub mod events;
+pub mod orgs;
+pub mod outbox;
+pub mod partnerships;
+pub mod sessions;
+pub mod users;

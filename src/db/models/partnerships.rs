@@ -1,0 +1,265 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{organizations, partner_profiles, partnerships};
+use crate::db::{DbConn, new_id, now};
+use crate::domain::{Access, AccessKind, PartnershipStatus, PaymentMode, Rate};
+
+/// Which end of a partnership the current organization stands at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The organization whose products are managed (`/partners`).
+    Customer,
+    /// The agency or reseller (`/clients`).
+    Partner,
+}
+
+/// A partnership with the names of both organizations, as the pages show it.
+#[derive(Debug, Clone)]
+pub struct PartnershipView {
+    pub id: String,
+    pub customer_org_id: String,
+    pub customer_name: String,
+    pub partner_org_id: String,
+    pub partner_name: String,
+    pub rate: Rate,
+    pub access: Access,
+    pub status: PartnershipStatus,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl PartnershipView {
+    /// The name of the organization at the other end, seen from `side`.
+    pub fn counterpart_name(&self, side: Side) -> &str {
+        match side {
+            Side::Customer => &self.partner_name,
+            Side::Partner => &self.customer_name,
+        }
+    }
+}
+
+type ViewRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i32,
+    AccessKind,
+    Option<PaymentMode>,
+    PartnershipStatus,
+    i32,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+
+fn into_view(row: ViewRow) -> QueryResult<PartnershipView> {
+    let (
+        id,
+        customer_org_id,
+        customer_name,
+        partner_org_id,
+        partner_name,
+        rate_bp,
+        kind,
+        mode,
+        status,
+        version,
+        created_at,
+        updated_at,
+    ) = row;
+    let corrupt = |what: String| diesel::result::Error::DeserializationError(what.into());
+    let access = Access::from_columns(kind, mode).ok_or_else(|| {
+        corrupt(format!(
+            "partnership {id} has access {kind:?} with payment mode {mode:?}"
+        ))
+    })?;
+    let rate = Rate::from_bp(rate_bp).map_err(corrupt)?;
+    Ok(PartnershipView {
+        id,
+        customer_org_id,
+        customer_name,
+        partner_org_id,
+        partner_name,
+        rate,
+        access,
+        status,
+        version,
+        created_at,
+        updated_at,
+    })
+}
+
+/// Where a page of a partnership list starts: after this counterpart name and id.
+#[derive(Debug, Clone, Default)]
+pub struct Cursor {
+    pub name: String,
+    pub id: String,
+}
+
+/// What to load: always one organization's side; then one partnership, or a page.
+pub struct Scope<'a> {
+    pub side: Side,
+    pub org_id: &'a str,
+    pub id: Option<&'a str>,
+    pub after: Option<&'a Cursor>,
+    pub limit: i64,
+}
+
+/// Partnerships of `scope.org_id` on `scope.side`, ordered by the counterpart's name.
+pub fn views(conn: &mut DbConn, scope: Scope<'_>) -> QueryResult<Vec<PartnershipView>> {
+    let (customers, partners) =
+        diesel::alias!(organizations as customers, organizations as partners);
+    let customer_name = customers.field(organizations::name);
+    let partner_name = partners.field(organizations::name);
+
+    let mut query = partnerships::table
+        .inner_join(
+            customers.on(customers
+                .field(organizations::id)
+                .eq(partnerships::customer_org_id)),
+        )
+        .inner_join(
+            partners.on(partners
+                .field(organizations::id)
+                .eq(partnerships::partner_org_id)),
+        )
+        .inner_join(
+            partner_profiles::table.on(partner_profiles::org_id.eq(partnerships::partner_org_id)),
+        )
+        .select((
+            partnerships::id,
+            partnerships::customer_org_id,
+            customer_name,
+            partnerships::partner_org_id,
+            partner_name,
+            partner_profiles::rate_bp,
+            partnerships::access,
+            partnerships::payment_mode,
+            partnerships::status,
+            partnerships::version,
+            partnerships::created_at,
+            partnerships::updated_at,
+        ))
+        .limit(scope.limit)
+        .into_boxed();
+
+    query = match scope.side {
+        Side::Customer => query
+            .filter(partnerships::customer_org_id.eq(scope.org_id))
+            .order((partner_name, partnerships::id)),
+        Side::Partner => query
+            .filter(partnerships::partner_org_id.eq(scope.org_id))
+            .order((customer_name, partnerships::id)),
+    };
+    if let Some(id) = scope.id {
+        query = query.filter(partnerships::id.eq(id));
+    }
+    if let Some(after) = scope.after {
+        let after_name = after.name.clone();
+        let after_id = after.id.clone();
+        query = match scope.side {
+            Side::Customer => query.filter(
+                partner_name.gt(after_name.clone()).or(partner_name
+                    .eq(after_name)
+                    .and(partnerships::id.gt(after_id))),
+            ),
+            Side::Partner => query.filter(
+                customer_name.gt(after_name.clone()).or(customer_name
+                    .eq(after_name)
+                    .and(partnerships::id.gt(after_id))),
+            ),
+        };
+    }
+    query
+        .load::<ViewRow>(conn)?
+        .into_iter()
+        .map(into_view)
+        .collect()
+}
+
+/// One partnership, if `org_id` stands at `side` of it.
+pub fn find(
+    conn: &mut DbConn,
+    side: Side,
+    org_id: &str,
+    id: &str,
+) -> QueryResult<Option<PartnershipView>> {
+    let scope = Scope {
+        side,
+        org_id,
+        id: Some(id),
+        after: None,
+        limit: 1,
+    };
+    Ok(views(conn, scope)?.into_iter().next())
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+    partner_org_id: &str,
+    access: Access,
+    status: PartnershipStatus,
+    at: NaiveDateTime,
+) -> QueryResult<String> {
+    let id = new_id();
+    diesel::insert_into(partnerships::table)
+        .values((
+            partnerships::id.eq(&id),
+            partnerships::customer_org_id.eq(customer_org_id),
+            partnerships::partner_org_id.eq(partner_org_id),
+            partnerships::access.eq(access.kind()),
+            partnerships::payment_mode.eq(access.payment_mode()),
+            partnerships::status.eq(status),
+            partnerships::version.eq(1),
+            partnerships::created_at.eq(at),
+            partnerships::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Sets the payment mode of an active, full-access partnership of `customer_org_id`,
+/// if nobody changed it since `expected_version`. Returns whether a row was updated.
+pub fn set_payment_mode(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+    id: &str,
+    expected_version: i32,
+    mode: PaymentMode,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        partnerships::table
+            .filter(partnerships::id.eq(id))
+            .filter(partnerships::customer_org_id.eq(customer_org_id))
+            .filter(partnerships::version.eq(expected_version))
+            .filter(partnerships::access.eq(AccessKind::Full))
+            .filter(partnerships::status.eq(PartnershipStatus::Active)),
+    )
+    .set((
+        partnerships::payment_mode.eq(mode),
+        partnerships::version.eq(partnerships::version + 1),
+        partnerships::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// How many live partnerships the organization has on each side, for the dashboard.
+pub fn counts(conn: &mut DbConn, org_id: &str) -> QueryResult<(i64, i64)> {
+    let live = partnerships::status.ne(PartnershipStatus::Ended);
+    let as_customer = partnerships::table
+        .filter(partnerships::customer_org_id.eq(org_id))
+        .filter(live)
+        .count()
+        .get_result(conn)?;
+    let as_partner = partnerships::table
+        .filter(partnerships::partner_org_id.eq(org_id))
+        .filter(live)
+        .count()
+        .get_result(conn)?;
+    Ok((as_customer, as_partner))
+}

@@ -1,0 +1,86 @@
+//! Server-side session rows. The id stored is a hash of the cookie's key, so reading
+//! this table does not give anyone a session.
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+
+use crate::db::schema::sessions;
+use crate::db::{DbConn, now};
+
+pub fn load(conn: &mut DbConn, id: &str) -> QueryResult<Option<String>> {
+    sessions::table
+        .find(id)
+        .filter(sessions::expires_at.gt(now()))
+        .select(sessions::state)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    id: &str,
+    user_id: Option<&str>,
+    state: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(id),
+            sessions::user_id.eq(user_id),
+            sessions::state.eq(state),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces a live session's state. Returns false when the session is gone (logged
+/// out, or ended by a password change), so it is not brought back.
+pub fn update(
+    conn: &mut DbConn,
+    id: &str,
+    user_id: Option<&str>,
+    state: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::expires_at.gt(now())),
+    )
+    .set((
+        sessions::user_id.eq(user_id),
+        sessions::state.eq(state),
+        sessions::expires_at.eq(expires_at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Pushes the idle deadline back, at most once a minute per session, so that reading
+/// pages does not turn into a write per request.
+pub fn extend(conn: &mut DbConn, id: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::expires_at.gt(now()))
+            .filter(sessions::expires_at.lt(expires_at - TimeDelta::minutes(1))),
+    )
+    .set(sessions::expires_at.eq(expires_at))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    diesel::delete(sessions::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Ends every session of a user, on every device.
+pub fn delete_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
+}
+
+pub fn purge_expired(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(now()))).execute(conn)
+}

@@ -1,0 +1,395 @@
+//! The words of the product as types: roles, access, who pays, and the states a
+//! partnership goes through. Each is stored as text; parsing a stored or submitted
+//! value is the only way to get one, so an invalid value never reaches the rules.
+
+use diesel::{AsExpression, FromSqlRow, sql_types::Text};
+use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
+
+/// What a person may do inside one organization (DESIGN §1).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    AsExpression,
+    FromSqlRow,
+)]
+#[strum(serialize_all = "snake_case")]
+#[diesel(sql_type = Text)]
+pub enum Role {
+    LegalRep,
+    Admin,
+    Billing,
+    Technical,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::LegalRep => "Legal representative",
+            Role::Admin => "Administrator",
+            Role::Billing => "Billing",
+            Role::Technical => "Technical",
+        }
+    }
+
+    /// Legal representatives and administrators manage partners and the payment mode.
+    pub fn manages_partners(self) -> bool {
+        matches!(self, Role::LegalRep | Role::Admin)
+    }
+
+    /// Roles that see invoices, income and payment information.
+    pub fn sees_billing(self) -> bool {
+        matches!(self, Role::LegalRep | Role::Admin | Role::Billing)
+    }
+
+    /// Who is told when a partnership's payment mode changes on the partner's side.
+    pub const PARTNER_NOTIFIED: &'static [Role] = &[Role::LegalRep, Role::Admin, Role::Billing];
+    /// Who receives the confirmation of a change on the customer's side.
+    pub const CUSTOMER_CONFIRMED: &'static [Role] = &[Role::LegalRep, Role::Admin];
+}
+
+/// Who settles the orders and renewals a partner places for its client.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    AsExpression,
+    FromSqlRow,
+    Serialize,
+    Deserialize,
+)]
+#[diesel(sql_type = Text)]
+pub enum PaymentMode {
+    #[strum(serialize = "customer")]
+    #[serde(rename = "customer")]
+    CustomerPays,
+    #[strum(serialize = "partner")]
+    #[serde(rename = "partner")]
+    PartnerPays,
+}
+
+impl PaymentMode {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentMode::CustomerPays => "Customer pays",
+            PaymentMode::PartnerPays => "Partner pays",
+        }
+    }
+
+    pub fn other(self) -> PaymentMode {
+        match self {
+            PaymentMode::CustomerPays => PaymentMode::PartnerPays,
+            PaymentMode::PartnerPays => PaymentMode::CustomerPays,
+        }
+    }
+}
+
+/// The rights a customer grants its partner.
+///
+/// A payment mode exists exactly when access is full, so it lives inside `Full`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Full(PaymentMode),
+    Limited,
+}
+
+impl Access {
+    /// Builds access from its two stored columns, refusing a combination the rules forbid.
+    pub fn from_columns(access: AccessKind, payment_mode: Option<PaymentMode>) -> Option<Access> {
+        match (access, payment_mode) {
+            (AccessKind::Full, Some(mode)) => Some(Access::Full(mode)),
+            (AccessKind::Limited, None) => Some(Access::Limited),
+            _ => None,
+        }
+    }
+
+    pub fn kind(self) -> AccessKind {
+        match self {
+            Access::Full(_) => AccessKind::Full,
+            Access::Limited => AccessKind::Limited,
+        }
+    }
+
+    pub fn payment_mode(self) -> Option<PaymentMode> {
+        match self {
+            Access::Full(mode) => Some(mode),
+            Access::Limited => None,
+        }
+    }
+
+    /// How the timeline stores an access level: `full:customer`, `full:partner`, `limited`.
+    pub fn to_stored(self) -> String {
+        match self {
+            Access::Full(mode) => format!("full:{}", mode.as_str()),
+            Access::Limited => "limited".to_owned(),
+        }
+    }
+
+    pub fn from_stored(stored: &str) -> Option<Access> {
+        match stored.split_once(':') {
+            Some(("full", mode)) => mode.parse().ok().map(Access::Full),
+            None if stored == "limited" => Some(Access::Limited),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Access::Full(mode) => format!("Full access, {}", mode.label().to_lowercase()),
+            Access::Limited => "Limited access".to_owned(),
+        }
+    }
+}
+
+/// The stored name of an access level, without its payment mode.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    AsExpression,
+    FromSqlRow,
+)]
+#[strum(serialize_all = "snake_case")]
+#[diesel(sql_type = Text)]
+pub enum AccessKind {
+    Full,
+    Limited,
+}
+
+impl AccessKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            AccessKind::Full => "Full access",
+            AccessKind::Limited => "Limited access",
+        }
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    AsExpression,
+    FromSqlRow,
+)]
+#[strum(serialize_all = "snake_case")]
+#[diesel(sql_type = Text)]
+pub enum PartnershipStatus {
+    Pending,
+    Active,
+    Ended,
+}
+
+impl PartnershipStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            PartnershipStatus::Pending => "Invitation pending",
+            PartnershipStatus::Active => "Active",
+            PartnershipStatus::Ended => "Ended",
+        }
+    }
+}
+
+/// What happened in a partnership's timeline.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    AsExpression,
+    FromSqlRow,
+)]
+#[strum(serialize_all = "snake_case")]
+#[diesel(sql_type = Text)]
+pub enum EventKind {
+    Invited,
+    Accepted,
+    AccessChanged,
+    PaymentModeChanged,
+    Ended,
+}
+
+impl EventKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Invited => "Invitation sent",
+            EventKind::Accepted => "Invitation accepted",
+            EventKind::AccessChanged => "Access changed",
+            EventKind::PaymentModeChanged => "Payment mode changed",
+            EventKind::Ended => "Collaboration ended",
+        }
+    }
+}
+
+/// An email address as people type it, trimmed and lower-cased, checked for a plausible shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(input: &str) -> Result<EmailAddress, &'static str> {
+        let email = input.trim().to_lowercase();
+        if email.is_empty() {
+            return Err("Enter an email address.");
+        }
+        if email.len() > 254 {
+            return Err("This email address is too long.");
+        }
+        let valid = email.parse::<lettre::Address>().is_ok();
+        if !valid {
+            return Err("Enter a valid email address, like name@example.com.");
+        }
+        Ok(EmailAddress(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A partner's rate in basis points: 2000 = 20 %. The same rate is the discount, the
+/// cashback and the refund (DESIGN §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate(i32);
+
+impl Rate {
+    pub const DEFAULT: Rate = Rate(2000);
+    pub const MAX_BP: i32 = 3500;
+
+    pub fn from_bp(bp: i32) -> Result<Rate, String> {
+        if (0..=Self::MAX_BP).contains(&bp) {
+            Ok(Rate(bp))
+        } else {
+            Err(format!(
+                "A partner rate is between 0 and {} basis points (35 %).",
+                Self::MAX_BP
+            ))
+        }
+    }
+
+    pub fn bp(self) -> i32 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (whole, frac) = (self.0 / 100, self.0 % 100);
+        if frac == 0 {
+            write!(f, "{whole} %")
+        } else {
+            write!(f, "{whole}.{frac:02} %")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_round_trip() {
+        for role in Role::VARIANTS {
+            let name: &str = role.into();
+            assert_eq!(name.parse::<Role>().unwrap(), *role);
+        }
+        assert_eq!("legal_rep".parse::<Role>().unwrap(), Role::LegalRep);
+        assert_eq!(
+            "customer".parse::<PaymentMode>().unwrap(),
+            PaymentMode::CustomerPays
+        );
+        assert_eq!(PaymentMode::PartnerPays.as_str(), "partner");
+        assert_eq!(
+            "payment_mode_changed".parse::<EventKind>().unwrap(),
+            EventKind::PaymentModeChanged
+        );
+        assert!("owner".parse::<Role>().is_err());
+        assert!("Customer".parse::<PaymentMode>().is_err());
+    }
+
+    #[test]
+    fn access_requires_a_payment_mode_exactly_when_full() {
+        assert_eq!(
+            Access::from_columns(AccessKind::Full, Some(PaymentMode::PartnerPays)),
+            Some(Access::Full(PaymentMode::PartnerPays))
+        );
+        assert_eq!(
+            Access::from_columns(AccessKind::Limited, None),
+            Some(Access::Limited)
+        );
+        assert_eq!(Access::from_columns(AccessKind::Full, None), None);
+        assert_eq!(
+            Access::from_columns(AccessKind::Limited, Some(PaymentMode::CustomerPays)),
+            None
+        );
+    }
+
+    #[test]
+    fn access_levels_round_trip_through_the_timeline() {
+        for access in [
+            Access::Limited,
+            Access::Full(PaymentMode::CustomerPays),
+            Access::Full(PaymentMode::PartnerPays),
+        ] {
+            assert_eq!(Access::from_stored(&access.to_stored()), Some(access));
+        }
+        assert_eq!(Access::from_stored("full:nobody"), None);
+        assert_eq!(Access::from_stored("full"), None);
+        assert_eq!(
+            Access::Full(PaymentMode::PartnerPays).label(),
+            "Full access, partner pays"
+        );
+    }
+
+    #[test]
+    fn email_addresses_are_normalised_and_checked() {
+        assert_eq!(
+            EmailAddress::parse("  Alice@Acme.TEST ").unwrap().as_str(),
+            "alice@acme.test"
+        );
+        assert!(EmailAddress::parse("").is_err());
+        assert!(EmailAddress::parse("not-an-address").is_err());
+        assert!(EmailAddress::parse(&format!("{}@x.test", "a".repeat(260))).is_err());
+    }
+
+    #[test]
+    fn rates_are_bounded_and_shown_as_percentages() {
+        assert_eq!(Rate::from_bp(2000).unwrap().to_string(), "20 %");
+        assert_eq!(Rate::from_bp(1250).unwrap().to_string(), "12.50 %");
+        assert!(Rate::from_bp(3501).is_err());
+        assert!(Rate::from_bp(-1).is_err());
+    }
+}

@@ -1,0 +1,222 @@
+//! The `partnerdesk` command line.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+use partnerdesk::commands::{self, NewUser};
+use partnerdesk::config::Config;
+use partnerdesk::db::Db;
+use partnerdesk::demo;
+use partnerdesk::startup::Application;
+
+#[derive(Parser)]
+#[command(name = "partnerdesk", version, about = "A partner-billing console")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (migrating the database first).
+    Serve,
+    /// Migrate, seed the demo data if the database is empty, print the demo logins, and serve.
+    Demo,
+    /// Apply the pending database migrations.
+    Migrate,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user to an organization (created if it does not exist). The password is
+    /// asked for, or read from the first line of standard input when it is not a terminal.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// The organization's exact name.
+        #[arg(long)]
+        org: String,
+        /// legal_rep, admin, billing or technical.
+        #[arg(long, default_value = "legal_rep")]
+        role: String,
+        /// Currency of a new organization: CHF or EUR.
+        #[arg(long, default_value = "CHF")]
+        currency: String,
+        /// Register the organization as a partner with this rate, in basis points (2000 = 20 %).
+        #[arg(long)]
+        partner_rate: Option<i32>,
+    },
+    /// Set a user's password; all of the user's sessions end.
+    Password {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn main() -> ExitCode {
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("error: cannot read .env: {e}");
+        return ExitCode::FAILURE;
+    }
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_span_events(FmtSpan::CLOSE)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::from_env().map_err(anyhow::Error::msg)?;
+    match cli.command {
+        Command::Serve => serve(config, None),
+        Command::Demo => {
+            if config.session_key.is_none() {
+                // A fresh key per demo run: nothing to configure for a first look.
+                config.session_key = Some(hex::encode(rand::random::<[u8; 32]>()));
+            }
+            serve(config, Some(print_demo_logins))
+        }
+        Command::Migrate => {
+            Db::connect(&config.database_url, 1)?;
+            println!("database {} is up to date", config.database_url.redacted());
+            Ok(())
+        }
+        Command::User { command } => {
+            let db = Db::connect(&config.database_url, 2)?;
+            match command {
+                UserCommand::Add {
+                    email,
+                    name,
+                    org,
+                    role,
+                    currency,
+                    partner_rate,
+                } => {
+                    let password = read_password()?;
+                    let new = NewUser {
+                        email,
+                        name,
+                        org,
+                        role,
+                        currency,
+                        partner_rate_bp: partner_rate,
+                        password,
+                    };
+                    for line in commands::add_user(&db, new)? {
+                        println!("{line}");
+                    }
+                }
+                UserCommand::Password { email } => {
+                    let password = read_password()?;
+                    let ended = commands::set_password(&db, &email, &password)?;
+                    println!("password changed for {email}; {ended} session(s) ended");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config, before_serving: Option<fn(&Config, bool)>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let url = config.database_url.clone();
+        let max = config.db_max_connections;
+        let seed = before_serving.is_some();
+        let (db, seeded) = tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, bool)> {
+            let db = Db::connect(&url, max)?;
+            let seeded = if seed {
+                demo::seed_if_empty(&mut *db.get()?)?
+            } else {
+                false
+            };
+            Ok((db, seeded))
+        })
+        .await??;
+        let app = Application::build_with_db(config.clone(), db).await?;
+        if let Some(announce) = before_serving {
+            announce(&config, seeded);
+        }
+        tracing::info!(address = %config.bind, port = app.port(), "serving");
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn print_demo_logins(config: &Config, seeded: bool) {
+    let url = config.base_url.as_str();
+    println!();
+    if seeded {
+        println!("Demo data created in {}.", config.database_url.redacted());
+    }
+    println!("partnerdesk is running at {url}");
+    println!(
+        "Log in with any of these accounts (password: {}):",
+        demo::PASSWORD
+    );
+    for login in demo::LOGINS {
+        println!(
+            "  {:<22} {} — {}",
+            login.email,
+            login.org,
+            login.role.label().to_lowercase()
+        );
+    }
+    match &config.mail.smtp_url {
+        Some(_) => println!("Emails are sent through SMTP_URL."),
+        None => println!(
+            "Emails are written as .eml files to {}/",
+            config.mail.dir.display()
+        ),
+    }
+    println!("Stop with Ctrl-C.");
+    println!();
+}
+
+/// Reads a new password: asked twice on a terminal, else the first line of stdin.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        if rpassword::prompt_password("Password again: ")? != first {
+            anyhow::bail!("the two passwords differ");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,155 @@
+//! Changing who pays: the checks the verify step shows and the save repeats, and the
+//! save itself, which writes the new mode, the timeline event and the emails in one
+//! transaction.
+
+use crate::db::models::events::{self, NewEvent};
+use crate::db::models::partnerships::{self, PartnershipView, Side};
+use crate::db::{DbConn, now, write_tx};
+use crate::domain::{Access, EventKind, PartnershipStatus, PaymentMode};
+use crate::mail::MailContext;
+use crate::mail::notifications::{self, PaymentModeChange};
+
+/// Why a payment-mode change cannot go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum ModeChangeError {
+    #[error("no such partnership for this organization")]
+    NotFound,
+    #[error("this partner has limited access: there is no payment mode to change")]
+    LimitedAccess,
+    #[error("this partnership is not active")]
+    NotActive,
+    /// Someone saved a change after the form was opened.
+    #[error("the partnership was changed meanwhile")]
+    Stale { current: Box<PartnershipView> },
+    #[error(transparent)]
+    Storage(#[from] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for ModeChangeError {
+    fn from(e: diesel::result::Error) -> Self {
+        ModeChangeError::Storage(e.into())
+    }
+}
+
+/// What a requested change amounts to.
+#[derive(Debug)]
+pub enum ModeChange {
+    /// From the mode in force to another one.
+    Switch {
+        partnership: PartnershipView,
+        from: PaymentMode,
+        to: PaymentMode,
+    },
+    /// The requested mode is already in force: nothing to do.
+    AlreadyInForce { partnership: PartnershipView },
+}
+
+/// Who acts: a member of the customer organization allowed to manage partners.
+pub struct Actor<'a> {
+    pub user_id: &'a str,
+    pub user_name: &'a str,
+    pub user_email: &'a str,
+    pub org_id: &'a str,
+}
+
+/// Checks a requested change against the partnership as it is now, without writing.
+pub fn plan(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+    partnership_id: &str,
+    to: PaymentMode,
+    expected_version: i32,
+) -> Result<ModeChange, ModeChangeError> {
+    let partnership = partnerships::find(conn, Side::Customer, customer_org_id, partnership_id)?
+        .ok_or(ModeChangeError::NotFound)?;
+    let from = match partnership.access {
+        Access::Full(mode) => mode,
+        Access::Limited => return Err(ModeChangeError::LimitedAccess),
+    };
+    if partnership.status != PartnershipStatus::Active {
+        return Err(ModeChangeError::NotActive);
+    }
+    if from == to {
+        return Ok(ModeChange::AlreadyInForce { partnership });
+    }
+    if partnership.version != expected_version {
+        return Err(ModeChangeError::Stale {
+            current: Box::new(partnership),
+        });
+    }
+    Ok(ModeChange::Switch {
+        partnership,
+        from,
+        to,
+    })
+}
+
+/// Saves a change: the new mode (only if nobody saved another since `expected_version`),
+/// the timeline event and the notification emails, all or nothing. A request for the
+/// mode already in force changes nothing and sends nothing.
+pub fn change(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    partnership_id: &str,
+    to: PaymentMode,
+    expected_version: i32,
+) -> Result<ModeChange, ModeChangeError> {
+    write_tx(conn, |conn| {
+        let planned = plan(conn, actor.org_id, partnership_id, to, expected_version)?;
+        let ModeChange::Switch {
+            partnership,
+            from,
+            to,
+        } = planned
+        else {
+            return Ok(planned);
+        };
+        if !partnerships::set_payment_mode(
+            conn,
+            actor.org_id,
+            &partnership.id,
+            expected_version,
+            to,
+        )? {
+            // Another save won between our read and our write.
+            let current = partnerships::find(conn, Side::Customer, actor.org_id, partnership_id)?
+                .ok_or(ModeChangeError::NotFound)?;
+            return Err(ModeChangeError::Stale {
+                current: Box::new(current),
+            });
+        }
+        let at = now();
+        events::insert(
+            conn,
+            NewEvent {
+                partnership_id: &partnership.id,
+                occurred_at: at,
+                actor_user_id: Some(actor.user_id),
+                actor_org_id: Some(actor.org_id),
+                kind: EventKind::PaymentModeChanged,
+                old_value: Some(from.as_str()),
+                new_value: Some(to.as_str()),
+            },
+        )?;
+        let change = PaymentModeChange {
+            partnership: &partnership,
+            from,
+            to,
+            changed_by_name: actor.user_name,
+            changed_by_email: actor.user_email,
+            changed_at: at,
+        };
+        notifications::payment_mode_changed(conn, mail, &change)?;
+        let partnership = PartnershipView {
+            access: Access::Full(to),
+            version: partnership.version + 1,
+            ..partnership
+        };
+        Ok(ModeChange::Switch {
+            partnership,
+            from,
+            to,
+        })
+    })
+}

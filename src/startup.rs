@@ -1,0 +1,201 @@
+//! Builds the running application: database, session store, mail sender, HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{self, DefaultHeaders};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use lettre::message::Mailbox;
+use sha2::{Digest, Sha512};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::password::Passwords;
+use crate::auth::store::DbSessionStore;
+use crate::config::Config;
+use crate::db::Db;
+use crate::db::models::sessions;
+use crate::mail::MailContext;
+use crate::mail::sender::{Sender, Transport};
+use crate::web::csrf::{self, MAX_FORM_BYTES};
+use crate::web::errors::AppError;
+
+/// A session ends after this long without a request.
+pub const IDLE_TIMEOUT: actix_web::cookie::time::Duration =
+    actix_web::cookie::time::Duration::hours(1);
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub passwords: Passwords,
+    pub mail: MailContext,
+    /// Rung after a transaction that queued emails, so they leave at once.
+    pub mail_wake: Arc<Notify>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Connects to the database (running its migrations), then builds the application.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let url = config.database_url.clone();
+        let max = config.db_max_connections;
+        let db = tokio::task::spawn_blocking(move || Db::connect(&url, max)).await??;
+        Application::build_with_db(config, db).await
+    }
+
+    pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&config.bind)
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+
+        let key = match &config.session_key {
+            Some(secret) => Key::from(&Sha512::digest(secret.as_bytes())),
+            None => {
+                tracing::warn!(
+                    "SESSION_KEY is not set: using a random key, so sessions end when the server restarts \
+                     and cannot be shared between instances"
+                );
+                Key::generate()
+            }
+        };
+
+        let transport = Transport::from_config(&config.mail)?;
+        tracing::info!(transport = %transport.describe(&config.mail), "email delivery");
+        let from: Mailbox =
+            config.mail.from.parse().with_context(|| {
+                format!("MAIL_FROM is not a valid sender: {}", config.mail.from)
+            })?;
+        let wake = Arc::new(Notify::new());
+        let sender = Sender {
+            db: db.clone(),
+            transport,
+            from,
+            wake: wake.clone(),
+        };
+        let background = vec![
+            tokio::spawn(sender.run()),
+            tokio::spawn(purge_expired_sessions(db.clone())),
+        ];
+
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            passwords: Passwords::new(cores)?,
+            mail: MailContext::new(config.base_url.clone()),
+            mail_wake: wake,
+        });
+        let secure = config.base_url.is_https();
+        let store = DbSessionStore::new(db.clone());
+        let server = HttpServer::new(move || {
+            let session = SessionMiddleware::builder(store.clone(), key.clone())
+                // The __Host- prefix binds the cookie to this exact host over HTTPS.
+                .cookie_name(if secure {
+                    "__Host-partnerdesk".into()
+                } else {
+                    "partnerdesk".into()
+                })
+                .cookie_secure(secure)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(IDLE_TIMEOUT)
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                )
+                .build();
+            App::new()
+                .wrap(middleware::from_fn(csrf::same_origin_writes))
+                .wrap(session)
+                .wrap(security_headers(secure))
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
+                .app_data(web::QueryConfig::default().error_handler(|_, _| {
+                    AppError::bad_request("This address has a parameter that is not allowed.")
+                        .into()
+                }))
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                )
+                .configure(crate::web::routes)
+        })
+        .workers(config.workers.unwrap_or(cores))
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+
+        Ok(Application {
+            port,
+            server,
+            db,
+            background,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until the server is stopped (SIGINT or SIGTERM).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        for task in self.background {
+            task.abort();
+        }
+        result
+    }
+}
+
+fn security_headers(https: bool) -> DefaultHeaders {
+    let mut headers = DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cache-Control", "no-store"));
+    if https {
+        headers = headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ));
+    }
+    headers
+}
+
+async fn purge_expired_sessions(db: Db) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let purged = db
+            .run(|conn| -> anyhow::Result<usize> { Ok(sessions::purge_expired(conn)?) })
+            .await;
+        match purged {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
+            Err(e) => tracing::warn!(error = ?e, "cannot purge expired sessions"),
+        }
+    }
+}

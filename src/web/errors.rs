@@ -1,0 +1,146 @@
+//! The one error type of the web layer. Each variant is a status and a message the
+//! user can act on; everything unexpected is `Internal`: logged with its causes,
+//! shown as a plain "something went wrong" without internals.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not logged in (or the session ended): go to the login page, then back to `next`.
+    #[error("login required")]
+    LoginRequired { next: String },
+    #[error("{0}")]
+    BadRequest(String),
+    /// The user may see the thing but not do this to it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Absent, or not the user's to see: the two are indistinguishable on purpose.
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many attempts")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_request(message: impl Into<String>) -> AppError {
+        AppError::BadRequest(message.into())
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> AppError {
+        AppError::Forbidden(message.into())
+    }
+
+    pub fn conflict(message: impl Into<String>) -> AppError {
+        AppError::Conflict(message.into())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> AppError {
+        match e {
+            diesel::result::Error::NotFound => AppError::NotFound,
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> AppError {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> AppError {
+        AppError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> AppError {
+        AppError::Internal(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let (title, message) = match self {
+            AppError::LoginRequired { next } => {
+                let location = if next.is_empty() || next == "/" {
+                    "/login".to_owned()
+                } else {
+                    format!(
+                        "/login?{}",
+                        serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+                    )
+                };
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, location))
+                    .finish();
+            }
+            AppError::BadRequest(m) => ("The request could not be processed", m.as_str()),
+            AppError::Forbidden(m) => ("Not allowed", m.as_str()),
+            AppError::NotFound => (
+                "Page not found",
+                "There is nothing here, or it is not yours to see. Check the address, or go back to the dashboard.",
+            ),
+            AppError::Conflict(m) => ("This cannot be done now", m.as_str()),
+            AppError::TooManyRequests { .. } => (
+                "Too many attempts",
+                "There were too many attempts. Wait a little, then try again.",
+            ),
+            AppError::Internal(cause) => {
+                tracing::error!(error = ?cause, "request failed");
+                (
+                    "Something went wrong",
+                    "Something went wrong on our side. Nothing was changed. Please try again in a moment.",
+                )
+            }
+        };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            message,
+        };
+        let body = page.render().unwrap_or_else(|_| {
+            format!(
+                "{} {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("Error")
+            )
+        });
+        let mut response = HttpResponse::build(status);
+        response.content_type("text/html; charset=utf-8");
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        response.body(body)
+    }
+}

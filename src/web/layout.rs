@@ -1,0 +1,92 @@
+//! What every page of the signed-in application shows around its content: the header
+//! with the user and the organization switcher, the sidebar, the flash message.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+
+use crate::auth::Member;
+use crate::auth::session::Flash;
+use crate::web::errors::AppError;
+
+/// The sidebar's sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Dashboard,
+    Partners,
+    Clients,
+}
+
+pub struct OrgChoice {
+    pub id: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+pub struct Layout {
+    pub user_name: String,
+    pub user_email: String,
+    pub org_name: String,
+    pub role_label: &'static str,
+    pub orgs: Vec<OrgChoice>,
+    pub is_partner_org: bool,
+    pub csrf_token: String,
+    pub flash: Option<Flash>,
+    pub section: Section,
+}
+
+impl Layout {
+    pub fn new(member: &Member, section: Section) -> Result<Layout, AppError> {
+        Ok(Layout {
+            user_name: member.user.name.clone(),
+            user_email: member.user.email.clone(),
+            org_name: member.current.org_name.clone(),
+            role_label: member.role().label(),
+            orgs: member
+                .memberships
+                .iter()
+                .map(|m| OrgChoice {
+                    id: m.org_id.clone(),
+                    name: m.org_name.clone(),
+                    selected: m.org_id == member.current.org_id,
+                })
+                .collect(),
+            is_partner_org: member.is_partner_org(),
+            csrf_token: member.session.csrf_token()?,
+            flash: member.session.take_flash(),
+            section,
+        })
+    }
+
+    /// `aria-current` for the sidebar link of `section`.
+    pub fn current(&self, section: Section) -> &'static str {
+        if self.section == section {
+            "page"
+        } else {
+            "false"
+        }
+    }
+
+    pub fn flash_class(&self) -> &'static str {
+        match self.flash.as_ref().map(|f| f.kind) {
+            Some(crate::auth::FlashKind::Success) => "flash flash-success",
+            _ => "flash flash-info",
+        }
+    }
+}
+
+/// Renders a page as HTML with status 200.
+pub fn page<T: Template>(template: &T) -> Result<HttpResponse, AppError> {
+    page_with_status(StatusCode::OK, template)
+}
+
+/// Renders a page as HTML with the given status (a form shown again after an error).
+pub fn page_with_status<T: Template>(
+    status: StatusCode,
+    template: &T,
+) -> Result<HttpResponse, AppError> {
+    let body = template.render()?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}

@@ -1,0 +1,168 @@
+//! Logging in and out.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, http::header, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::auth::AppSession;
+use crate::db::models::users;
+use crate::domain::EmailAddress;
+use crate::startup::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::errors::AppError;
+use crate::web::layout::page_with_status;
+
+const WRONG_CREDENTIALS: &str = "The email or the password is not correct.";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf_token: String,
+    email: String,
+    next: String,
+    error: Option<&'static str>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    signed_out: Option<String>,
+}
+
+/// Where to go after logging in: a path of this site only, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.starts_with("/login") =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+pub async fn form(
+    session: AppSession,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(query.next.as_deref());
+    if session.user_id()?.is_some() {
+        return Ok(see_other(&next));
+    }
+    let page = LoginPage {
+        csrf_token: session.csrf_token()?,
+        email: String::new(),
+        next,
+        error: None,
+        notice: query.signed_out.as_ref().map(|_| "You are signed out."),
+    };
+    page_with_status(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn submit(
+    session: AppSession,
+    state: web::Data<AppState>,
+    form: CsrfForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let LoginForm {
+        email,
+        password,
+        next,
+    } = form.0;
+    let next = safe_next(next.as_deref());
+    let refuse = |message: &'static str| -> Result<HttpResponse, AppError> {
+        let page = LoginPage {
+            csrf_token: session.csrf_token()?,
+            email: email.chars().take(254).collect(),
+            next: next.clone(),
+            error: Some(message),
+            notice: None,
+        };
+        page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    };
+    if email.trim().is_empty() || password.is_empty() {
+        return refuse("Enter your email and your password.");
+    }
+    let Ok(address) = EmailAddress::parse(&email) else {
+        return refuse(WRONG_CREDENTIALS);
+    };
+    if password.len() > crate::auth::password::MAX_LENGTH {
+        return refuse(WRONG_CREDENTIALS);
+    }
+    let lookup = address.clone();
+    let credentials = state
+        .db
+        .run(move |conn| users::credentials(conn, &lookup).map_err(AppError::from))
+        .await?;
+    let (user_id, stored) = match credentials {
+        Some((id, hash)) => (Some(id), Some(hash)),
+        None => (None, None),
+    };
+    let matches = state.passwords.verify(stored, password).await?;
+    let Some(user_id) = user_id.filter(|_| matches) else {
+        tracing::info!(email = %address.as_str(), "login refused");
+        return refuse(WRONG_CREDENTIALS);
+    };
+    let memberships = {
+        let user_id = user_id.clone();
+        state
+            .db
+            .run(move |conn| users::memberships(conn, &user_id).map_err(AppError::from))
+            .await?
+    };
+    session.log_in(
+        &user_id,
+        memberships.first().map(|m| m.org_id.as_str()),
+        Utc::now().timestamp(),
+    )?;
+    tracing::info!(user_id = %user_id, "logged in");
+    Ok(see_other(&next))
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+pub async fn logout(session: AppSession, _form: CsrfForm<NoFields>) -> HttpResponse {
+    session.log_out();
+    see_other("/login?signed_out=1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/partners/abc")), "/partners/abc");
+        assert_eq!(
+            safe_next(Some("/partners?after_id=x")),
+            "/partners?after_id=x"
+        );
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/login")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

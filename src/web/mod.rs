@@ -1,0 +1,16 @@
+//! The web layer: thin handlers that extract, call the domain, and render.
+
+mod assets;
+mod clients;
+pub mod csrf;
+mod dashboard;
+pub mod errors;
+mod health;
+pub mod layout;
+mod login;
+mod org;
+mod partners;
+pub mod routes;
+pub mod views;
+
+pub use routes::routes;

@@ -1,0 +1,33 @@
+//! The whole URL map on one screen (DESIGN §4).
+
+use actix_web::web::{self, ServiceConfig, get, post};
+
+use crate::web::errors::AppError;
+use crate::web::{assets, clients, dashboard, health, login, org, partners};
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.route("/", get().to(dashboard::show))
+        .route("/login", get().to(login::form))
+        .route("/login", post().to(login::submit))
+        .route("/logout", post().to(login::logout))
+        .route("/org", post().to(org::switch))
+        .route("/partners", get().to(partners::list))
+        .route("/partners/{id}", get().to(partners::show))
+        .route(
+            "/partners/{id}/payment/edit",
+            get().to(partners::edit_payment),
+        )
+        .route(
+            "/partners/{id}/payment/verify",
+            post().to(partners::verify_payment),
+        )
+        .route("/partners/{id}/payment", post().to(partners::save_payment))
+        .route("/clients", get().to(clients::list))
+        .route("/clients/{id}", get().to(clients::show))
+        .route("/healthz", get().to(health::check))
+        .route("/static/{file}", get().to(assets::serve))
+        .route("/favicon.ico", get().to(assets::favicon))
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(AppError::NotFound)
+        }));
+}

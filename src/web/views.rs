@@ -1,0 +1,186 @@
+//! How partnerships and their timelines read on the page, shared by the customer's
+//! pages (`/partners`) and the partner's (`/clients`).
+
+use chrono::NaiveDateTime;
+
+use crate::db::models::events::EventView;
+use crate::db::models::partnerships::{Cursor, PartnershipView, Side};
+use crate::domain::{Access, EventKind, PartnershipStatus, PaymentMode};
+
+/// Dates as the pages show them: in UTC, said so.
+pub fn datetime(at: NaiveDateTime) -> String {
+    format!("{} UTC", at.format("%Y-%m-%d %H:%M"))
+}
+
+pub fn date(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+/// One partnership, in words, from one side.
+pub struct Summary {
+    pub id: String,
+    pub name: String,
+    pub customer_name: String,
+    pub partner_name: String,
+    pub access_label: &'static str,
+    pub payment_mode: Option<PaymentMode>,
+    pub payment_label: &'static str,
+    pub status_label: &'static str,
+    pub status_class: &'static str,
+    pub is_active: bool,
+    pub full_access: bool,
+    pub rate: String,
+    pub since: String,
+    pub version: i32,
+}
+
+impl Summary {
+    pub fn new(p: &PartnershipView, side: Side) -> Summary {
+        Summary {
+            id: p.id.clone(),
+            name: p.counterpart_name(side).to_owned(),
+            customer_name: p.customer_name.clone(),
+            partner_name: p.partner_name.clone(),
+            access_label: p.access.kind().label(),
+            payment_mode: p.access.payment_mode(),
+            payment_label: p.access.payment_mode().map_or("—", PaymentMode::label),
+            status_label: p.status.label(),
+            status_class: match p.status {
+                PartnershipStatus::Active => "badge badge-ok",
+                PartnershipStatus::Pending => "badge badge-wait",
+                PartnershipStatus::Ended => "badge badge-off",
+            },
+            is_active: p.status == PartnershipStatus::Active,
+            full_access: matches!(p.access, Access::Full(_)),
+            rate: p.rate.to_string(),
+            since: date(p.created_at),
+            version: p.version,
+        }
+    }
+
+    pub fn partner_pays(&self) -> bool {
+        self.payment_mode == Some(PaymentMode::PartnerPays)
+    }
+}
+
+/// One line of a timeline.
+pub struct TimelineEntry {
+    pub when: String,
+    pub what: &'static str,
+    pub who: String,
+    pub change: Option<String>,
+}
+
+impl TimelineEntry {
+    pub fn new(event: &EventView) -> TimelineEntry {
+        let show = |value: &Option<String>| value.as_deref().map(|v| describe_value(event.kind, v));
+        let change = match (show(&event.old_value), show(&event.new_value)) {
+            (Some(old), Some(new)) => Some(format!("{old} → {new}")),
+            (None, Some(new)) => Some(new),
+            (Some(old), None) => Some(format!("was {old}")),
+            (None, None) => None,
+        };
+        let who = match (&event.actor_name, &event.actor_org_name) {
+            (Some(name), Some(org)) => format!("{name} ({org})"),
+            (Some(name), None) => name.clone(),
+            (None, Some(org)) => org.clone(),
+            (None, None) => "partnerdesk".to_owned(),
+        };
+        TimelineEntry {
+            when: datetime(event.occurred_at),
+            what: event.kind.label(),
+            who,
+            change,
+        }
+    }
+}
+
+fn describe_value(kind: EventKind, value: &str) -> String {
+    let described = match kind {
+        EventKind::PaymentModeChanged => value
+            .parse::<PaymentMode>()
+            .ok()
+            .map(|m| m.label().to_owned()),
+        _ => Access::from_stored(value).map(Access::label),
+    };
+    described.unwrap_or_else(|| value.to_owned())
+}
+
+/// Keyset pagination of a partnership list: the query parameters of the next page.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PageQuery {
+    pub after_name: Option<String>,
+    pub after_id: Option<String>,
+}
+
+impl PageQuery {
+    pub fn cursor(&self) -> Option<Cursor> {
+        match (&self.after_name, &self.after_id) {
+            (Some(name), Some(id)) => Some(Cursor {
+                name: name.clone(),
+                id: id.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// The link to the page after `rows`, when there may be one (a full page was returned).
+pub fn next_page_link(path: &str, rows: &[PartnershipView], side: Side) -> Option<String> {
+    if (rows.len() as i64) < PAGE_SIZE {
+        return None;
+    }
+    let last = rows.last()?;
+    let query = serde_urlencoded::to_string([
+        ("after_name", last.counterpart_name(side)),
+        ("after_id", &last.id),
+    ])
+    .ok()?;
+    Some(format!("{path}?{query}"))
+}
+
+/// Timeline pagination: `?before=<event id>`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TimelineQuery {
+    pub before: Option<String>,
+}
+
+pub const TIMELINE_SIZE: i64 = 20;
+
+/// A page of a partnership's timeline, newest first, and the event to continue from.
+pub struct TimelinePage {
+    pub entries: Vec<TimelineEntry>,
+    pub older_than: Option<String>,
+}
+
+/// Loads the timeline of a partnership `org_id` stands in, from `before` if given.
+pub fn timeline_page(
+    conn: &mut crate::db::DbConn,
+    org_id: &str,
+    partnership_id: &str,
+    before: Option<&str>,
+) -> diesel::QueryResult<TimelinePage> {
+    use crate::db::models::events;
+    let position = match before {
+        Some(event_id) => events::position(conn, org_id, partnership_id, event_id)?,
+        None => None,
+    };
+    let events = events::timeline(
+        conn,
+        org_id,
+        partnership_id,
+        position.as_ref(),
+        TIMELINE_SIZE,
+    )?;
+    let older_than = if events.len() as i64 == TIMELINE_SIZE {
+        events.last().map(|e| e.id.clone())
+    } else {
+        None
+    };
+    Ok(TimelinePage {
+        entries: events.iter().map(TimelineEntry::new).collect(),
+        older_than,
+    })
+}
