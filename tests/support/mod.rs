@@ -1,0 +1,491 @@
+//! What every integration test needs: the real application on a random port with a
+//! fresh database of its own (SQLite by default; PostgreSQL when `TEST_DATABASE_URL`
+//! names a PostgreSQL server), and a cookie-keeping browser to drive it over HTTP.
+#![allow(dead_code)] // each test file uses its own part of this module
+
+pub mod smtp;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::time::Duration;
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use partnerdesk::config::{BaseUrl, Config, MailConfig};
+use partnerdesk::db::models::orgs;
+use partnerdesk::db::models::partnerships::{self, Side};
+use partnerdesk::db::{DatabaseUrl, Db, DbConn};
+use partnerdesk::startup::Application;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use scraper::{Html, Selector};
+use tempfile::TempDir;
+
+pub use partnerdesk::demo::{ACME, BETA, PASSWORD, STUDIO, WEB_AGENCY};
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub db: Db,
+    pub mail_dir: PathBuf,
+    _files: TempDir,
+    _database: Option<PgTestDatabase>,
+}
+
+/// Which database the tests run on: PostgreSQL when `TEST_DATABASE_URL` is set.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+/// A throwaway PostgreSQL database, dropped with the test.
+struct PgTestDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PgTestDatabase {
+    fn create(admin_url: &str) -> (PgTestDatabase, String) {
+        let name = format!("partnerdesk_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = diesel::PgConnection::establish(admin_url)
+            .expect("TEST_DATABASE_URL must reach PostgreSQL");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create the test database");
+        let (server, _) = admin_url
+            .rsplit_once('/')
+            .expect("TEST_DATABASE_URL ends with /database");
+        let url = format!("{server}/{name}");
+        (
+            PgTestDatabase {
+                admin_url: admin_url.to_owned(),
+                name,
+            },
+            url,
+        )
+    }
+}
+
+impl Drop for PgTestDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = diesel::PgConnection::establish(&self.admin_url) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+fn init_logging() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            tracing_subscriber::fmt()
+                .with_env_filter("info")
+                .with_test_writer()
+                .init();
+        }
+    });
+}
+
+/// The application with an empty (migrated) database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The application with the demo data of DESIGN §4.
+pub async fn spawn_demo() -> TestApp {
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get().unwrap();
+        assert!(partnerdesk::demo::seed_if_empty(&mut conn).unwrap());
+    })
+    .await
+    .unwrap();
+    app
+}
+
+/// The application with its configuration adjusted by `customize` (an SMTP server, …).
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+    init_logging();
+    let files = tempfile::tempdir().expect("a temporary directory");
+    let (database_url, database) = match postgres_admin_url() {
+        Some(admin) => {
+            let (db, url) = tokio::task::spawn_blocking(move || PgTestDatabase::create(&admin))
+                .await
+                .unwrap();
+            (url, Some(db))
+        }
+        None => (files.path().join("test.db").display().to_string(), None),
+    };
+    let mail_dir = files.path().join("mail");
+    let mut config = Config {
+        database_url: DatabaseUrl::parse(&database_url).unwrap(),
+        bind: "127.0.0.1:0".into(),
+        base_url: BaseUrl::parse("http://partnerdesk.test").unwrap(),
+        mail: MailConfig {
+            smtp_url: None,
+            from: "partnerdesk <noreply@partnerdesk.test>".into(),
+            dir: mail_dir.clone(),
+        },
+        session_key: Some("a test session key that is long enough to use".into()),
+        workers: Some(2),
+        db_max_connections: 5,
+    };
+    customize(&mut config);
+    let app = Application::build(config)
+        .await
+        .expect("the application starts");
+    let port = app.port();
+    let db = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db,
+        mail_dir,
+        _files: files,
+        _database: database,
+    }
+}
+
+impl TestApp {
+    /// A new browser with an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            client,
+            address: self.address.clone(),
+        }
+    }
+
+    /// A browser logged in as `email` with the demo password.
+    pub async fn logged_in(&self, email: &str) -> Browser {
+        let browser = self.browser();
+        let page = browser.login(email, PASSWORD).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "login of {email} failed: {}",
+            page.body
+        );
+        browser
+    }
+
+    /// Runs `f` on a database connection, off the async runtime.
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> T + Send + 'static,
+    ) -> T {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || f(&mut db.get().unwrap()))
+            .await
+            .unwrap()
+    }
+
+    /// The id of the partnership between two demo organizations.
+    pub async fn partnership_id(&self, customer: &'static str, partner: &'static str) -> String {
+        self.with_db(move |conn| {
+            let customer = orgs::find_by_name(conn, customer).unwrap().unwrap();
+            let partner = orgs::find_by_name(conn, partner).unwrap().unwrap();
+            let scope = partnerships::Scope {
+                side: Side::Customer,
+                org_id: &customer.id,
+                id: None,
+                after: None,
+                limit: 100,
+            };
+            partnerships::views(conn, scope)
+                .unwrap()
+                .into_iter()
+                .find(|p| p.partner_org_id == partner.id)
+                .expect("the demo partnership exists")
+                .id
+        })
+        .await
+    }
+
+    pub async fn partnership(
+        &self,
+        customer: &'static str,
+        id: &str,
+    ) -> partnerships::PartnershipView {
+        let id = id.to_owned();
+        self.with_db(move |conn| {
+            let customer = orgs::find_by_name(conn, customer).unwrap().unwrap();
+            partnerships::find(conn, Side::Customer, &customer.id, &id)
+                .unwrap()
+                .unwrap()
+        })
+        .await
+    }
+
+    /// Waits until `count` emails are in the mail directory, and returns them all.
+    pub async fn wait_for_mail_files(&self, count: usize) -> Vec<Email> {
+        for _ in 0..100 {
+            let emails = read_mail_dir(&self.mail_dir);
+            if emails.len() >= count {
+                return emails;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let found = read_mail_dir(&self.mail_dir);
+        panic!(
+            "expected {count} emails in {}, found {}",
+            self.mail_dir.display(),
+            found.len()
+        );
+    }
+}
+
+/// An email as a recipient reads it.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub message_id: String,
+}
+
+impl Email {
+    pub fn parse(raw: &[u8]) -> Email {
+        let message = mail_parser::MessageParser::default()
+            .parse(raw)
+            .expect("a parsable email");
+        Email {
+            to: message
+                .to()
+                .and_then(|a| a.as_list())
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|a| a.address().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            subject: message.subject().unwrap_or_default().to_owned(),
+            text: message
+                .body_text(0)
+                .map(|t| t.into_owned())
+                .unwrap_or_default(),
+            html: message
+                .body_html(0)
+                .map(|t| t.into_owned())
+                .unwrap_or_default(),
+            message_id: message.message_id().unwrap_or_default().to_owned(),
+        }
+    }
+
+    pub fn is_to(&self, address: &str) -> bool {
+        self.to.iter().any(|a| a == address)
+    }
+}
+
+pub fn read_mail_dir(dir: &Path) -> Vec<Email> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut emails: Vec<Email> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| Email::parse(&std::fs::read(e.path()).unwrap()))
+        .collect();
+    emails.sort_by(|a, b| a.to.cmp(&b.to));
+    emails
+}
+
+/// A cookie-keeping HTTP client that does not follow redirects, so tests see them.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub address: String,
+}
+
+/// A response, read whole.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    async fn read(response: reqwest::Response) -> Page {
+        Page {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// The text of every element matching `selector`, whitespace collapsed.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let selector = Selector::parse(selector).unwrap();
+        self.html()
+            .select(&selector)
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    /// The text of the whole page, whitespace collapsed.
+    pub fn text(&self) -> String {
+        self.texts("body").join(" ")
+    }
+
+    /// The value of the first form field named `name`.
+    pub fn field(&self, name: &str) -> Option<String> {
+        let selector = Selector::parse(&format!("[name=\"{name}\"]")).unwrap();
+        self.html()
+            .select(&selector)
+            .next()
+            .and_then(|e| e.value().attr("value").map(str::to_owned))
+    }
+
+    /// Whether a link to `href` is on the page.
+    pub fn has_link(&self, href: &str) -> bool {
+        let selector = Selector::parse(&format!("a[href=\"{href}\"]")).unwrap();
+        self.html().select(&selector).next().is_some()
+    }
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> Page {
+        Page::read(
+            self.client
+                .get(format!("{}{path}", self.address))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts a form as a browser would, fields as given (add the CSRF token yourself).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        Page::read(
+            self.client
+                .post(format!("{}{path}", self.address))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts a form with this session's CSRF token added.
+    pub async fn submit(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token().await;
+        let mut fields = vec![("csrf_token", token.as_str())];
+        fields.extend_from_slice(form);
+        self.post(path, &fields).await
+    }
+
+    /// The session's CSRF token, as the pages carry it.
+    pub async fn csrf_token(&self) -> String {
+        let page = self.get("/").await;
+        let page = if page.status == StatusCode::OK {
+            page
+        } else {
+            self.get("/login").await
+        };
+        page.field("csrf_token")
+            .expect("a page with a form carries the CSRF token")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let token = form
+            .field("csrf_token")
+            .expect("the login form has a CSRF token");
+        self.post(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+}
+
+/// The customer's whole flow: the pencil's form, verify, confirm. Returns the confirm's response.
+pub async fn change_payment_mode(browser: &Browser, partnership_id: &str, mode: &str) -> Page {
+    let edit = browser
+        .get(&format!("/partners/{partnership_id}/payment/edit"))
+        .await;
+    assert_eq!(edit.status, StatusCode::OK, "edit form: {}", edit.body);
+    let version = edit.field("version").expect("the form carries the version");
+    let verify = browser
+        .submit(
+            &format!("/partners/{partnership_id}/payment/verify"),
+            &[("payment_mode", mode), ("version", &version)],
+        )
+        .await;
+    assert_eq!(
+        verify.status,
+        StatusCode::OK,
+        "verify step: {}",
+        verify.body
+    );
+    let token = verify.field("csrf_token").unwrap();
+    let confirmed_version = verify.field("version").unwrap();
+    browser
+        .post(
+            &format!("/partners/{partnership_id}/payment"),
+            &[
+                ("csrf_token", &token),
+                ("payment_mode", mode),
+                ("version", &confirmed_version),
+            ],
+        )
+        .await
+}
+
+/// Emails waiting in the outbox or sent, as rows.
+pub async fn outbox_count(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    use partnerdesk::db::schema::outbox_emails;
+    app.with_db(|conn| {
+        outbox_emails::table
+            .count()
+            .get_result::<i64>(conn)
+            .unwrap()
+    })
+    .await
+}
+
+/// How many events a partnership's timeline holds.
+pub async fn event_count(app: &TestApp, partnership_id: &str) -> i64 {
+    use diesel::prelude::*;
+    use partnerdesk::db::schema::partnership_events;
+    let id = partnership_id.to_owned();
+    app.with_db(move |conn| {
+        partnership_events::table
+            .filter(partnership_events::partnership_id.eq(id))
+            .count()
+            .get_result::<i64>(conn)
+            .unwrap()
+    })
+    .await
+}
