@@ -1,7 +1,7 @@
 //! What every integration test needs: the real application on a random port with a
 //! fresh database of its own (SQLite by default; PostgreSQL when `TEST_DATABASE_URL`
 //! names a PostgreSQL server), and a cookie-keeping browser to drive it over HTTP.
-#![allow(dead_code)] // each test file uses its own part of this module
+#![allow(dead_code, unused_imports)] // each test file uses its own part of this module
 
 pub mod smtp;
 

@@ -57,7 +57,12 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> SmtpServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        SmtpServer::start_on(0)
+    }
+
+    /// Starts on a given port (0 = any free port).
+    pub fn start_on(port: u16) -> SmtpServer {
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
         let port = listener.local_addr().unwrap().port();
         let inbox = Arc::new(Mutex::new(Vec::new()));
         let collector = Collector {

@@ -1,0 +1,278 @@
+//! Logging in and out, and sessions that really end.
+
+mod support;
+
+use partnerdesk::commands;
+use reqwest::StatusCode;
+use support::*;
+
+fn session_cookie(page: &Page) -> Option<String> {
+    page.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("partnerdesk=") || c.starts_with("__Host-partnerdesk="))
+        .map(str::to_owned)
+}
+
+fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_page_behind_login_leads_to_the_login_and_back() {
+    let app = spawn_demo().await;
+    let id = app.partnership_id(ACME, WEB_AGENCY).await;
+    let browser = app.browser();
+    let wanted = format!("/partners/{id}");
+    let page = browser.get(&wanted).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let login_url = page.location().unwrap().to_owned();
+    assert!(login_url.starts_with("/login?next="), "{login_url}");
+
+    let form = browser.get(&login_url).await;
+    assert_eq!(form.field("next").as_deref(), Some(wanted.as_str()));
+    let token = form.field("csrf_token").unwrap();
+    let done = browser
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "Alice@Acme.test "),
+                ("password", PASSWORD),
+                ("next", &wanted),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(done.location(), Some(wanted.as_str()));
+    assert_eq!(browser.get(&wanted).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
+    let app = spawn_demo().await;
+    let wrong_password = app
+        .browser()
+        .login("alice@acme.test", "not-the-password")
+        .await;
+    let unknown_email = app
+        .browser()
+        .login("nobody@acme.test", "not-the-password")
+        .await;
+    assert_eq!(wrong_password.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown_email.status, wrong_password.status);
+    let message = |p: &Page| p.texts(".flash-error").join(" ");
+    assert_eq!(
+        message(&wrong_password),
+        "The email or the password is not correct."
+    );
+    assert_eq!(message(&unknown_email), message(&wrong_password));
+    // The typed email is kept; the password never comes back.
+    assert_eq!(
+        wrong_password.field("email").as_deref(),
+        Some("alice@acme.test")
+    );
+    assert!(!wrong_password.body.contains("not-the-password"));
+    let empty = app.browser().login("", "").await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message(&empty).contains("Enter your email and your password"));
+}
+
+#[tokio::test]
+async fn logging_in_gives_a_new_session_id_and_logging_out_ends_it_for_good() {
+    let app = spawn_demo().await;
+    let browser = app.browser();
+    let form = browser.get("/login").await;
+    let anonymous = session_cookie(&form).expect("the login form starts a session for its token");
+    let token = form.field("csrf_token").unwrap();
+    let done = browser
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "alice@acme.test"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    let logged_in = session_cookie(&done).expect("login sets a new session cookie");
+    assert_ne!(
+        cookie_pair(&anonymous),
+        cookie_pair(&logged_in),
+        "the session id changes at login"
+    );
+    assert!(logged_in.contains("HttpOnly"), "{logged_in}");
+    assert!(logged_in.contains("SameSite=Lax"), "{logged_in}");
+    assert!(
+        !logged_in.contains("Secure"),
+        "plain-HTTP local use has no Secure flag: {logged_in}"
+    );
+
+    // The old anonymous session is worthless after login.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let stale = replay
+        .get(format!("{}/partners", app.address))
+        .header("cookie", cookie_pair(&anonymous))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::SEE_OTHER);
+
+    // Logging out ends the session on the server: replaying its cookie fails.
+    let with_cookie = replay
+        .get(format!("{}/partners", app.address))
+        .header("cookie", cookie_pair(&logged_in))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        with_cookie.status(),
+        StatusCode::OK,
+        "the cookie works while logged in"
+    );
+    let out = browser.submit("/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), Some("/login?signed_out=1"));
+    let replayed = replay
+        .get(format!("{}/partners", app.address))
+        .header("cookie", cookie_pair(&logged_in))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replayed.status(),
+        StatusCode::SEE_OTHER,
+        "a logged-out cookie opens nothing"
+    );
+    assert!(
+        browser
+            .get("/login?signed_out=1")
+            .await
+            .text()
+            .contains("You are signed out.")
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_ends_every_session_of_the_user() {
+    let app = spawn_demo().await;
+    let laptop = app.logged_in("alice@acme.test").await;
+    let phone = app.logged_in("alice@acme.test").await;
+    let paul = app.logged_in("paul@webagency.test").await;
+    let db = app.db.clone();
+    let ended = tokio::task::spawn_blocking(move || {
+        commands::set_password(&db, "alice@acme.test", "a brand new password")
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(ended >= 2, "both of Alice's sessions ended ({ended})");
+    assert_eq!(laptop.get("/partners").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(phone.get("/partners").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        paul.get("/clients").await.status,
+        StatusCode::OK,
+        "other users stay logged in"
+    );
+    assert_eq!(
+        app.browser()
+            .login("alice@acme.test", PASSWORD)
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.browser()
+            .login("alice@acme.test", "a brand new password")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn over_https_the_cookie_is_secure_and_host_bound() {
+    let app = spawn_app_with(|config| {
+        config.base_url =
+            partnerdesk::config::BaseUrl::parse("https://partners.example.com").unwrap();
+    })
+    .await;
+    let page = app.browser().get("/login").await;
+    let cookie = session_cookie(&page).expect("a session cookie");
+    assert!(cookie.starts_with("__Host-partnerdesk="), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert_eq!(
+        page.headers
+            .get("strict-transport-security")
+            .and_then(|v| v.to_str().ok()),
+        Some("max-age=31536000; includeSubDomains")
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    for path in ["/login", "/", "/partners", "/no-such-page"] {
+        let page = if path == "/login" {
+            app.browser().get(path).await
+        } else {
+            alice.get(path).await
+        };
+        let header = |name: &str| {
+            page.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let csp = header("content-security-policy");
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+        assert!(
+            page.headers.get("strict-transport-security").is_none(),
+            "no HSTS over plain HTTP"
+        );
+    }
+    assert_eq!(
+        alice.get("/no-such-page").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_health_check_reports_the_database_in_use() {
+    let app = spawn_app().await;
+    let page = app.browser().get("/healthz").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let expected = if postgres_admin_url().is_some() {
+        "database: postgres"
+    } else {
+        "database: sqlite"
+    };
+    assert!(
+        page.body.contains("ok") && page.body.contains(expected),
+        "{}",
+        page.body
+    );
+    // CI runs the suite twice and names the backend it expects; a run on the wrong one fails.
+    if let Ok(wanted) = std::env::var("PARTNERDESK_EXPECT_BACKEND") {
+        assert!(
+            page.body.contains(&format!("database: {wanted}")),
+            "expected {wanted}: {}",
+            page.body
+        );
+    }
+}

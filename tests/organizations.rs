@@ -1,0 +1,99 @@
+//! A user in several organizations switches between them from the header.
+
+mod support;
+
+use partnerdesk::db::models::{orgs, users};
+use partnerdesk::domain::{EmailAddress, Role};
+use reqwest::StatusCode;
+use support::*;
+
+#[tokio::test]
+async fn a_member_of_two_organizations_switches_between_them() {
+    let app = spawn_demo().await;
+    // Alice also keeps the books of Beta AG.
+    app.with_db(|conn| {
+        let alice = users::find_by_email(conn, &EmailAddress::parse("alice@acme.test").unwrap())
+            .unwrap()
+            .unwrap();
+        let beta = orgs::find_by_name(conn, BETA).unwrap().unwrap();
+        orgs::add_member(conn, &beta.id, &alice.id, Role::Billing).unwrap();
+    })
+    .await;
+    let beta_id = app
+        .with_db(|conn| orgs::find_by_name(conn, BETA).unwrap().unwrap().id)
+        .await;
+    let alice = app.logged_in("alice@acme.test").await;
+
+    let home = alice.get("/").await;
+    let choices = home.texts("#org-switch option");
+    assert_eq!(
+        choices,
+        vec![ACME.to_owned(), BETA.to_owned()],
+        "the switcher lists both, by name"
+    );
+    assert!(home.text().contains("You are working in Acme SA"));
+
+    let switched = alice.submit("/org", &[("org_id", &beta_id)]).await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    let home = alice.get("/").await;
+    assert!(home.text().contains("You are now working in Beta AG."));
+    assert!(
+        home.text()
+            .contains("You are working in Beta AG as billing"),
+        "{}",
+        home.text()
+    );
+
+    // In Beta, Alice is billing staff: she sees Beta's partner, without the pencil.
+    let partners = alice.get("/partners").await;
+    let row = partners.texts("tbody tr").join(" ");
+    assert!(
+        row.contains(WEB_AGENCY) && row.contains("Partner pays"),
+        "{row}"
+    );
+    let id = app.partnership_id(BETA, WEB_AGENCY).await;
+    assert!(
+        !alice
+            .get(&format!("/partners/{id}"))
+            .await
+            .body
+            .contains("/payment/edit")
+    );
+    assert_eq!(
+        alice
+            .get(&format!("/partners/{id}/payment/edit"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // …and Acme's partnerships are out of view while she works in Beta.
+    let acme_id = app.partnership_id(ACME, WEB_AGENCY).await;
+    assert_eq!(
+        alice.get(&format!("/partners/{acme_id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn one_cannot_switch_into_an_organization_one_is_not_in() {
+    let app = spawn_demo().await;
+    let beta_id = app
+        .with_db(|conn| orgs::find_by_name(conn, BETA).unwrap().unwrap().id)
+        .await;
+    let alice = app.logged_in("alice@acme.test").await;
+    assert_eq!(
+        alice.submit("/org", &[("org_id", &beta_id)]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        alice.submit("/org", &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        alice
+            .get("/")
+            .await
+            .text()
+            .contains("You are working in Acme SA")
+    );
+}
