@@ -3,7 +3,7 @@
 use crate::auth::password;
 use crate::db::models::{orgs, sessions, users};
 use crate::db::{Db, write_tx};
-use crate::domain::{EmailAddress, Rate, Role};
+use crate::domain::{Currency, EmailAddress, Rate, Role};
 
 /// `partnerdesk user add`.
 pub struct NewUser {
@@ -34,9 +34,10 @@ pub fn add_user(db: &Db, new: NewUser) -> anyhow::Result<Vec<String>> {
     if org_name.is_empty() || org_name.chars().count() > 100 {
         anyhow::bail!("an organization name has 1 to 100 characters");
     }
-    if !["CHF", "EUR"].contains(&new.currency.as_str()) {
-        anyhow::bail!("currency must be CHF or EUR");
-    }
+    let currency: Currency = new
+        .currency
+        .parse()
+        .map_err(|_| anyhow::anyhow!("currency must be CHF or EUR"))?;
     let rate = new
         .partner_rate_bp
         .map(Rate::from_bp)
@@ -56,9 +57,9 @@ pub fn add_user(db: &Db, new: NewUser) -> anyhow::Result<Vec<String>> {
             None => {
                 done.push(format!(
                     "created organization {org_name} ({})",
-                    new.currency
+                    currency.code()
                 ));
-                orgs::create(conn, org_name, &new.currency)?
+                orgs::create(conn, org_name, currency)?
             }
         };
         if let Some(rate) = rate

@@ -18,6 +18,10 @@ pub struct Config {
     /// HTTP worker threads; `None` = one per core.
     pub workers: Option<usize>,
     pub db_max_connections: u32,
+    /// VAT charged on invoices, in basis points (810 = 8.1 %, the Swiss standard rate).
+    pub vat_rate_bp: i32,
+    /// Whether `serve` bills the due automatic renewals itself (hourly).
+    pub run_renewals: bool,
 }
 
 #[derive(Clone)]
@@ -101,6 +105,16 @@ impl Config {
                 .map_err(|_| format!("DATABASE_MAX_CONNECTIONS must be a number (got '{n}')"))?,
             None => 10,
         };
+        let vat_rate_bp = match var("VAT_RATE") {
+            Some(rate) => crate::billing::parse_percent(&rate)
+                .ok_or_else(|| format!("VAT_RATE must be a percentage like 8.1 (got '{rate}')"))?,
+            None => 810,
+        };
+        let run_renewals = match var("RENEWALS").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => return Err(format!("RENEWALS must be on or off (got '{other}')")),
+        };
         Ok(Config {
             database_url,
             bind,
@@ -114,6 +128,8 @@ impl Config {
             session_key,
             workers,
             db_max_connections,
+            vat_rate_bp,
+            run_renewals,
         })
     }
 }

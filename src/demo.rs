@@ -1,13 +1,17 @@
 //! The demo data of DESIGN §4: two customers, two partners, their people and
 //! relationships, written through the same code the application uses.
 
-use chrono::TimeDelta;
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
 use crate::auth::password;
 use crate::db::models::events::{self, NewEvent};
+use crate::db::models::orders as order_rows;
 use crate::db::models::{orgs, partnerships, users};
 use crate::db::{DbConn, now, write_tx};
-use crate::domain::{Access, EmailAddress, EventKind, PartnershipStatus, PaymentMode, Rate, Role};
+use crate::domain::{
+    Access, Currency, EmailAddress, EventKind, PartnershipStatus, PaymentMode, Rate, Role,
+};
+use crate::orders::{self, Acting, Request};
 
 pub const PASSWORD: &str = "partnerdesk-demo";
 
@@ -69,10 +73,10 @@ pub fn seed_if_empty(conn: &mut DbConn) -> anyhow::Result<bool> {
 }
 
 fn seed(conn: &mut DbConn, password_hash: &str) -> anyhow::Result<()> {
-    let acme = orgs::create(conn, ACME, "CHF")?;
-    let agency = orgs::create(conn, WEB_AGENCY, "CHF")?;
-    let studio = orgs::create(conn, STUDIO, "EUR")?;
-    let beta = orgs::create(conn, BETA, "CHF")?;
+    let acme = orgs::create(conn, ACME, Currency::Chf)?;
+    let agency = orgs::create(conn, WEB_AGENCY, Currency::Chf)?;
+    let studio = orgs::create(conn, STUDIO, Currency::Chf)?;
+    let beta = orgs::create(conn, BETA, Currency::Chf)?;
     orgs::make_partner(
         conn,
         &agency.id,
@@ -103,6 +107,7 @@ fn seed(conn: &mut DbConn, password_hash: &str) -> anyhow::Result<()> {
     };
 
     // Each relationship: invited by the customer's legal rep, accepted by the partner.
+    let today = now().date();
     let relationships = [
         (
             &acme,
@@ -110,7 +115,7 @@ fn seed(conn: &mut DbConn, password_hash: &str) -> anyhow::Result<()> {
             Access::Full(PaymentMode::CustomerPays),
             "alice@acme.test",
             "paul@webagency.test",
-            330,
+            420,
         ),
         (
             &acme,
@@ -118,19 +123,20 @@ fn seed(conn: &mut DbConn, password_hash: &str) -> anyhow::Result<()> {
             Access::Limited,
             "alice@acme.test",
             "petra@studio.test",
-            200,
+            400,
         ),
         (
             &beta,
             &agency,
-            Access::Full(PaymentMode::PartnerPays),
+            Access::Full(PaymentMode::CustomerPays),
             "carla@beta.test",
             "paul@webagency.test",
-            280,
+            410,
         ),
     ];
+    let mut partnership_ids = Vec::new();
     for (customer, partner, access, inviter, accepter, days_ago) in relationships {
-        let invited_at = now() - TimeDelta::days(days_ago);
+        let invited_at = at(today, days_ago, 10);
         let accepted_at = invited_at + TimeDelta::hours(26);
         let id = partnerships::create(
             conn,
@@ -160,6 +166,144 @@ fn seed(conn: &mut DbConn, password_hash: &str) -> anyhow::Result<()> {
                 },
             )?;
         }
+        partnership_ids.push(id);
+    }
+    let (acme_agency, acme_studio, beta_agency) = (
+        &partnership_ids[0],
+        &partnership_ids[1],
+        &partnership_ids[2],
+    );
+    let (alice, _) = user("alice@acme.test").ok_or_else(|| anyhow::anyhow!("alice"))?;
+    let (paul, _) = user("paul@webagency.test").ok_or_else(|| anyhow::anyhow!("paul"))?;
+    let (carla, _) = user("carla@beta.test").ok_or_else(|| anyhow::anyhow!("carla"))?;
+
+    // A year of business, day by day, through the ordering code: what each side ordered,
+    // and every automatic renewal that fell due.
+    let as_agency = Acting::Member {
+        org_id: &agency.id,
+        user_id: &paul,
+    };
+    let as_acme = Acting::Member {
+        org_id: &acme.id,
+        user_id: &alice,
+    };
+    let as_beta = Acting::Member {
+        org_id: &beta.id,
+        user_id: &carla,
+    };
+    let orders: Vec<(i64, Acting<'_>, Request<'_>)> = vec![
+        (415, as_agency, new_order(&acme.id, "web-hosting", None)),
+        (414, as_agency, new_order(&acme.id, "domain-ch", None)),
+        (395, as_agency, new_order(&beta.id, "web-hosting", None)),
+        (
+            390,
+            as_acme,
+            new_order(&acme.id, "mail-service", Some(acme_studio)),
+        ),
+        (
+            300,
+            as_acme,
+            new_order(&acme.id, "cloud-server", Some(acme_agency)),
+        ),
+        (290, as_agency, new_order(&acme.id, "domain-ch", None)),
+        (
+            280,
+            as_beta,
+            new_order(&beta.id, "kdrive", Some(beta_agency)),
+        ),
+        (260, as_agency, new_order(&beta.id, "domain-ch", None)),
+        (200, as_agency, new_order(&acme.id, "kdrive", None)),
+        (150, as_acme, new_order(&acme.id, "domain-ch", None)),
+        (60, as_agency, new_order(&beta.id, "mail-service", None)),
+    ];
+    for days_ago in (0..=420).rev() {
+        if days_ago == 350 {
+            // Beta AG hands the bills to its agency: invoices before stay with Beta.
+            switch_to_partner_pays(conn, &beta.id, beta_agency, &carla, at(today, days_ago, 11))?;
+        }
+        for (_, acting, request) in orders.iter().filter(|(d, _, _)| *d == days_ago) {
+            orders::place(
+                conn,
+                *acting,
+                *request,
+                None,
+                at(today, days_ago, 9),
+                VAT_RATE_BP,
+            )?;
+        }
+        orders::renew_due(
+            conn,
+            today - TimeDelta::days(days_ago),
+            at(today, days_ago, 3),
+            VAT_RATE_BP,
+        )?;
+    }
+    // Invoices are settled within about six weeks; the most recent ones are still open.
+    let settled = invoice_ids_issued_before(conn, at(today, 40, 0))?;
+    for (id, issued_at) in settled {
+        order_rows::record_payment(conn, &id, issued_at + TimeDelta::days(12))?;
     }
     Ok(())
+}
+
+const VAT_RATE_BP: i32 = 810;
+
+fn new_order<'a>(
+    customer_org_id: &'a str,
+    offer_code: &'a str,
+    managed_by: Option<&'a String>,
+) -> Request<'a> {
+    Request::New {
+        customer_org_id,
+        offer_code,
+        managed_by: managed_by.map(String::as_str),
+    }
+}
+
+/// `days_ago` days before `today`, at `hour` o'clock (UTC).
+fn at(today: NaiveDate, days_ago: i64, hour: u32) -> NaiveDateTime {
+    (today - TimeDelta::days(days_ago))
+        .and_hms_opt(hour, 0, 0)
+        .unwrap_or_default()
+}
+
+fn switch_to_partner_pays(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+    partnership_id: &str,
+    user_id: &str,
+    when: NaiveDateTime,
+) -> anyhow::Result<()> {
+    partnerships::set_payment_mode(
+        conn,
+        customer_org_id,
+        partnership_id,
+        1,
+        PaymentMode::PartnerPays,
+    )?;
+    events::insert(
+        conn,
+        NewEvent {
+            partnership_id,
+            occurred_at: when,
+            actor_user_id: Some(user_id),
+            actor_org_id: Some(customer_org_id),
+            kind: EventKind::PaymentModeChanged,
+            old_value: Some(PaymentMode::CustomerPays.as_str()),
+            new_value: Some(PaymentMode::PartnerPays.as_str()),
+        },
+    )?;
+    Ok(())
+}
+
+fn invoice_ids_issued_before(
+    conn: &mut DbConn,
+    before: NaiveDateTime,
+) -> anyhow::Result<Vec<(String, NaiveDateTime)>> {
+    use crate::db::schema::invoices;
+    use diesel::prelude::*;
+    Ok(invoices::table
+        .filter(invoices::issued_at.lt(before))
+        .select((invoices::id, invoices::issued_at))
+        .load(conn)?)
 }

@@ -255,6 +255,172 @@ impl EventKind {
     }
 }
 
+/// Who asked for an order or a renewal.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    AsExpression,
+    FromSqlRow,
+)]
+#[strum(serialize_all = "snake_case")]
+#[diesel(sql_type = Text)]
+pub enum Placer {
+    /// The customer, for itself.
+    Customer,
+    /// The partner, acting for its client.
+    Partner,
+    /// The automatic renewal.
+    Scheduler,
+}
+
+impl Placer {
+    pub fn label(self) -> &'static str {
+        match self {
+            Placer::Customer => "the customer",
+            Placer::Partner => "the partner",
+            Placer::Scheduler => "automatic renewal",
+        }
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    AsExpression,
+    FromSqlRow,
+)]
+#[strum(serialize_all = "snake_case")]
+#[diesel(sql_type = Text)]
+pub enum OrderKind {
+    New,
+    Renewal,
+}
+
+impl OrderKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            OrderKind::New => "New order",
+            OrderKind::Renewal => "Renewal",
+        }
+    }
+}
+
+/// What a partner earns on an order its client paid.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    AsExpression,
+    FromSqlRow,
+)]
+#[strum(serialize_all = "snake_case")]
+#[diesel(sql_type = Text)]
+pub enum IncomeKind {
+    /// The partner placed (or the scheduler renewed) an order its client paid.
+    Cashback,
+    /// The client placed and paid an order for a product the partner manages.
+    Refund,
+}
+
+impl IncomeKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            IncomeKind::Cashback => "Cashback",
+            IncomeKind::Refund => "Refund",
+        }
+    }
+}
+
+/// An organization's currency.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    AsExpression,
+    FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+pub enum Currency {
+    #[strum(serialize = "CHF")]
+    Chf,
+    #[strum(serialize = "EUR")]
+    Eur,
+}
+
+impl Currency {
+    pub fn code(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// An amount in minor units (centimes, cents) of a currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: Currency) -> Money {
+        Money { minor, currency }
+    }
+
+    /// The amount without currency, as in a CSV file: `-1234.50`.
+    pub fn decimal(self) -> String {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+/// `CHF 1,234.50`, `EUR -12.00`.
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        let units = (abs / 100).to_string();
+        let mut grouped = String::new();
+        for (i, digit) in units.chars().enumerate() {
+            if i > 0 && (units.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        write!(
+            f,
+            "{} {sign}{grouped}.{:02}",
+            self.currency.code(),
+            abs % 100
+        )
+    }
+}
+
 /// An email address as people type it, trimmed and lower-cased, checked for a plausible shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailAddress(String);
@@ -383,6 +549,23 @@ mod tests {
         assert!(EmailAddress::parse("").is_err());
         assert!(EmailAddress::parse("not-an-address").is_err());
         assert!(EmailAddress::parse(&format!("{}@x.test", "a".repeat(260))).is_err());
+    }
+
+    #[test]
+    fn money_is_shown_with_its_currency_and_two_decimals() {
+        assert_eq!(
+            Money::new(123_450, Currency::Chf).to_string(),
+            "CHF 1,234.50"
+        );
+        assert_eq!(Money::new(5, Currency::Eur).to_string(), "EUR 0.05");
+        assert_eq!(Money::new(-1_200, Currency::Chf).to_string(), "CHF -12.00");
+        assert_eq!(
+            Money::new(100_000_000, Currency::Chf).to_string(),
+            "CHF 1,000,000.00"
+        );
+        assert_eq!(Money::new(-1_234_505, Currency::Chf).decimal(), "-12345.05");
+        assert_eq!("CHF".parse::<Currency>().unwrap(), Currency::Chf);
+        assert!("chf".parse::<Currency>().is_err());
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! invoices that belong to it.
 
 pub mod auth;
+pub mod billing;
 pub mod commands;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod mail;
+pub mod orders;
 pub mod partnerships;
 pub mod startup;
 pub mod web;

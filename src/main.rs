@@ -28,6 +28,12 @@ enum Command {
     Demo,
     /// Apply the pending database migrations.
     Migrate,
+    /// Bill the automatic renewals that are due (serve also does it every hour).
+    Renew {
+        /// Bill what is due on this day (YYYY-MM-DD) instead of today.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -102,6 +108,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             Db::connect(&config.database_url, 1)?;
             println!("database {} is up to date", config.database_url.redacted());
+            Ok(())
+        }
+        Command::Renew { date } => {
+            let db = Db::connect(&config.database_url, 1)?;
+            let at = partnerdesk::db::now();
+            let today = date.unwrap_or(at.date());
+            let run =
+                partnerdesk::orders::renew_due(&mut *db.get()?, today, at, config.vat_rate_bp)?;
+            println!(
+                "{} renewal(s) billed, {} failed (due on or before {today})",
+                run.renewed, run.failed
+            );
+            if run.failed > 0 {
+                anyhow::bail!("{} renewal(s) could not be billed; see the log", run.failed);
+            }
             Ok(())
         }
         Command::User { command } => {

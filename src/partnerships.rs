@@ -2,10 +2,14 @@
 //! save itself, which writes the new mode, the timeline event and the emails in one
 //! transaction.
 
+use chrono::{NaiveDate, TimeDelta};
+
+use crate::billing::{self, Management, Payer};
 use crate::db::models::events::{self, NewEvent};
 use crate::db::models::partnerships::{self, PartnershipView, Side};
+use crate::db::models::products::{self, Visible};
 use crate::db::{DbConn, now, write_tx};
-use crate::domain::{Access, EventKind, PartnershipStatus, PaymentMode};
+use crate::domain::{Access, Currency, EventKind, PartnershipStatus, PaymentMode, Placer};
 use crate::mail::MailContext;
 use crate::mail::notifications::{self, PaymentModeChange};
 
@@ -152,4 +156,64 @@ pub fn change(
             to,
         })
     })
+}
+
+/// How long ahead the verify step looks for renewals whose payer changes.
+pub const RENEWAL_HORIZON_DAYS: i64 = 90;
+
+/// A renewal coming up under the partnership, and what it costs whom in each mode.
+#[derive(Debug, Clone)]
+pub struct RenewalPreview {
+    pub offer_name: String,
+    pub renews_on: NaiveDate,
+    pub currency: Currency,
+    pub now: (String, i64),
+    pub after: (String, i64),
+}
+
+/// The automatic renewals of the next 90 days whose payer a switch `from` → `to` changes,
+/// with the payer and the price (before VAT) in each mode.
+pub fn upcoming_renewals(
+    conn: &mut DbConn,
+    partnership: &PartnershipView,
+    from: PaymentMode,
+    to: PaymentMode,
+    today: NaiveDate,
+) -> Result<Vec<RenewalPreview>, ModeChangeError> {
+    let visible = Visible::RenewingUnder {
+        customer_org_id: &partnership.customer_org_id,
+        partnership_id: &partnership.id,
+        from: today,
+        to: today + TimeDelta::days(RENEWAL_HORIZON_DAYS),
+    };
+    let payer_and_price =
+        |mode: PaymentMode, price: i64| -> Result<(String, i64), ModeChangeError> {
+            let management = Management::Partner {
+                access: Access::Full(mode),
+                rate: partnership.rate,
+            };
+            let charge = billing::charge(management, Placer::Scheduler, price)
+                .map_err(|e| ModeChangeError::Storage(e.into()))?;
+            let payer = match charge.payer {
+                Payer::Customer => partnership.customer_name.clone(),
+                Payer::Partner => partnership.partner_name.clone(),
+            };
+            Ok((payer, charge.price))
+        };
+    let mut previews = Vec::new();
+    for product in products::views(conn, visible, None, 500)? {
+        let now = payer_and_price(from, product.yearly_price)?;
+        let after = payer_and_price(to, product.yearly_price)?;
+        if now.0 != after.0 {
+            previews.push(RenewalPreview {
+                offer_name: product.offer_name,
+                renews_on: product.renews_on,
+                currency: product.currency,
+                now,
+                after,
+            });
+        }
+    }
+    previews.sort_by(|a, b| a.renews_on.cmp(&b.renews_on));
+    Ok(previews)
 }

@@ -38,6 +38,8 @@ pub struct AppState {
     pub mail: MailContext,
     /// Rung after a transaction that queued emails, so they leave at once.
     pub mail_wake: Arc<Notify>,
+    /// VAT on invoices, in basis points.
+    pub vat_rate_bp: i32,
 }
 
 pub struct Application {
@@ -85,10 +87,13 @@ impl Application {
             from,
             wake: wake.clone(),
         };
-        let background = vec![
+        let mut background = vec![
             tokio::spawn(sender.run()),
             tokio::spawn(purge_expired_sessions(db.clone())),
         ];
+        if config.run_renewals {
+            background.push(tokio::spawn(bill_renewals(db.clone(), config.vat_rate_bp)));
+        }
 
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let state = web::Data::new(AppState {
@@ -96,6 +101,7 @@ impl Application {
             passwords: Passwords::new(cores)?,
             mail: MailContext::new(config.base_url.clone()),
             mail_wake: wake,
+            vat_rate_bp: config.vat_rate_bp,
         });
         let secure = config.base_url.is_https();
         let store = DbSessionStore::new(db.clone());
@@ -183,6 +189,30 @@ fn security_headers(https: bool) -> DefaultHeaders {
         ));
     }
     headers
+}
+
+/// Bills the due automatic renewals at start and then every hour. Billing is idempotent,
+/// so several instances doing it at once bill each renewal once.
+async fn bill_renewals(db: Db, vat_rate_bp: i32) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let run = db
+            .run(move |conn| {
+                let at = crate::db::now();
+                crate::orders::renew_due(conn, at.date(), at, vat_rate_bp)
+            })
+            .await;
+        match run {
+            Ok(run) if run.renewed == 0 && run.failed == 0 => {}
+            Ok(run) => tracing::info!(
+                renewed = run.renewed,
+                failed = run.failed,
+                "automatic renewals billed"
+            ),
+            Err(e) => tracing::error!(error = ?e, "automatic renewals could not run"),
+        }
+    }
 }
 
 async fn purge_expired_sessions(db: Db) {

@@ -270,14 +270,24 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
 }
 
 /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite, so that two writers
-/// queue for the lock at the start instead of failing at their first write.
+/// queue for the lock at the start instead of failing at their first write. Nested in
+/// another transaction, it is a savepoint.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Sqlite(c) => {
+            let depth =
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?;
+            if depth.is_none() {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            } else {
+                // Inside a transaction already: a savepoint.
+                AnsiTransactionManager::begin_transaction(c)?
+            }
+        }
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     match f(conn) {

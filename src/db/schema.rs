@@ -90,12 +90,110 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    offers (code) {
+        code -> Text,
+        name -> Text,
+        price_chf -> BigInt,
+        price_eur -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Text,
+        customer_org_id -> Text,
+        offer_code -> Text,
+        partnership_id -> Nullable<Text>,
+        renews_on -> Date,
+        auto_renew -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        customer_org_id -> Text,
+        product_id -> Text,
+        kind -> Text,
+        placed_by -> Text,
+        placed_by_user_id -> Nullable<Text>,
+        partnership_id -> Nullable<Text>,
+        payer_org_id -> Text,
+        currency -> Text,
+        public_price -> BigInt,
+        discount -> BigInt,
+        price -> BigInt,
+        period_start -> Date,
+        period_end -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invoice_counters (year) {
+        year -> Integer,
+        last_number -> Integer,
+    }
+}
+
+diesel::table! {
+    invoices (id) {
+        id -> Text,
+        number -> Text,
+        year -> Integer,
+        sequence -> Integer,
+        payer_org_id -> Text,
+        payer_name -> Text,
+        order_id -> Text,
+        currency -> Text,
+        issued_at -> Timestamp,
+        due_on -> Date,
+        paid_at -> Nullable<Timestamp>,
+        subtotal -> BigInt,
+        vat_rate_bp -> Integer,
+        vat -> BigInt,
+        total -> BigInt,
+    }
+}
+
+diesel::table! {
+    invoice_lines (id) {
+        id -> Text,
+        invoice_id -> Text,
+        position -> Integer,
+        description -> Text,
+        amount -> BigInt,
+    }
+}
+
+diesel::table! {
+    income_entries (id) {
+        id -> Text,
+        partner_org_id -> Text,
+        customer_org_id -> Text,
+        order_id -> Text,
+        kind -> Text,
+        currency -> Text,
+        amount -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (org_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(partner_profiles -> organizations (org_id));
 diesel::joinable!(partnership_events -> partnerships (partnership_id));
 diesel::joinable!(partnership_events -> users (actor_user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(products -> offers (offer_code));
+diesel::joinable!(products -> partnerships (partnership_id));
+diesel::joinable!(orders -> products (product_id));
+diesel::joinable!(invoices -> orders (order_id));
+diesel::joinable!(invoice_lines -> invoices (invoice_id));
+diesel::joinable!(income_entries -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -106,4 +204,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     partnership_events,
     outbox_emails,
     sessions,
+    offers,
+    products,
+    orders,
+    invoice_counters,
+    invoices,
+    invoice_lines,
+    income_entries,
+);
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    organizations::name,
+    income_entries::customer_org_id,
+    income_entries::currency,
+    income_entries::kind,
 );

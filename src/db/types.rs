@@ -7,7 +7,10 @@ use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::{AccessKind, EventKind, PartnershipStatus, PaymentMode, Role};
+use crate::domain::{
+    AccessKind, Currency, EventKind, IncomeKind, OrderKind, PartnershipStatus, PaymentMode, Placer,
+    Role,
+};
 
 macro_rules! stored_as_text {
     ($($ty:ty),+ $(,)?) => {$(
@@ -35,4 +38,14 @@ macro_rules! stored_as_text {
     )+};
 }
 
-stored_as_text!(Role, PaymentMode, AccessKind, PartnershipStatus, EventKind);
+stored_as_text!(
+    Role,
+    PaymentMode,
+    AccessKind,
+    PartnershipStatus,
+    EventKind,
+    Placer,
+    OrderKind,
+    IncomeKind,
+    Currency
+);

@@ -13,8 +13,11 @@ use crate::web::errors::AppError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Dashboard,
+    Products,
+    Invoices,
     Partners,
     Clients,
+    Income,
 }
 
 pub struct OrgChoice {
@@ -30,6 +33,8 @@ pub struct Layout {
     pub role_label: &'static str,
     pub orgs: Vec<OrgChoice>,
     pub is_partner_org: bool,
+    /// Invoices, income and payment information are for legal reps, admins and billing staff.
+    pub sees_billing: bool,
     pub csrf_token: String,
     pub flash: Option<Flash>,
     pub section: Section,
@@ -52,6 +57,7 @@ impl Layout {
                 })
                 .collect(),
             is_partner_org: member.is_partner_org(),
+            sees_billing: member.role().sees_billing(),
             csrf_token: member.session.csrf_token()?,
             flash: member.session.take_flash(),
             section,

@@ -6,10 +6,13 @@ pub mod csrf;
 mod dashboard;
 pub mod errors;
 mod health;
+mod income;
+mod invoices;
 pub mod layout;
 mod login;
 mod org;
 mod partners;
+mod products;
 pub mod routes;
 pub mod views;
 

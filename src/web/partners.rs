@@ -8,8 +8,9 @@ use serde::Deserialize;
 
 use crate::auth::{FlashKind, Member};
 use crate::db::models::partnerships::{self, PartnershipView, Scope, Side};
-use crate::domain::PaymentMode;
-use crate::partnerships::{self as modes, Actor, ModeChange, ModeChangeError};
+use crate::db::now;
+use crate::domain::{Money, PaymentMode};
+use crate::partnerships::{self as modes, Actor, ModeChange, ModeChangeError, RenewalPreview};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
@@ -244,6 +245,31 @@ struct VerifyPage {
     p: Summary,
     from: PaymentMode,
     to: PaymentMode,
+    renewals: Vec<RenewalLine>,
+    horizon_days: i64,
+}
+
+/// A renewal of the next 90 days whose payer the change moves.
+struct RenewalLine {
+    product: String,
+    renews_on: String,
+    now_payer: String,
+    now_price: String,
+    after_payer: String,
+    after_price: String,
+}
+
+impl RenewalLine {
+    fn new(r: &RenewalPreview) -> RenewalLine {
+        RenewalLine {
+            product: r.offer_name.clone(),
+            renews_on: r.renews_on.to_string(),
+            now_payer: r.now.0.clone(),
+            now_price: Money::new(r.now.1, r.currency).to_string(),
+            after_payer: r.after.0.clone(),
+            after_price: Money::new(r.after.1, r.currency).to_string(),
+        }
+    }
 }
 
 /// The verify step: what will change, and a button to confirm it.
@@ -258,20 +284,48 @@ pub async fn verify_payment(
     let org_id = member.org_id().to_owned();
     let outcome = state
         .db
-        .run(move |conn| Ok::<_, AppError>(modes::plan(conn, &org_id, &view.id, to, version)))
+        .run(move |conn| {
+            let planned =
+                modes::plan(conn, &org_id, &view.id, to, version).and_then(
+                    |planned| match &planned {
+                        ModeChange::Switch {
+                            partnership,
+                            from,
+                            to,
+                        } => {
+                            let renewals = modes::upcoming_renewals(
+                                conn,
+                                partnership,
+                                *from,
+                                *to,
+                                now().date(),
+                            )?;
+                            Ok((planned, renewals))
+                        }
+                        ModeChange::AlreadyInForce { .. } => Ok((planned, Vec::new())),
+                    },
+                );
+            Ok::<_, AppError>(planned)
+        })
         .await?;
     match outcome {
-        Ok(ModeChange::Switch {
-            partnership,
-            from,
-            to,
-        }) => page(&VerifyPage {
+        Ok((
+            ModeChange::Switch {
+                partnership,
+                from,
+                to,
+            },
+            renewals,
+        )) => page(&VerifyPage {
             layout: Layout::new(&member, Section::Partners)?,
             p: Summary::new(&partnership, Side::Customer),
             from,
             to,
+            renewals: renewals.iter().map(RenewalLine::new).collect(),
+            horizon_days: modes::RENEWAL_HORIZON_DAYS,
         }),
-        other => edit_again(&member, other),
+        Ok((planned, _)) => edit_again(&member, Ok(planned)),
+        Err(e) => edit_again(&member, Err(e)),
     }
 }
 

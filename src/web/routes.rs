@@ -3,7 +3,9 @@
 use actix_web::web::{self, ServiceConfig, get, post};
 
 use crate::web::errors::AppError;
-use crate::web::{assets, clients, dashboard, health, login, org, partners};
+use crate::web::{
+    assets, clients, dashboard, health, income, invoices, login, org, partners, products,
+};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.route("/", get().to(dashboard::show))
@@ -24,6 +26,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/partners/{id}/payment", post().to(partners::save_payment))
         .route("/clients", get().to(clients::list))
         .route("/clients/{id}", get().to(clients::show))
+        .route("/products", get().to(products::list))
+        .route("/orders", post().to(products::order))
+        .route("/products/{id}/renew", post().to(products::renew))
+        .route("/invoices", get().to(invoices::list))
+        .route("/invoices.csv", get().to(invoices::export))
+        .route("/invoices/{id}", get().to(invoices::show))
+        .route("/income", get().to(income::ledger))
+        .route("/income.csv", get().to(income::export))
         .route("/healthz", get().to(health::check))
         .route("/static/{file}", get().to(assets::serve))
         .route("/favicon.ico", get().to(assets::favicon))

@@ -184,3 +184,25 @@ pub fn timeline_page(
         older_than,
     })
 }
+
+/// A text cell for a CSV file: a leading `=`, `+`, `-`, `@` (or tab, carriage return)
+/// would make a spreadsheet run it as a formula, so such text gets a leading quote.
+pub fn csv_text(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_text;
+
+    #[test]
+    fn csv_text_cannot_become_a_formula() {
+        assert_eq!(csv_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_text("Acme SA"), "Acme SA");
+    }
+}

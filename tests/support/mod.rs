@@ -134,6 +134,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         session_key: Some("a test session key that is long enough to use".into()),
         workers: Some(2),
         db_max_connections: 5,
+        vat_rate_bp: 810,
+        run_renewals: false,
     };
     customize(&mut config);
     let app = Application::build(config)

@@ -3,8 +3,13 @@
 //! by it in SQL.
 
 pub mod events;
+pub mod income;
+pub mod invoices;
+pub mod offers;
+pub mod orders;
 pub mod orgs;
 pub mod outbox;
 pub mod partnerships;
+pub mod products;
 pub mod sessions;
 pub mod users;

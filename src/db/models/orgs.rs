@@ -3,14 +3,14 @@ use diesel::prelude::*;
 
 use crate::db::schema::{memberships, organizations, partner_profiles, users};
 use crate::db::{DbConn, new_id, now};
-use crate::domain::{Rate, Role};
+use crate::domain::{Currency, Rate, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organizations)]
 pub struct Organization {
     pub id: String,
     pub name: String,
-    pub currency: String,
+    pub currency: Currency,
     pub created_at: NaiveDateTime,
 }
 
@@ -21,18 +21,18 @@ pub struct Recipient {
     pub name: String,
 }
 
-pub fn create(conn: &mut DbConn, name: &str, currency: &str) -> QueryResult<Organization> {
+pub fn create(conn: &mut DbConn, name: &str, currency: Currency) -> QueryResult<Organization> {
     let org = Organization {
         id: new_id(),
         name: name.to_owned(),
-        currency: currency.to_owned(),
+        currency,
         created_at: now(),
     };
     diesel::insert_into(organizations::table)
         .values((
             organizations::id.eq(&org.id),
             organizations::name.eq(&org.name),
-            organizations::currency.eq(&org.currency),
+            organizations::currency.eq(org.currency),
             organizations::created_at.eq(org.created_at),
         ))
         .execute(conn)?;
@@ -42,6 +42,14 @@ pub fn create(conn: &mut DbConn, name: &str, currency: &str) -> QueryResult<Orga
 pub fn find_by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<Organization>> {
     organizations::table
         .filter(organizations::name.eq(name))
+        .select(Organization::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Organization>> {
+    organizations::table
+        .find(id)
         .select(Organization::as_select())
         .first(conn)
         .optional()

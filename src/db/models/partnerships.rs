@@ -197,6 +197,25 @@ pub fn find(
     Ok(views(conn, scope)?.into_iter().next())
 }
 
+/// The live (not ended) partnership between a customer and a partner, if any.
+pub fn live_between(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+    partner_org_id: &str,
+) -> QueryResult<Option<PartnershipView>> {
+    let id = partnerships::table
+        .filter(partnerships::customer_org_id.eq(customer_org_id))
+        .filter(partnerships::partner_org_id.eq(partner_org_id))
+        .filter(partnerships::status.ne(PartnershipStatus::Ended))
+        .select(partnerships::id)
+        .first::<String>(conn)
+        .optional()?;
+    match id {
+        Some(id) => find(conn, Side::Partner, partner_org_id, &id),
+        None => Ok(None),
+    }
+}
+
 pub fn create(
     conn: &mut DbConn,
     customer_org_id: &str,

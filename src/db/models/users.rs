@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{memberships, organizations, partner_profiles, users};
 use crate::db::{DbConn, new_id, now};
-use crate::domain::{EmailAddress, Role};
+use crate::domain::{Currency, EmailAddress, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -19,7 +19,7 @@ pub struct User {
 pub struct MembershipView {
     pub org_id: String,
     pub org_name: String,
-    pub currency: String,
+    pub currency: Currency,
     pub role: Role,
     /// The organization's partner rate in basis points, when it is a registered partner.
     pub partner_rate_bp: Option<i32>,

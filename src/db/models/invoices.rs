@@ -1,0 +1,195 @@
+//! Reading invoices. Every query is scoped to the payer organization in SQL: an
+//! invoice exists only for the organization that paid it.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{invoice_lines, invoices, offers, orders, organizations, products};
+use crate::domain::{Currency, OrderKind, Placer};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = invoices)]
+pub struct Invoice {
+    pub id: String,
+    pub number: String,
+    pub payer_org_id: String,
+    pub payer_name: String,
+    pub order_id: String,
+    pub currency: Currency,
+    pub issued_at: NaiveDateTime,
+    pub due_on: NaiveDate,
+    pub paid_at: Option<NaiveDateTime>,
+    pub subtotal: i64,
+    pub vat_rate_bp: i32,
+    pub vat: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    Overdue,
+    Paid,
+}
+
+impl Status {
+    pub fn parse(input: &str) -> Option<Status> {
+        match input {
+            "open" => Some(Status::Open),
+            "overdue" => Some(Status::Overdue),
+            "paid" => Some(Status::Paid),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Overdue => "overdue",
+            Status::Paid => "paid",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Open => "Open",
+            Status::Overdue => "Overdue",
+            Status::Paid => "Paid",
+        }
+    }
+}
+
+impl Invoice {
+    pub fn status(&self, today: NaiveDate) -> Status {
+        match self.paid_at {
+            Some(_) => Status::Paid,
+            None if self.due_on < today => Status::Overdue,
+            None => Status::Open,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = invoice_lines)]
+pub struct Line {
+    pub position: i32,
+    pub description: String,
+    pub amount: i64,
+}
+
+/// What an invoice was for, as its page tells it.
+#[derive(Debug, Clone, Queryable)]
+pub struct Subject {
+    pub customer_name: String,
+    pub offer_name: String,
+    pub kind: OrderKind,
+    pub placed_by: Placer,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+}
+
+/// Which invoices: issued in `[from, to]` (dates, UTC) and of a status, as of `today`.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub status: Option<Status>,
+}
+
+/// Where an older page starts: before this invoice.
+#[derive(Debug, Clone)]
+pub struct Before {
+    pub issued_at: NaiveDateTime,
+    pub id: String,
+}
+
+/// A page of the payer's invoices, newest first.
+pub fn list(
+    conn: &mut DbConn,
+    payer_org_id: &str,
+    filter: &Filter,
+    today: NaiveDate,
+    before: Option<&Before>,
+    limit: i64,
+) -> QueryResult<Vec<Invoice>> {
+    let mut query = invoices::table
+        .filter(invoices::payer_org_id.eq(payer_org_id))
+        .order((invoices::issued_at.desc(), invoices::id.desc()))
+        .select(Invoice::as_select())
+        .limit(limit)
+        .into_boxed();
+    if let Some(from) = filter.from {
+        query = query.filter(invoices::issued_at.ge(from.and_hms_opt(0, 0, 0).unwrap_or_default()));
+    }
+    if let Some(to) = filter.to.and_then(|d| d.succ_opt()) {
+        query = query.filter(invoices::issued_at.lt(to.and_hms_opt(0, 0, 0).unwrap_or_default()));
+    }
+    query = match filter.status {
+        None => query,
+        Some(Status::Paid) => query.filter(invoices::paid_at.is_not_null()),
+        Some(Status::Open) => query
+            .filter(invoices::paid_at.is_null())
+            .filter(invoices::due_on.ge(today)),
+        Some(Status::Overdue) => query
+            .filter(invoices::paid_at.is_null())
+            .filter(invoices::due_on.lt(today)),
+    };
+    if let Some(before) = before {
+        query = query.filter(
+            invoices::issued_at
+                .lt(before.issued_at)
+                .or(invoices::issued_at
+                    .eq(before.issued_at)
+                    .and(invoices::id.lt(before.id.clone()))),
+        );
+    }
+    query.load(conn)
+}
+
+/// The position of one of the payer's invoices, to continue a list after it.
+pub fn position(conn: &mut DbConn, payer_org_id: &str, id: &str) -> QueryResult<Option<Before>> {
+    invoices::table
+        .filter(invoices::payer_org_id.eq(payer_org_id))
+        .filter(invoices::id.eq(id))
+        .select((invoices::issued_at, invoices::id))
+        .first::<(NaiveDateTime, String)>(conn)
+        .optional()
+        .map(|found| found.map(|(issued_at, id)| Before { issued_at, id }))
+}
+
+/// One of the payer's invoices, with its lines and what it was for.
+pub fn find(
+    conn: &mut DbConn,
+    payer_org_id: &str,
+    id: &str,
+) -> QueryResult<Option<(Invoice, Vec<Line>, Subject)>> {
+    let Some(invoice) = invoices::table
+        .filter(invoices::payer_org_id.eq(payer_org_id))
+        .filter(invoices::id.eq(id))
+        .select(Invoice::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let lines = invoice_lines::table
+        .filter(invoice_lines::invoice_id.eq(&invoice.id))
+        .order(invoice_lines::position)
+        .select(Line::as_select())
+        .load(conn)?;
+    let subject = orders::table
+        .inner_join(products::table.inner_join(offers::table))
+        .inner_join(organizations::table.on(organizations::id.eq(orders::customer_org_id)))
+        .filter(orders::id.eq(&invoice.order_id))
+        .select((
+            organizations::name,
+            offers::name,
+            orders::kind,
+            orders::placed_by,
+            orders::period_start,
+            orders::period_end,
+        ))
+        .first(conn)?;
+    Ok(Some((invoice, lines, subject)))
+}

@@ -1,0 +1,141 @@
+//! What an order writes: the order, its invoice with lines, and the partner's income.
+//! The caller runs them all in one transaction.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{income_entries, invoice_counters, invoice_lines, invoices, orders};
+use crate::domain::{Currency, IncomeKind, OrderKind, Placer};
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = orders)]
+pub struct NewOrder<'a> {
+    pub id: &'a str,
+    pub customer_org_id: &'a str,
+    pub product_id: &'a str,
+    pub kind: OrderKind,
+    pub placed_by: Placer,
+    pub placed_by_user_id: Option<&'a str>,
+    pub partnership_id: Option<&'a str>,
+    pub payer_org_id: &'a str,
+    pub currency: Currency,
+    pub public_price: i64,
+    pub discount: i64,
+    pub price: i64,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = invoices)]
+pub struct NewInvoice<'a> {
+    pub id: &'a str,
+    pub number: &'a str,
+    pub year: i32,
+    pub sequence: i32,
+    pub payer_org_id: &'a str,
+    pub payer_name: &'a str,
+    pub order_id: &'a str,
+    pub currency: Currency,
+    pub issued_at: NaiveDateTime,
+    pub due_on: NaiveDate,
+    pub subtotal: i64,
+    pub vat_rate_bp: i32,
+    pub vat: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = invoice_lines)]
+pub struct NewLine<'a> {
+    pub id: String,
+    pub invoice_id: &'a str,
+    pub position: i32,
+    pub description: String,
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = income_entries)]
+pub struct NewIncome<'a> {
+    pub id: &'a str,
+    pub partner_org_id: &'a str,
+    pub customer_org_id: &'a str,
+    pub order_id: &'a str,
+    pub kind: IncomeKind,
+    pub currency: Currency,
+    pub amount: i64,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_order(conn: &mut DbConn, order: &NewOrder<'_>) -> QueryResult<()> {
+    diesel::insert_into(orders::table)
+        .values(order)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Takes the next invoice number of `year`. The update locks the year's counter row
+/// until the transaction ends, so concurrent orders queue here and a rolled-back order
+/// gives its number back: no gap, no duplicate.
+pub fn next_invoice_sequence(conn: &mut DbConn, year: i32) -> QueryResult<i32> {
+    let first = (
+        invoice_counters::year.eq(year),
+        invoice_counters::last_number.eq(0),
+    );
+    // The year's first invoice creates the counter; a concurrent first one waits for it.
+    match conn {
+        DbConn::Pg(pg) => diesel::insert_into(invoice_counters::table)
+            .values(first)
+            .on_conflict_do_nothing()
+            .execute(pg)?,
+        DbConn::Sqlite(lite) => diesel::insert_into(invoice_counters::table)
+            .values(first)
+            .on_conflict_do_nothing()
+            .execute(lite)?,
+    };
+    diesel::update(invoice_counters::table.find(year))
+        .set(invoice_counters::last_number.eq(invoice_counters::last_number + 1))
+        .execute(conn)?;
+    invoice_counters::table
+        .find(year)
+        .select(invoice_counters::last_number)
+        .first(conn)
+}
+
+pub fn insert_invoice(
+    conn: &mut DbConn,
+    invoice: &NewInvoice<'_>,
+    lines: &[NewLine<'_>],
+) -> QueryResult<()> {
+    diesel::insert_into(invoices::table)
+        .values(invoice)
+        .execute(conn)?;
+    for line in lines {
+        diesel::insert_into(invoice_lines::table)
+            .values(line)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn insert_income(conn: &mut DbConn, income: &NewIncome<'_>) -> QueryResult<()> {
+    diesel::insert_into(income_entries::table)
+        .values(income)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Records that an invoice was paid. The only change an issued invoice accepts, once.
+pub fn record_payment(conn: &mut DbConn, invoice_id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(
+        invoices::table
+            .find(invoice_id)
+            .filter(invoices::paid_at.is_null()),
+    )
+    .set(invoices::paid_at.eq(at))
+    .execute(conn)?;
+    Ok(updated == 1)
+}

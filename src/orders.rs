@@ -1,0 +1,510 @@
+//! Ordering and renewing. Resolves who acts and under which partnership, applies the
+//! billing rules, and writes the order, its invoice (numbered without gaps) and the
+//! partner's income in one transaction, with the payment mode in force at that moment.
+
+use chrono::{Months, NaiveDate, NaiveDateTime, TimeDelta};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::billing::{self, Charge, Management, Payer, Refusal, Totals};
+use crate::db::models::offers;
+use crate::db::models::orders::{self as rows, NewIncome, NewInvoice, NewLine, NewOrder};
+use crate::db::models::orgs;
+use crate::db::models::partnerships::{self, Side};
+use crate::db::models::products::{self, Product, ProductView};
+use crate::db::{DbConn, new_id, write_tx};
+use crate::domain::{Currency, OrderKind, PartnershipStatus, Placer};
+
+/// Invoices are due this many days after they are issued.
+pub const PAYMENT_TERM_DAYS: i64 = 30;
+
+/// What is ordered: a new product for a customer, or another year of a product.
+#[derive(Debug, Clone, Copy)]
+pub enum Request<'a> {
+    New {
+        customer_org_id: &'a str,
+        offer_code: &'a str,
+        /// For a customer's own order: the partnership under which a partner will manage
+        /// the product (a partner's order is always managed by that partner).
+        managed_by: Option<&'a str>,
+    },
+    Renewal {
+        product_id: &'a str,
+    },
+}
+
+/// Who acts: an organization (through one of its members), or the scheduler.
+#[derive(Debug, Clone, Copy)]
+pub enum Acting<'a> {
+    Member { org_id: &'a str, user_id: &'a str },
+    Scheduler,
+}
+
+/// The partnership under which the product is (or will be) managed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedBy {
+    pub partnership_id: String,
+    pub partner_org_id: String,
+    pub partner_name: String,
+}
+
+/// Everything an order will do, computed before it is placed: the confirmation page
+/// shows it, and placing recomputes it inside the transaction.
+#[derive(Debug, Clone)]
+pub struct Quote {
+    pub kind: OrderKind,
+    pub placer: Placer,
+    pub customer_org_id: String,
+    pub customer_name: String,
+    pub currency: Currency,
+    pub offer_code: String,
+    pub offer_name: String,
+    pub product_id: Option<String>,
+    pub managed_by: Option<ManagedBy>,
+    pub charge: Charge,
+    pub payer_org_id: String,
+    pub payer_name: String,
+    pub lines: Vec<(String, i64)>,
+    pub totals: Totals,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+}
+
+/// What the user confirmed: an order is placed only if these still hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmed {
+    pub payer_org_id: String,
+    pub total: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// The customer or the product is not the acting organization's to order for.
+    #[error("not found")]
+    NotFound,
+    #[error("there is no such offer in the catalog")]
+    UnknownOffer,
+    #[error("the chosen partner does not manage products of this organization")]
+    UnknownManager,
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The terms changed between the confirmation and the order (e.g. the payment mode).
+    #[error("the terms of this order changed")]
+    Changed { quote: Box<Quote> },
+    /// This period of the product was billed meanwhile.
+    #[error("this period is already billed")]
+    AlreadyBilled,
+    #[error(transparent)]
+    Storage(#[from] anyhow::Error),
+}
+
+impl From<DieselError> for OrderError {
+    fn from(e: DieselError) -> OrderError {
+        OrderError::Storage(e.into())
+    }
+}
+
+/// An order that was placed.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub order_id: String,
+    pub product_id: String,
+    pub invoice_id: String,
+    pub invoice_number: String,
+    pub quote: Quote,
+}
+
+fn one_year_after(date: NaiveDate) -> NaiveDate {
+    date.checked_add_months(Months::new(12))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// The billing view of a product's manager: only an active partnership counts.
+fn management(product: &ProductView) -> (Management, Option<ManagedBy>) {
+    match &product.manager {
+        Some(m) if m.status == PartnershipStatus::Active => (
+            Management::Partner {
+                access: m.access,
+                rate: m.rate,
+            },
+            Some(ManagedBy {
+                partnership_id: m.partnership_id.clone(),
+                partner_org_id: m.partner_org_id.clone(),
+                partner_name: m.partner_name.clone(),
+            }),
+        ),
+        _ => (Management::Unmanaged, None),
+    }
+}
+
+/// Works out what `request` by `acting` would do today.
+pub fn quote(
+    conn: &mut DbConn,
+    acting: Acting<'_>,
+    request: Request<'_>,
+    today: NaiveDate,
+    vat_rate_bp: i32,
+) -> Result<Quote, OrderError> {
+    match request {
+        Request::New {
+            customer_org_id,
+            offer_code,
+            managed_by,
+        } => {
+            let Acting::Member { org_id, .. } = acting else {
+                return Err(OrderError::NotFound);
+            };
+            let (placer, partnership) = if org_id == customer_org_id {
+                let partnership = match managed_by {
+                    Some(id) => Some(
+                        partnerships::find(conn, Side::Customer, customer_org_id, id)?
+                            .filter(|p| p.status == PartnershipStatus::Active)
+                            .ok_or(OrderError::UnknownManager)?,
+                    ),
+                    None => None,
+                };
+                (Placer::Customer, partnership)
+            } else {
+                // A partner orders for a client it has an active partnership with.
+                let partnership = partnerships::live_between(conn, customer_org_id, org_id)?
+                    .filter(|p| p.status == PartnershipStatus::Active)
+                    .ok_or(OrderError::NotFound)?;
+                (Placer::Partner, Some(partnership))
+            };
+            let customer = orgs::find(conn, customer_org_id)?.ok_or(OrderError::NotFound)?;
+            let offer = offers::find(conn, offer_code)?.ok_or(OrderError::UnknownOffer)?;
+            let (management, managed_by) = match &partnership {
+                Some(p) => (
+                    Management::Partner {
+                        access: p.access,
+                        rate: p.rate,
+                    },
+                    Some(ManagedBy {
+                        partnership_id: p.id.clone(),
+                        partner_org_id: p.partner_org_id.clone(),
+                        partner_name: p.partner_name.clone(),
+                    }),
+                ),
+                None => (Management::Unmanaged, None),
+            };
+            let charge =
+                billing::charge(management, placer, offer.yearly_price(customer.currency))?;
+            build(
+                Draft {
+                    kind: OrderKind::New,
+                    placer,
+                    customer_org_id: customer.id,
+                    customer_name: customer.name,
+                    currency: customer.currency,
+                    offer_code: offer.code,
+                    offer_name: offer.name,
+                    product_id: None,
+                    managed_by,
+                    charge,
+                    period_start: today,
+                },
+                vat_rate_bp,
+            )
+        }
+        Request::Renewal { product_id } => {
+            let (product, placer) = match acting {
+                Acting::Member { org_id, .. } => {
+                    let product = products::find_view(conn, org_id, product_id)?
+                        .ok_or(OrderError::NotFound)?;
+                    let placer = if product.customer_org_id == org_id {
+                        Placer::Customer
+                    } else {
+                        Placer::Partner
+                    };
+                    (product, placer)
+                }
+                Acting::Scheduler => (
+                    products::find_any(conn, product_id)?.ok_or(OrderError::NotFound)?,
+                    Placer::Scheduler,
+                ),
+            };
+            let (management, managed_by) = management(&product);
+            let charge = billing::charge(management, placer, product.yearly_price)?;
+            build(
+                Draft {
+                    kind: OrderKind::Renewal,
+                    placer,
+                    customer_org_id: product.customer_org_id,
+                    customer_name: product.customer_name,
+                    currency: product.currency,
+                    offer_code: product.offer_code,
+                    offer_name: product.offer_name,
+                    product_id: Some(product.id),
+                    managed_by,
+                    charge,
+                    period_start: product.renews_on,
+                },
+                vat_rate_bp,
+            )
+        }
+    }
+}
+
+struct Draft {
+    kind: OrderKind,
+    placer: Placer,
+    customer_org_id: String,
+    customer_name: String,
+    currency: Currency,
+    offer_code: String,
+    offer_name: String,
+    product_id: Option<String>,
+    managed_by: Option<ManagedBy>,
+    charge: Charge,
+    period_start: NaiveDate,
+}
+
+fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
+    let (payer_org_id, payer_name) = match (d.charge.payer, &d.managed_by) {
+        (Payer::Partner, Some(m)) => (m.partner_org_id.clone(), m.partner_name.clone()),
+        (Payer::Partner, None) => {
+            return Err(OrderError::Storage(anyhow::anyhow!(
+                "a partner pays but none manages"
+            )));
+        }
+        (Payer::Customer, _) => (d.customer_org_id.clone(), d.customer_name.clone()),
+    };
+    let period_end = one_year_after(d.period_start);
+    let mut lines = vec![(
+        format!(
+            "{} — {}, {} to {}",
+            d.offer_name,
+            d.kind.label().to_lowercase(),
+            d.period_start,
+            period_end
+        ),
+        d.charge.public_price,
+    )];
+    if d.charge.discount > 0 {
+        let partner = d
+            .managed_by
+            .as_ref()
+            .map_or("", |m| m.partner_name.as_str());
+        lines.push((format!("Partner discount ({partner})"), -d.charge.discount));
+    }
+    let amounts: Vec<i64> = lines.iter().map(|(_, amount)| *amount).collect();
+    let totals = billing::totals(&amounts, vat_rate_bp);
+    Ok(Quote {
+        kind: d.kind,
+        placer: d.placer,
+        customer_org_id: d.customer_org_id,
+        customer_name: d.customer_name,
+        currency: d.currency,
+        offer_code: d.offer_code,
+        offer_name: d.offer_name,
+        product_id: d.product_id,
+        managed_by: d.managed_by,
+        charge: d.charge,
+        payer_org_id,
+        payer_name,
+        lines,
+        totals,
+        period_start: d.period_start,
+        period_end,
+    })
+}
+
+/// Places an order: recomputes the quote with what is in force now, refuses if it is
+/// not what the user confirmed, then writes everything or nothing.
+pub fn place(
+    conn: &mut DbConn,
+    acting: Acting<'_>,
+    request: Request<'_>,
+    confirmed: Option<&Confirmed>,
+    at: NaiveDateTime,
+    vat_rate_bp: i32,
+) -> Result<Placed, OrderError> {
+    write_tx(conn, |conn| {
+        let quote = quote(conn, acting, request, at.date(), vat_rate_bp)?;
+        if let Some(confirmed) = confirmed
+            && (confirmed.payer_org_id != quote.payer_org_id
+                || confirmed.total != quote.totals.total)
+        {
+            return Err(OrderError::Changed {
+                quote: Box::new(quote),
+            });
+        }
+        write(conn, acting, quote, at)
+    })
+}
+
+fn write(
+    conn: &mut DbConn,
+    acting: Acting<'_>,
+    quote: Quote,
+    at: NaiveDateTime,
+) -> Result<Placed, OrderError> {
+    let product_id = match &quote.product_id {
+        Some(id) => {
+            if !products::advance_renewal(conn, id, quote.period_start, quote.period_end)? {
+                return Err(OrderError::AlreadyBilled);
+            }
+            id.clone()
+        }
+        None => {
+            let product = Product {
+                id: new_id(),
+                customer_org_id: quote.customer_org_id.clone(),
+                offer_code: quote.offer_code.clone(),
+                partnership_id: quote.managed_by.as_ref().map(|m| m.partnership_id.clone()),
+                renews_on: quote.period_end,
+                auto_renew: 1,
+                created_at: at,
+            };
+            products::insert(conn, &product)?;
+            product.id
+        }
+    };
+    let order_id = new_id();
+    let user_id = match acting {
+        Acting::Member { user_id, .. } => Some(user_id),
+        Acting::Scheduler => None,
+    };
+    let order = NewOrder {
+        id: &order_id,
+        customer_org_id: &quote.customer_org_id,
+        product_id: &product_id,
+        kind: quote.kind,
+        placed_by: quote.placer,
+        placed_by_user_id: user_id,
+        partnership_id: quote.managed_by.as_ref().map(|m| m.partnership_id.as_str()),
+        payer_org_id: &quote.payer_org_id,
+        currency: quote.currency,
+        public_price: quote.charge.public_price,
+        discount: quote.charge.discount,
+        price: quote.charge.price,
+        period_start: quote.period_start,
+        period_end: quote.period_end,
+        created_at: at,
+    };
+    rows::insert_order(conn, &order).map_err(|e| match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            OrderError::AlreadyBilled
+        }
+        other => other.into(),
+    })?;
+
+    let year = chrono::Datelike::year(&at.date());
+    let sequence = rows::next_invoice_sequence(conn, year)?;
+    let invoice_id = new_id();
+    let invoice_number = format!("{year}-{sequence:06}");
+    let lines: Vec<NewLine<'_>> = quote
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, (description, amount))| NewLine {
+            id: new_id(),
+            invoice_id: &invoice_id,
+            position: i32::try_from(i).unwrap_or(i32::MAX) + 1,
+            description: description.clone(),
+            amount: *amount,
+        })
+        .collect();
+    let invoice = NewInvoice {
+        id: &invoice_id,
+        number: &invoice_number,
+        year,
+        sequence,
+        payer_org_id: &quote.payer_org_id,
+        payer_name: &quote.payer_name,
+        order_id: &order_id,
+        currency: quote.currency,
+        issued_at: at,
+        due_on: at.date() + TimeDelta::days(PAYMENT_TERM_DAYS),
+        subtotal: quote.totals.subtotal,
+        vat_rate_bp: quote.totals.vat_rate_bp,
+        vat: quote.totals.vat,
+        total: quote.totals.total,
+    };
+    rows::insert_invoice(conn, &invoice, &lines)?;
+
+    if let (Some((kind, amount)), Some(manager)) = (quote.charge.income, &quote.managed_by) {
+        rows::insert_income(
+            conn,
+            &NewIncome {
+                id: &new_id(),
+                partner_org_id: &manager.partner_org_id,
+                customer_org_id: &quote.customer_org_id,
+                order_id: &order_id,
+                kind,
+                currency: quote.currency,
+                amount,
+                created_at: at,
+            },
+        )?;
+    }
+    Ok(Placed {
+        order_id,
+        product_id,
+        invoice_id,
+        invoice_number,
+        quote,
+    })
+}
+
+/// What a run of the automatic renewals did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RenewalRun {
+    pub renewed: usize,
+    pub failed: usize,
+}
+
+/// Bills every automatic renewal due on `today` or before, each in its own transaction,
+/// with the payment mode in force now. A product overdue by several years is renewed
+/// once per missed year. Running it again (or on two instances at once) bills nothing twice.
+pub fn renew_due(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    at: NaiveDateTime,
+    vat_rate_bp: i32,
+) -> anyhow::Result<RenewalRun> {
+    let mut run = RenewalRun::default();
+    let mut failed: Vec<String> = Vec::new();
+    loop {
+        let due: Vec<String> = products::due(conn, today, 100)?
+            .into_iter()
+            .filter(|id| !failed.contains(id))
+            .collect();
+        if due.is_empty() {
+            return Ok(run);
+        }
+        for id in due {
+            match renew_one(conn, &id, today, at, vat_rate_bp) {
+                Ok(true) => run.renewed += 1,
+                Ok(false) | Err(OrderError::AlreadyBilled) => {}
+                Err(e) => {
+                    tracing::error!(product = %id, error = %e, "automatic renewal failed");
+                    run.failed += 1;
+                    failed.push(id);
+                }
+            }
+        }
+    }
+}
+
+fn renew_one(
+    conn: &mut DbConn,
+    product_id: &str,
+    today: NaiveDate,
+    at: NaiveDateTime,
+    vat_rate_bp: i32,
+) -> Result<bool, OrderError> {
+    write_tx(conn, |conn| {
+        let quote = quote(
+            conn,
+            Acting::Scheduler,
+            Request::Renewal { product_id },
+            today,
+            vat_rate_bp,
+        )?;
+        if quote.period_start > today {
+            return Ok(false); // renewed meanwhile
+        }
+        write(conn, Acting::Scheduler, quote, at)?;
+        Ok(true)
+    })
+}

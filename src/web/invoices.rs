@@ -1,0 +1,316 @@
+//! The invoices of the current organization: only those it paid, only for its legal
+//! reps, admins and billing staff. Everyone else gets 404, so an invoice's existence
+//! does not leak.
+
+use actix_web::{HttpResponse, http::header, web};
+use askama::Template;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::auth::Member;
+use crate::db::models::invoices::{self, Filter, Invoice, Status};
+use crate::db::now;
+use crate::domain::{Money, Rate};
+use crate::startup::AppState;
+use crate::web::errors::AppError;
+use crate::web::layout::{Layout, Section, page};
+use crate::web::views::{csv_text, date, datetime};
+
+const PAGE_SIZE: i64 = 50;
+/// The CSV export reads the invoices in chunks of this many.
+const EXPORT_CHUNK: i64 = 1000;
+
+fn billing_member(member: &Member) -> Result<(), AppError> {
+    if member.role().sees_billing() {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    from: Option<String>,
+    to: Option<String>,
+    status: Option<String>,
+    before: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Result<Filter, AppError> {
+        let day = |value: &Option<String>, what: &str| -> Result<Option<NaiveDate>, AppError> {
+            match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map(Some)
+                    .map_err(|_| {
+                        AppError::bad_request(format!("The {what} date must look like 2026-01-31."))
+                    }),
+            }
+        };
+        let status =
+            match self.status.as_deref().filter(|s| !s.is_empty()) {
+                None => None,
+                Some(s) => Some(Status::parse(s).ok_or_else(|| {
+                    AppError::bad_request("Choose a status: open, overdue or paid.")
+                })?),
+            };
+        Ok(Filter {
+            from: day(&self.from, "start")?,
+            to: day(&self.to, "end")?,
+            status,
+        })
+    }
+
+    /// The filter as query parameters, to carry into the next page and the export.
+    fn filter_params(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("status", &self.status),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+struct InvoiceRow {
+    id: String,
+    number: String,
+    issued: String,
+    due: String,
+    total: String,
+    status_label: &'static str,
+    status_class: &'static str,
+}
+
+fn status_class(status: Status) -> &'static str {
+    match status {
+        Status::Paid => "badge badge-ok",
+        Status::Open => "badge badge-wait",
+        Status::Overdue => "badge badge-late",
+    }
+}
+
+impl InvoiceRow {
+    fn new(invoice: &Invoice, today: NaiveDate) -> InvoiceRow {
+        let status = invoice.status(today);
+        InvoiceRow {
+            id: invoice.id.clone(),
+            number: invoice.number.clone(),
+            issued: date(invoice.issued_at),
+            due: invoice.due_on.to_string(),
+            total: Money::new(invoice.total, invoice.currency).to_string(),
+            status_label: status.label(),
+            status_class: status_class(status),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "invoices/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<InvoiceRow>,
+    from: String,
+    to: String,
+    status: String,
+    export_link: String,
+    next_page: Option<String>,
+    filtered: bool,
+}
+
+pub async fn list(
+    member: Member,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    billing_member(&member)?;
+    let filter = query.filter()?;
+    let org_id = member.org_id().to_owned();
+    let before = query.before.clone();
+    let today = now().date();
+    let rows = {
+        let filter = filter.clone();
+        state
+            .db
+            .run(move |conn| -> Result<_, AppError> {
+                let before = match before {
+                    Some(id) => {
+                        Some(invoices::position(conn, &org_id, &id)?.ok_or(AppError::NotFound)?)
+                    }
+                    None => None,
+                };
+                Ok(invoices::list(
+                    conn,
+                    &org_id,
+                    &filter,
+                    today,
+                    before.as_ref(),
+                    PAGE_SIZE,
+                )?)
+            })
+            .await?
+    };
+    let params = query.filter_params();
+    let next_page = (rows.len() as i64 == PAGE_SIZE).then(|| {
+        let last = &rows[rows.len() - 1].id;
+        if params.is_empty() {
+            format!("/invoices?before={last}")
+        } else {
+            format!("/invoices?{params}&before={last}")
+        }
+    });
+    page(&ListPage {
+        layout: Layout::new(&member, Section::Invoices)?,
+        rows: rows.iter().map(|i| InvoiceRow::new(i, today)).collect(),
+        from: filter.from.map(|d| d.to_string()).unwrap_or_default(),
+        to: filter.to.map(|d| d.to_string()).unwrap_or_default(),
+        status: filter
+            .status
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        export_link: if params.is_empty() {
+            "/invoices.csv".into()
+        } else {
+            format!("/invoices.csv?{params}")
+        },
+        filtered: filter.from.is_some() || filter.to.is_some() || filter.status.is_some(),
+        next_page,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "invoices/show.html")]
+struct ShowPage {
+    layout: Layout,
+    invoice: InvoiceRow,
+    payer_name: String,
+    customer_name: String,
+    offer_name: String,
+    kind: &'static str,
+    placed_by: &'static str,
+    period: String,
+    lines: Vec<(String, String)>,
+    subtotal: String,
+    vat_rate: String,
+    vat: String,
+    total: String,
+    issued_at: String,
+}
+
+pub async fn show(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    billing_member(&member)?;
+    let org_id = member.org_id().to_owned();
+    let id = id.into_inner();
+    let (invoice, lines, subject) = state
+        .db
+        .run(move |conn| invoices::find(conn, &org_id, &id).map_err(AppError::from))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let money = |minor: i64| Money::new(minor, invoice.currency).to_string();
+    page(&ShowPage {
+        layout: Layout::new(&member, Section::Invoices)?,
+        payer_name: invoice.payer_name.clone(),
+        customer_name: subject.customer_name,
+        offer_name: subject.offer_name,
+        kind: subject.kind.label(),
+        placed_by: subject.placed_by.label(),
+        period: format!("{} to {}", subject.period_start, subject.period_end),
+        lines: lines
+            .iter()
+            .map(|l| (l.description.clone(), money(l.amount)))
+            .collect(),
+        subtotal: money(invoice.subtotal),
+        vat_rate: Rate::from_bp(invoice.vat_rate_bp)
+            .map_or_else(|_| String::new(), |r| r.to_string()),
+        vat: money(invoice.vat),
+        total: money(invoice.total),
+        issued_at: datetime(invoice.issued_at),
+        invoice: InvoiceRow::new(&invoice, now().date()),
+    })
+}
+
+/// `GET /invoices.csv`: every invoice of the list's filter, oldest last, as CSV.
+pub async fn export(
+    member: Member,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    billing_member(&member)?;
+    let filter = query.filter()?;
+    let org_id = member.org_id().to_owned();
+    let today = now().date();
+    let body = state
+        .db
+        .run(move |conn| -> Result<Vec<u8>, AppError> {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            let write = |out: &mut csv::Writer<Vec<u8>>, record: &[&str]| {
+                out.write_record(record)
+                    .map_err(|e| AppError::Internal(e.into()))
+            };
+            write(
+                &mut out,
+                &[
+                    "number",
+                    "issued_at",
+                    "due_on",
+                    "status",
+                    "payer",
+                    "currency",
+                    "subtotal",
+                    "vat_rate",
+                    "vat",
+                    "total",
+                ],
+            )?;
+            let mut before = None;
+            loop {
+                let chunk =
+                    invoices::list(conn, &org_id, &filter, today, before.as_ref(), EXPORT_CHUNK)?;
+                for i in &chunk {
+                    let amount = |minor| Money::new(minor, i.currency).decimal();
+                    write(
+                        &mut out,
+                        &[
+                            &i.number,
+                            &i.issued_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                            &i.due_on.to_string(),
+                            i.status(today).as_str(),
+                            &csv_text(&i.payer_name),
+                            i.currency.code(),
+                            &amount(i.subtotal),
+                            &format!("{}.{:02}", i.vat_rate_bp / 100, i.vat_rate_bp % 100),
+                            &amount(i.vat),
+                            &amount(i.total),
+                        ],
+                    )?;
+                }
+                match chunk.last() {
+                    Some(last) if chunk.len() as i64 == EXPORT_CHUNK => {
+                        before = Some(invoices::Before {
+                            issued_at: last.issued_at,
+                            id: last.id.clone(),
+                        })
+                    }
+                    _ => break,
+                }
+            }
+            out.into_inner()
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"invoices.csv\"",
+        ))
+        .body(body))
+}
