@@ -474,10 +474,10 @@ impl Rate {
 impl std::fmt::Display for Rate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (whole, frac) = (self.0 / 100, self.0 % 100);
-        if frac == 0 {
-            write!(f, "{whole} %")
-        } else {
-            write!(f, "{whole}.{frac:02} %")
+        match frac {
+            0 => write!(f, "{whole} %"),
+            tenths if tenths % 10 == 0 => write!(f, "{whole}.{} %", tenths / 10),
+            _ => write!(f, "{whole}.{frac:02} %"),
         }
     }
 }
@@ -571,7 +571,9 @@ mod tests {
     #[test]
     fn rates_are_bounded_and_shown_as_percentages() {
         assert_eq!(Rate::from_bp(2000).unwrap().to_string(), "20 %");
-        assert_eq!(Rate::from_bp(1250).unwrap().to_string(), "12.50 %");
+        assert_eq!(Rate::from_bp(1250).unwrap().to_string(), "12.5 %");
+        assert_eq!(Rate::from_bp(810).unwrap().to_string(), "8.1 %");
+        assert_eq!(Rate::from_bp(775).unwrap().to_string(), "7.75 %");
         assert!(Rate::from_bp(3501).is_err());
         assert!(Rate::from_bp(-1).is_err());
     }

@@ -214,6 +214,6 @@ pub fn upcoming_renewals(
             });
         }
     }
-    previews.sort_by(|a, b| a.renews_on.cmp(&b.renews_on));
+    previews.sort_by_key(|p| p.renews_on);
     Ok(previews)
 }

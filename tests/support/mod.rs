@@ -28,8 +28,7 @@ pub struct TestApp {
     pub port: u16,
     pub db: Db,
     pub mail_dir: PathBuf,
-    _files: TempDir,
-    _database: Option<PgTestDatabase>,
+    _database: TestDb,
 }
 
 /// Which database the tests run on: PostgreSQL when `TEST_DATABASE_URL` is set.
@@ -108,22 +107,44 @@ pub async fn spawn_demo() -> TestApp {
     app
 }
 
+/// A fresh, migrated database of its own: an SQLite file in a temporary directory, or a
+/// new PostgreSQL database when `TEST_DATABASE_URL` is set. Dropped with the value.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    pub files: TempDir,
+    _database: Option<PgTestDatabase>,
+}
+
+impl TestDb {
+    /// Blocking: call from a blocking thread (or a plain `#[test]`).
+    pub fn new() -> TestDb {
+        let files = tempfile::tempdir().expect("a temporary directory");
+        let (url, database) = match postgres_admin_url() {
+            Some(admin) => {
+                let (db, url) = PgTestDatabase::create(&admin);
+                (url, Some(db))
+            }
+            None => (files.path().join("test.db").display().to_string(), None),
+        };
+        let db =
+            Db::connect(&DatabaseUrl::parse(&url).unwrap(), 5).expect("the test database opens");
+        TestDb {
+            db,
+            url,
+            files,
+            _database: database,
+        }
+    }
+}
+
 /// The application with its configuration adjusted by `customize` (an SMTP server, …).
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
     init_logging();
-    let files = tempfile::tempdir().expect("a temporary directory");
-    let (database_url, database) = match postgres_admin_url() {
-        Some(admin) => {
-            let (db, url) = tokio::task::spawn_blocking(move || PgTestDatabase::create(&admin))
-                .await
-                .unwrap();
-            (url, Some(db))
-        }
-        None => (files.path().join("test.db").display().to_string(), None),
-    };
-    let mail_dir = files.path().join("mail");
+    let database = tokio::task::spawn_blocking(TestDb::new).await.unwrap();
+    let mail_dir = database.files.path().join("mail");
     let mut config = Config {
-        database_url: DatabaseUrl::parse(&database_url).unwrap(),
+        database_url: DatabaseUrl::parse(&database.url).unwrap(),
         bind: "127.0.0.1:0".into(),
         base_url: BaseUrl::parse("http://partnerdesk.test").unwrap(),
         mail: MailConfig {
@@ -138,18 +159,16 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         run_renewals: false,
     };
     customize(&mut config);
-    let app = Application::build(config)
+    let app = Application::build_with_db(config, database.db.clone())
         .await
         .expect("the application starts");
     let port = app.port();
-    let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
-        db,
+        db: database.db.clone(),
         mail_dir,
-        _files: files,
         _database: database,
     }
 }
@@ -353,6 +372,26 @@ impl Page {
         self.texts("body").join(" ")
     }
 
+    /// The value shown next to `label` in a page's rows (`<dt>label</dt><dd>value</dd>`).
+    pub fn row(&self, label: &str) -> Option<String> {
+        let rows = Selector::parse(".row").unwrap();
+        let dt = Selector::parse("dt").unwrap();
+        let dd = Selector::parse("dd").unwrap();
+        let collapse = |e: scraper::ElementRef<'_>| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        self.html().select(&rows).find_map(|row| {
+            let term = row.select(&dt).next().map(collapse)?;
+            (term == label)
+                .then(|| row.select(&dd).next().map(collapse))
+                .flatten()
+        })
+    }
+
     /// The value of the first form field named `name`.
     pub fn field(&self, name: &str) -> Option<String> {
         let selector = Selector::parse(&format!("[name=\"{name}\"]")).unwrap();
@@ -488,6 +527,124 @@ pub async fn event_count(app: &TestApp, partnership_id: &str) -> i64 {
             .count()
             .get_result::<i64>(conn)
             .unwrap()
+    })
+    .await
+}
+
+/// The id of a demo organization.
+pub async fn org_id(app: &TestApp, name: &'static str) -> String {
+    app.with_db(move |conn| {
+        orgs::find_by_name(conn, name)
+            .unwrap()
+            .expect("the organization exists")
+            .id
+    })
+    .await
+}
+
+/// Submits an order (or renewal) form, checks the confirmation page, and confirms it.
+/// Returns the confirmation page and the answer to the confirmation.
+pub async fn order_and_confirm(
+    browser: &Browser,
+    action: &str,
+    form: &[(&str, &str)],
+) -> (Page, Page) {
+    let confirmation = browser.submit(action, form).await;
+    assert_eq!(
+        confirmation.status,
+        StatusCode::OK,
+        "confirmation of {action}: {}",
+        confirmation.text()
+    );
+    let field = |name: &str| confirmation.field(name).unwrap_or_default();
+    let mut fields: Vec<(String, String)> = [
+        "csrf_token",
+        "customer_org_id",
+        "offer",
+        "managed_by",
+        "expected_payer",
+        "expected_total",
+    ]
+    .into_iter()
+    .filter(|name| confirmation.field(name).is_some())
+    .map(|name| (name.to_owned(), field(name)))
+    .collect();
+    fields.push(("confirm".into(), "1".into()));
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let placed = browser.post(action, &fields).await;
+    (confirmation, placed)
+}
+
+/// An invoice as stored, for checking where it lives.
+#[derive(Debug, Clone)]
+pub struct StoredInvoice {
+    pub id: String,
+    pub number: String,
+    pub payer_org_id: String,
+    pub total: i64,
+    pub order_id: String,
+}
+
+/// The most recently issued invoice.
+pub async fn latest_invoice(app: &TestApp) -> StoredInvoice {
+    use diesel::prelude::*;
+    use partnerdesk::db::schema::invoices;
+    app.with_db(|conn| {
+        let (id, number, payer_org_id, total, order_id) = invoices::table
+            .order((invoices::issued_at.desc(), invoices::sequence.desc()))
+            .select((
+                invoices::id,
+                invoices::number,
+                invoices::payer_org_id,
+                invoices::total,
+                invoices::order_id,
+            ))
+            .first::<(String, String, String, i64, String)>(conn)
+            .unwrap();
+        StoredInvoice {
+            id,
+            number,
+            payer_org_id,
+            total,
+            order_id,
+        }
+    })
+    .await
+}
+
+/// The income entry of an order, if any: (partner org id, kind, amount).
+pub async fn income_of(app: &TestApp, order_id: &str) -> Option<(String, String, i64)> {
+    use diesel::prelude::*;
+    use partnerdesk::db::schema::income_entries;
+    let order_id = order_id.to_owned();
+    app.with_db(move |conn| {
+        income_entries::table
+            .filter(income_entries::order_id.eq(order_id))
+            .select((
+                income_entries::partner_org_id,
+                income_entries::kind,
+                income_entries::amount,
+            ))
+            .first::<(String, String, i64)>(conn)
+            .optional()
+            .unwrap()
+    })
+    .await
+}
+
+/// How many orders, invoices and income entries exist.
+pub async fn billing_counts(app: &TestApp) -> (i64, i64, i64) {
+    use diesel::prelude::*;
+    use partnerdesk::db::schema::{income_entries, invoices, orders};
+    app.with_db(|conn| {
+        (
+            orders::table.count().get_result(conn).unwrap(),
+            invoices::table.count().get_result(conn).unwrap(),
+            income_entries::table.count().get_result(conn).unwrap(),
+        )
     })
     .await
 }
