@@ -8,6 +8,7 @@ use crate::db::models::events::{self, NewEvent};
 use crate::db::models::orders as order_rows;
 use crate::db::models::{orgs, partnerships, users};
 use crate::db::{DbConn, now, write_tx};
+use crate::domain::Side;
 use crate::domain::{
     Access, Currency, EmailAddress, EventKind, PartnershipStatus, PaymentMode, Rate, Role,
 };
@@ -144,6 +145,7 @@ fn seed(conn: &mut DbConn, password_hash: &str) -> anyhow::Result<()> {
             &partner.id,
             access,
             PartnershipStatus::Active,
+            Side::Customer,
             invited_at,
         )?;
         let stored = access.to_stored();

@@ -51,8 +51,8 @@ impl Role {
 
     /// Who is told when a partnership's payment mode changes on the partner's side.
     pub const PARTNER_NOTIFIED: &'static [Role] = &[Role::LegalRep, Role::Admin, Role::Billing];
-    /// Who receives the confirmation of a change on the customer's side.
-    pub const CUSTOMER_CONFIRMED: &'static [Role] = &[Role::LegalRep, Role::Admin];
+    /// Who manages partners (and is told about them) in an organization.
+    pub const MANAGERS: &'static [Role] = &[Role::LegalRep, Role::Admin];
 }
 
 /// Who settles the orders and renewals a partner places for its client.
@@ -238,6 +238,10 @@ impl PartnershipStatus {
 pub enum EventKind {
     Invited,
     Accepted,
+    Refused,
+    Withdrawn,
+    Resent,
+    Expired,
     AccessChanged,
     PaymentModeChanged,
     Ended,
@@ -248,9 +252,45 @@ impl EventKind {
         match self {
             EventKind::Invited => "Invitation sent",
             EventKind::Accepted => "Invitation accepted",
+            EventKind::Refused => "Invitation refused",
+            EventKind::Withdrawn => "Invitation withdrawn",
+            EventKind::Resent => "Invitation sent again",
+            EventKind::Expired => "Invitation expired",
             EventKind::AccessChanged => "Access changed",
             EventKind::PaymentModeChanged => "Payment mode changed",
             EventKind::Ended => "Collaboration ended",
+        }
+    }
+}
+
+/// Which end of a partnership an organization stands at.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    AsExpression,
+    FromSqlRow,
+)]
+#[strum(serialize_all = "snake_case")]
+#[diesel(sql_type = Text)]
+pub enum Side {
+    /// The organization whose products are managed (`/partners`).
+    Customer,
+    /// The agency or reseller (`/clients`).
+    Partner,
+}
+
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Customer => Side::Partner,
+            Side::Partner => Side::Customer,
         }
     }
 }

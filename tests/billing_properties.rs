@@ -129,6 +129,7 @@ fn setup(conn: &mut DbConn) -> World {
             &partners[partner].0,
             access,
             PartnershipStatus::Active,
+            partnerdesk::domain::Side::Customer,
             start,
         )
         .unwrap();

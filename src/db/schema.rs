@@ -48,6 +48,30 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        initiated_by -> Text,
+        invited_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    requested_products (partnership_id, product_id) {
+        partnership_id -> Text,
+        product_id -> Text,
+    }
+}
+
+diesel::table! {
+    member_invitations (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        token_hash -> Text,
+        invited_by_user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -211,6 +235,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoices,
     invoice_lines,
     income_entries,
+    requested_products,
+    member_invitations,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(

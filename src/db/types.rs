@@ -9,7 +9,7 @@ use diesel::sql_types::Text;
 
 use crate::domain::{
     AccessKind, Currency, EventKind, IncomeKind, OrderKind, PartnershipStatus, PaymentMode, Placer,
-    Role,
+    Role, Side,
 };
 
 macro_rules! stored_as_text {
@@ -47,5 +47,6 @@ stored_as_text!(
     Placer,
     OrderKind,
     IncomeKind,
-    Currency
+    Currency,
+    Side
 );

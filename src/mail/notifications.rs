@@ -105,7 +105,7 @@ pub fn payment_mode_changed(
             recipient_name: recipient.name.clone(),
         });
     }
-    for recipient in orgs::recipients(conn, &p.customer_org_id, Role::CUSTOMER_CONFIRMED)? {
+    for recipient in orgs::recipients(conn, &p.customer_org_id, Role::MANAGERS)? {
         let m = MessageFacts::new(change, mail, &recipient, &format!("/partners/{}", p.id));
         emails.push(OutgoingEmail {
             subject: format!(
@@ -123,4 +123,76 @@ pub fn payment_mode_changed(
         outbox::enqueue(conn, email, &mail.message_domain)?;
     }
     Ok(emails.len())
+}
+
+/// A notification that says what happened in a few sentences, lists the facts, and
+/// links to where to act or look. One pair of templates serves them all.
+pub struct Notice {
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    pub facts: Vec<(String, String)>,
+    /// The link's label and the path it opens.
+    pub action: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/notice.txt")]
+struct NoticeText<'a> {
+    recipient_name: &'a str,
+    notice: &'a Notice,
+    /// The action's label and absolute URL.
+    link: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/notice.html")]
+struct NoticeHtml<'a> {
+    recipient_name: &'a str,
+    notice: &'a Notice,
+    /// The action's label and absolute URL.
+    link: Option<(String, String)>,
+}
+
+/// Queues `notice` for each recipient (once per address).
+pub fn send_notice(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    recipients: &[Recipient],
+    notice: &Notice,
+) -> anyhow::Result<usize> {
+    let link = notice
+        .action
+        .as_ref()
+        .map(|(label, path)| (label.clone(), mail.base_url.link(path)));
+    let mut sent: Vec<&str> = Vec::new();
+    for recipient in recipients {
+        if sent.contains(&recipient.email.as_str()) {
+            continue;
+        }
+        let email = OutgoingEmail {
+            recipient: recipient.email.clone(),
+            recipient_name: recipient.name.clone(),
+            subject: notice.subject.clone(),
+            body_text: NoticeText {
+                recipient_name: &recipient.name,
+                notice,
+                link: link.clone(),
+            }
+            .render()?,
+            body_html: NoticeHtml {
+                recipient_name: &recipient.name,
+                notice,
+                link: link.clone(),
+            }
+            .render()?,
+        };
+        outbox::enqueue(conn, &email, &mail.message_domain)?;
+        sent.push(&recipient.email);
+    }
+    Ok(sent.len())
+}
+
+/// The people of `org_id` with one of `roles`.
+pub fn people(conn: &mut DbConn, org_id: &str, roles: &[Role]) -> anyhow::Result<Vec<Recipient>> {
+    Ok(orgs::recipients(conn, org_id, roles)?)
 }

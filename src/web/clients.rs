@@ -1,17 +1,22 @@
 //! The partner's side: its clients, and a client's page (read-only: the access it was
 //! granted and who pays).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, http::header, web};
 use askama::Template;
+use serde::Deserialize;
 
-use crate::auth::Member;
+use crate::auth::{FlashKind, Member};
+use crate::db::models::orgs;
 use crate::db::models::partnerships::{self, Scope, Side};
+use crate::db::now;
+use crate::domain::{AccessKind, EmailAddress};
+use crate::partnerships::{self as lifecycle, Actor};
 use crate::startup::AppState;
+use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
-use crate::web::views::{
-    PAGE_SIZE, PageQuery, Summary, TimelineEntry, TimelineQuery, next_page_link, timeline_page,
-};
+use crate::web::relationships::refusal;
+use crate::web::views::{PAGE_SIZE, PageQuery, Summary, next_page_link};
 
 #[derive(Template)]
 #[template(path = "clients/list.html")]
@@ -55,39 +60,128 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "clients/show.html")]
-struct ShowPage {
+#[template(path = "clients/new.html")]
+struct AskPage {
     layout: Layout,
-    p: Summary,
-    timeline: Vec<TimelineEntry>,
-    older_link: Option<String>,
+    email: String,
+    full: bool,
+    /// When the email represents several organizations: which one.
+    choices: Vec<(String, String)>,
 }
 
-pub async fn show(
+const MANAGERS_ONLY: &str =
+    "Only the organization's legal representatives and administrators can ask for clients.";
+
+fn partner_manager(member: &Member) -> Result<(), AppError> {
+    if !member.is_partner_org() {
+        return Err(AppError::NotFound);
+    }
+    member.require(member.role().manages_partners(), MANAGERS_ONLY)
+}
+
+/// Asking a customer for access: its legal representative's or administrator's email.
+pub async fn new_client(member: Member) -> Result<HttpResponse, AppError> {
+    partner_manager(&member)?;
+    page(&AskPage {
+        layout: Layout::new(&member, Section::Clients)?,
+        email: String::new(),
+        full: true,
+        choices: Vec::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct AskForm {
+    email: Option<String>,
+    access: Option<String>,
+    customer_org_id: Option<String>,
+}
+
+pub async fn ask(
     member: Member,
     state: web::Data<AppState>,
-    id: web::Path<String>,
-    query: web::Query<TimelineQuery>,
+    form: CsrfForm<AskForm>,
 ) -> Result<HttpResponse, AppError> {
-    let org_id = member.org_id().to_owned();
-    let id = id.into_inner();
-    let before = query.into_inner().before;
-    let (view, timeline) = state
+    partner_manager(&member)?;
+    let form = form.0;
+    let requested = match form.access.as_deref() {
+        Some("full") => AccessKind::Full,
+        Some("limited") => AccessKind::Limited,
+        _ => return Err(AppError::bad_request("Choose full or limited access.")),
+    };
+    let email = EmailAddress::parse(form.email.as_deref().unwrap_or_default())
+        .map_err(AppError::bad_request)?;
+    let own = member.org_id().to_owned();
+    let lookup = email.clone();
+    let candidates: Vec<(String, String)> = state
         .db
-        .run(move |conn| -> Result<_, AppError> {
-            let view =
-                partnerships::find(conn, Side::Partner, &org_id, &id)?.ok_or(AppError::NotFound)?;
-            let timeline = timeline_page(conn, &org_id, &view.id, before.as_deref())?;
-            Ok((view, timeline))
+        .run(move |conn| orgs::represented_by(conn, lookup.as_str()).map_err(AppError::from))
+        .await?
+        .into_iter()
+        .filter(|o| o.id != own)
+        .map(|o| (o.id, o.name))
+        .collect();
+    let customer = match (
+        candidates.as_slice(),
+        form.customer_org_id.filter(|c| !c.is_empty()),
+    ) {
+        ([], _) => {
+            return Err(AppError::bad_request(
+                "No organization has a legal representative or administrator with this email. Check the address with your client.",
+            ));
+        }
+        ([(id, _)], None) => id.clone(),
+        (_, Some(chosen)) => candidates
+            .iter()
+            .find(|(id, _)| *id == chosen)
+            .map(|(id, _)| id.clone())
+            .ok_or_else(|| AppError::bad_request("Choose one of the organizations listed."))?,
+        (_, None) => {
+            // The person represents several organizations: ask which one.
+            return page(&AskPage {
+                layout: Layout::new(&member, Section::Clients)?,
+                email: email.as_str().to_owned(),
+                full: requested == AccessKind::Full,
+                choices: candidates,
+            });
+        }
+    };
+    let (user_id, user_name, user_email, org_id) = (
+        member.user.id.clone(),
+        member.user.name.clone(),
+        member.user.email.clone(),
+        member.org_id().to_owned(),
+    );
+    let mail = state.mail.clone();
+    let id = state
+        .db
+        .run(move |conn| {
+            let actor = Actor {
+                user_id: &user_id,
+                user_name: &user_name,
+                user_email: &user_email,
+                org_id: &org_id,
+            };
+            Ok::<_, AppError>(lifecycle::request_client(
+                conn,
+                &mail,
+                &actor,
+                &customer,
+                requested,
+                now(),
+            ))
         })
-        .await?;
-    let p = Summary::new(&view, Side::Partner);
-    page(&ShowPage {
-        layout: Layout::new(&member, Section::Clients)?,
-        older_link: timeline
-            .older_than
-            .map(|e| format!("/clients/{}?before={e}#timeline", p.id)),
-        timeline: timeline.entries,
-        p,
-    })
+        .await?
+        .map_err(refusal)?;
+    state.mail_wake.notify_one();
+    member.session.flash(
+        FlashKind::Success,
+        format!(
+            "Request sent. The client has {} days to answer.",
+            lifecycle::INVITATION_DAYS
+        ),
+    )?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/clients/{id}")))
+        .finish())
 }

@@ -52,7 +52,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             let session = AppSession::extract(&req)
                 .await
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-            let sent = serde_urlencoded::from_bytes::<TokenOnly>(&body)
+            let sent = serde_html_form::from_bytes::<TokenOnly>(&body)
                 .ok()
                 .and_then(|t| t.csrf_token);
             match (sent, session.expected_csrf_token()) {
@@ -60,7 +60,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                     if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {}
                 _ => return Err(AppError::forbidden(STALE_FORM)),
             }
-            let form = serde_urlencoded::from_bytes::<T>(&body).map_err(|e| {
+            let form = serde_html_form::from_bytes::<T>(&body).map_err(|e| {
                 tracing::debug!(error = %e, "form rejected");
                 AppError::bad_request("The form is incomplete or has a value that is not allowed.")
             })?;

@@ -13,6 +13,7 @@ mod login;
 mod org;
 mod partners;
 mod products;
+mod relationships;
 pub mod routes;
 pub mod views;
 

@@ -7,17 +7,22 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::{FlashKind, Member};
+use crate::db::models::orgs::{self, PartnerMatch};
 use crate::db::models::partnerships::{self, PartnershipView, Scope, Side};
 use crate::db::now;
 use crate::domain::{Money, PaymentMode};
-use crate::partnerships::{self as modes, Actor, ModeChange, ModeChangeError, RenewalPreview};
+use crate::partnerships::{
+    self as modes, self as lifecycle, AccessChange, Actor, ModeChange, ModeChangeError,
+    RenewalPreview,
+};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page, page_with_status};
-use crate::web::views::{
-    PAGE_SIZE, PageQuery, Summary, TimelineEntry, TimelineQuery, next_page_link, timeline_page,
+use crate::web::relationships::{
+    GrantFields, GrantForm, grant_from, manageable, refusal, run_action,
 };
+use crate::web::views::{PAGE_SIZE, PageQuery, Summary, next_page_link};
 
 const MANAGERS_ONLY: &str =
     "Only the organization's legal representatives and administrators can change the payment mode.";
@@ -61,47 +66,6 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "partners/show.html")]
-struct ShowPage {
-    layout: Layout,
-    p: Summary,
-    can_edit_payment: bool,
-    timeline: Vec<TimelineEntry>,
-    older_link: Option<String>,
-}
-
-/// The partner's page as the customer sees it.
-pub async fn show(
-    member: Member,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    query: web::Query<TimelineQuery>,
-) -> Result<HttpResponse, AppError> {
-    let org_id = member.org_id().to_owned();
-    let id = id.into_inner();
-    let before = query.into_inner().before;
-    let (view, timeline) = state
-        .db
-        .run(move |conn| -> Result<_, AppError> {
-            let view = partnerships::find(conn, Side::Customer, &org_id, &id)?
-                .ok_or(AppError::NotFound)?;
-            let timeline = timeline_page(conn, &org_id, &view.id, before.as_deref())?;
-            Ok((view, timeline))
-        })
-        .await?;
-    let p = Summary::new(&view, Side::Customer);
-    page(&ShowPage {
-        layout: Layout::new(&member, Section::Partners)?,
-        can_edit_payment: member.role().manages_partners() && p.full_access && p.is_active,
-        older_link: timeline
-            .older_than
-            .map(|e| format!("/partners/{}?before={e}#timeline", p.id)),
-        timeline: timeline.entries,
-        p,
-    })
-}
-
-#[derive(Template)]
 #[template(path = "partners/edit_payment.html")]
 struct EditPage {
     layout: Layout,
@@ -109,25 +73,6 @@ struct EditPage {
     selected: PaymentMode,
     /// Why the form is shown again, when it is.
     notice: Option<String>,
-}
-
-/// The partnership, if the member's organization is its customer and the member may
-/// change who pays: 404 when it is not theirs to see, 403 when they only may look.
-async fn manageable(
-    member: &Member,
-    state: &AppState,
-    id: String,
-) -> Result<PartnershipView, AppError> {
-    let org_id = member.org_id().to_owned();
-    let view = state
-        .db
-        .run(move |conn| {
-            partnerships::find(conn, Side::Customer, &org_id, &id).map_err(AppError::from)
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
-    Ok(view)
 }
 
 fn edit_page(
@@ -150,12 +95,12 @@ pub async fn edit_payment(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let view = manageable(&member, &state, id.into_inner()).await?;
+    let view = manageable(&member, &state, Side::Customer, id.into_inner()).await?;
     let Some(current) = view.access.payment_mode() else {
-        return Err(refusal(ModeChangeError::LimitedAccess));
+        return Err(mode_refusal(ModeChangeError::LimitedAccess));
     };
     if view.status != crate::domain::PartnershipStatus::Active {
-        return Err(refusal(ModeChangeError::NotActive));
+        return Err(mode_refusal(ModeChangeError::NotActive));
     }
     page(&edit_page(&member, &view, current, None)?)
 }
@@ -188,7 +133,7 @@ impl PaymentForm {
     }
 }
 
-fn refusal(e: ModeChangeError) -> AppError {
+fn mode_refusal(e: ModeChangeError) -> AppError {
     match e {
         ModeChangeError::NotFound => AppError::NotFound,
         ModeChangeError::LimitedAccess => AppError::conflict(
@@ -231,7 +176,7 @@ fn edit_again(
                 &edit_page(member, &current, mode, Some(STALE.to_owned()))?,
             )
         }
-        Err(other) => Err(refusal(other)),
+        Err(other) => Err(mode_refusal(other)),
         Ok(ModeChange::Switch { .. }) => Err(AppError::Internal(anyhow::anyhow!(
             "a switch is not shown as a form"
         ))),
@@ -279,7 +224,7 @@ pub async fn verify_payment(
     id: web::Path<String>,
     form: CsrfForm<PaymentForm>,
 ) -> Result<HttpResponse, AppError> {
-    let view = manageable(&member, &state, id.into_inner()).await?;
+    let view = manageable(&member, &state, Side::Customer, id.into_inner()).await?;
     let (to, version) = form.0.parse()?;
     let org_id = member.org_id().to_owned();
     let outcome = state
@@ -336,7 +281,7 @@ pub async fn save_payment(
     id: web::Path<String>,
     form: CsrfForm<PaymentForm>,
 ) -> Result<HttpResponse, AppError> {
-    let view = manageable(&member, &state, id.into_inner()).await?;
+    let view = manageable(&member, &state, Side::Customer, id.into_inner()).await?;
     let (to, version) = form.0.parse()?;
     let (user_id, user_name, user_email, org_id) = (
         member.user.id.clone(),
@@ -386,4 +331,219 @@ pub async fn save_payment(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/partners/{partnership_id}")))
         .finish())
+}
+
+#[derive(Deserialize)]
+pub struct InviteQuery {
+    q: Option<String>,
+    partner: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "partners/new.html")]
+struct InvitePage {
+    layout: Layout,
+    q: String,
+    searched: bool,
+    results: Vec<PartnerMatch>,
+    chosen: Option<PartnerMatch>,
+    grant: GrantFields,
+    partner_name: String,
+    customer_name: String,
+}
+
+/// Adding a partner: search the registered partners, choose one, choose the rights.
+pub async fn new_partner(
+    member: Member,
+    state: web::Data<AppState>,
+    query: web::Query<InviteQuery>,
+) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
+    let q = query
+        .q
+        .clone()
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(100)
+        .collect::<String>();
+    let chosen_id = query.partner.clone();
+    let org_id = member.org_id().to_owned();
+    let searching = q.chars().count() >= 2;
+    let (results, chosen, grant) = {
+        let q = q.clone();
+        state
+            .db
+            .run(move |conn| -> Result<_, AppError> {
+                let results = if searching {
+                    orgs::search_partners(conn, &q, &org_id, 20)?
+                } else {
+                    Vec::new()
+                };
+                let chosen = match chosen_id {
+                    Some(id) => {
+                        Some(orgs::partner_match(conn, &id, &org_id)?.ok_or(AppError::NotFound)?)
+                    }
+                    None => None,
+                };
+                let grant = GrantFields::load(conn, &org_id, true, PaymentMode::CustomerPays, &[])?;
+                Ok((results, chosen, grant))
+            })
+            .await?
+    };
+    page(&InvitePage {
+        layout: Layout::new(&member, Section::Partners)?,
+        searched: searching,
+        partner_name: chosen
+            .as_ref()
+            .map_or_else(|| "the partner".to_owned(), |c| c.name.clone()),
+        customer_name: member.current.org_name.clone(),
+        q,
+        results,
+        chosen,
+        grant,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    partner_org_id: Option<String>,
+    access: Option<String>,
+    payment_mode: Option<String>,
+    #[serde(default)]
+    products: Vec<String>,
+}
+
+pub async fn invite(
+    member: Member,
+    state: web::Data<AppState>,
+    form: CsrfForm<InviteForm>,
+) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
+    let form = form.0;
+    let grant = grant_from(
+        form.access.as_deref(),
+        form.payment_mode.as_deref(),
+        &form.products,
+    )?;
+    let partner = form
+        .partner_org_id
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| AppError::bad_request("Choose a partner to invite."))?;
+    let (user_id, user_name, user_email, org_id) = (
+        member.user.id.clone(),
+        member.user.name.clone(),
+        member.user.email.clone(),
+        member.org_id().to_owned(),
+    );
+    let mail = state.mail.clone();
+    let id = state
+        .db
+        .run(move |conn| {
+            let actor = Actor {
+                user_id: &user_id,
+                user_name: &user_name,
+                user_email: &user_email,
+                org_id: &org_id,
+            };
+            Ok::<_, AppError>(lifecycle::invite_partner(
+                conn,
+                &mail,
+                &actor,
+                &partner,
+                &grant,
+                now(),
+            ))
+        })
+        .await?
+        .map_err(refusal)?;
+    state.mail_wake.notify_one();
+    member.session.flash(
+        FlashKind::Success,
+        format!(
+            "Invitation sent. The partner has {} days to accept or refuse it.",
+            lifecycle::INVITATION_DAYS
+        ),
+    )?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/partners/{id}")))
+        .finish())
+}
+
+#[derive(Template)]
+#[template(path = "partners/edit_access.html")]
+struct AccessPage {
+    layout: Layout,
+    p: Summary,
+    grant: GrantFields,
+    partner_name: String,
+    customer_name: String,
+}
+
+/// The customer's form to change what its partner may do.
+pub async fn edit_access(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let view = manageable(&member, &state, Side::Customer, id.into_inner()).await?;
+    if view.status != crate::domain::PartnershipStatus::Active {
+        return Err(AppError::conflict(
+            "Only an active collaboration's access can be changed.",
+        ));
+    }
+    let (customer, partnership, access) =
+        (view.customer_org_id.clone(), view.id.clone(), view.access);
+    let grant = state
+        .db
+        .run(move |conn| -> Result<_, AppError> {
+            let managed = crate::db::models::products::managed_by(conn, &partnership)?;
+            let mode = access.payment_mode().unwrap_or(PaymentMode::CustomerPays);
+            GrantFields::load(
+                conn,
+                &customer,
+                access.payment_mode().is_some(),
+                mode,
+                &managed,
+            )
+        })
+        .await?;
+    page(&AccessPage {
+        layout: Layout::new(&member, Section::Partners)?,
+        p: Summary::new(&view, Side::Customer),
+        partner_name: view.partner_name.clone(),
+        customer_name: view.customer_name.clone(),
+        grant,
+    })
+}
+
+pub async fn save_access(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: CsrfForm<GrantForm>,
+) -> Result<HttpResponse, AppError> {
+    let grant = form.0.grant()?;
+    let version = form.0.version()?;
+    run_action(
+        &member,
+        &state,
+        Side::Customer,
+        id.into_inner(),
+        move |conn, mail, actor, id| {
+            lifecycle::change_access(conn, mail, actor, id, &grant, version, now())
+        },
+        |change| match change {
+            AccessChange::Changed { to, .. } => {
+                format!(
+                    "Access changed to: {}. Both organizations have been told.",
+                    to.label().to_lowercase()
+                )
+            }
+            AccessChange::Unchanged => {
+                "The access was already this one: nothing was changed.".to_owned()
+            }
+        },
+    )
+    .await
 }

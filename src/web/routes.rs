@@ -5,6 +5,7 @@ use actix_web::web::{self, ServiceConfig, get, post};
 use crate::web::errors::AppError;
 use crate::web::{
     assets, clients, dashboard, health, income, invoices, login, org, partners, products,
+    relationships,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -14,7 +15,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/logout", post().to(login::logout))
         .route("/org", post().to(org::switch))
         .route("/partners", get().to(partners::list))
-        .route("/partners/{id}", get().to(partners::show))
+        .route("/partners", post().to(partners::invite))
+        .route("/partners/new", get().to(partners::new_partner))
+        .route(
+            "/partners/{id}/access/edit",
+            get().to(partners::edit_access),
+        )
+        .route("/partners/{id}/access", post().to(partners::save_access))
         .route(
             "/partners/{id}/payment/edit",
             get().to(partners::edit_payment),
@@ -25,7 +32,40 @@ pub fn routes(cfg: &mut ServiceConfig) {
         )
         .route("/partners/{id}/payment", post().to(partners::save_payment))
         .route("/clients", get().to(clients::list))
-        .route("/clients/{id}", get().to(clients::show))
+        .route("/clients", post().to(clients::ask))
+        .route("/clients/new", get().to(clients::new_client))
+        .route(
+            "/{side:partners|clients}/{id}",
+            get().to(relationships::show),
+        )
+        .route(
+            "/{side:partners|clients}/{id}/accept",
+            post().to(relationships::accept),
+        )
+        .route(
+            "/{side:partners|clients}/{id}/refuse",
+            post().to(relationships::refuse),
+        )
+        .route(
+            "/{side:partners|clients}/{id}/withdraw",
+            post().to(relationships::withdraw),
+        )
+        .route(
+            "/{side:partners|clients}/{id}/resend",
+            post().to(relationships::resend),
+        )
+        .route(
+            "/{side:partners|clients}/{id}/end",
+            get().to(relationships::end_form),
+        )
+        .route(
+            "/{side:partners|clients}/{id}/end",
+            post().to(relationships::end),
+        )
+        .route(
+            "/{side:partners|clients}/{id}/timeline.csv",
+            get().to(relationships::timeline_csv),
+        )
         .route("/products", get().to(products::list))
         .route("/orders", post().to(products::order))
         .route("/products/{id}/renew", post().to(products::renew))

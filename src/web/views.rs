@@ -1,7 +1,10 @@
 //! How partnerships and their timelines read on the page, shared by the customer's
 //! pages (`/partners`) and the partner's (`/clients`).
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::db::now;
+use crate::partnerships::{INVITATION_DAYS, is_expired};
 
 use crate::db::models::events::EventView;
 use crate::db::models::partnerships::{Cursor, PartnershipView, Side};
@@ -32,6 +35,13 @@ pub struct Summary {
     pub rate: String,
     pub since: String,
     pub version: i32,
+    pub pending: bool,
+    pub ended: bool,
+    /// A pending invitation sent by the organization looking at it.
+    pub invited_by_us: bool,
+    pub expires_on: String,
+    pub expired: bool,
+    pub ended_on: String,
 }
 
 impl Summary {
@@ -55,6 +65,15 @@ impl Summary {
             rate: p.rate.to_string(),
             since: date(p.created_at),
             version: p.version,
+            pending: p.status == PartnershipStatus::Pending,
+            ended: p.status == PartnershipStatus::Ended,
+            invited_by_us: p.initiated_by == side,
+            expires_on: p
+                .invited_at
+                .map(|at| date(at + TimeDelta::days(INVITATION_DAYS)))
+                .unwrap_or_default(),
+            expired: is_expired(p, now()),
+            ended_on: p.ended_at.map(date).unwrap_or_default(),
         }
     }
 
@@ -73,12 +92,12 @@ pub struct TimelineEntry {
 
 impl TimelineEntry {
     pub fn new(event: &EventView) -> TimelineEntry {
-        let show = |value: &Option<String>| value.as_deref().map(|v| describe_value(event.kind, v));
-        let change = match (show(&event.old_value), show(&event.new_value)) {
-            (Some(old), Some(new)) => Some(format!("{old} → {new}")),
-            (None, Some(new)) => Some(new),
-            (Some(old), None) => Some(format!("was {old}")),
-            (None, None) => None,
+        let (old, new) = describe_change(event);
+        let change = match (old.is_empty(), new.is_empty()) {
+            (false, false) => Some(format!("{old} → {new}")),
+            (true, false) => Some(new),
+            (false, true) => Some(format!("was {old}")),
+            (true, true) => None,
         };
         let who = match (&event.actor_name, &event.actor_org_name) {
             (Some(name), Some(org)) => format!("{name} ({org})"),
@@ -93,6 +112,17 @@ impl TimelineEntry {
             change,
         }
     }
+}
+
+/// An event's old and new values in words (empty when absent).
+pub fn describe_change(event: &EventView) -> (String, String) {
+    let show = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(|v| describe_value(event.kind, v))
+            .unwrap_or_default()
+    };
+    (show(&event.old_value), show(&event.new_value))
 }
 
 fn describe_value(kind: EventKind, value: &str) -> String {

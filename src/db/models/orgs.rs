@@ -102,3 +102,86 @@ pub fn partner_rate(conn: &mut DbConn, org_id: &str) -> QueryResult<Option<i32>>
         .first(conn)
         .optional()
 }
+
+diesel::define_sql_function! {
+    /// Lower-cases text, on both backends.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A registered partner found by a search.
+#[derive(Debug, Clone, Queryable)]
+pub struct PartnerMatch {
+    pub org_id: String,
+    pub name: String,
+    pub rate_bp: i32,
+}
+
+/// Registered partners whose name contains `text`, or with a member whose email is
+/// `text`; never `exclude` (the searching organization itself).
+pub fn search_partners(
+    conn: &mut DbConn,
+    text: &str,
+    exclude: &str,
+    limit: i64,
+) -> QueryResult<Vec<PartnerMatch>> {
+    let needle = text.trim().to_lowercase();
+    let pattern = format!(
+        "%{}%",
+        needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let by_email = memberships::table
+        .inner_join(users::table)
+        .filter(users::email.eq(needle.clone()))
+        .select(memberships::org_id);
+    partner_profiles::table
+        .inner_join(organizations::table)
+        .filter(organizations::id.ne(exclude))
+        .filter(
+            lower(organizations::name)
+                .like(pattern)
+                .escape('\\')
+                .or(organizations::id.eq_any(by_email)),
+        )
+        .order((organizations::name, organizations::id))
+        .select((
+            organizations::id,
+            organizations::name,
+            partner_profiles::rate_bp,
+        ))
+        .limit(limit)
+        .load(conn)
+}
+
+/// The organizations whose legal representative or administrator has this email.
+pub fn represented_by(conn: &mut DbConn, email: &str) -> QueryResult<Vec<Organization>> {
+    memberships::table
+        .inner_join(users::table)
+        .inner_join(organizations::table)
+        .filter(users::email.eq(email))
+        .filter(memberships::role.eq_any(Role::MANAGERS))
+        .order((organizations::name, organizations::id))
+        .select(Organization::as_select())
+        .load(conn)
+}
+
+/// One registered partner, by id (never `exclude`).
+pub fn partner_match(
+    conn: &mut DbConn,
+    org_id: &str,
+    exclude: &str,
+) -> QueryResult<Option<PartnerMatch>> {
+    partner_profiles::table
+        .inner_join(organizations::table)
+        .filter(organizations::id.eq(org_id))
+        .filter(organizations::id.ne(exclude))
+        .select((
+            organizations::id,
+            organizations::name,
+            partner_profiles::rate_bp,
+        ))
+        .first(conn)
+        .optional()
+}

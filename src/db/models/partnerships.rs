@@ -5,14 +5,7 @@ use crate::db::schema::{organizations, partner_profiles, partnerships};
 use crate::db::{DbConn, new_id, now};
 use crate::domain::{Access, AccessKind, PartnershipStatus, PaymentMode, Rate};
 
-/// Which end of a partnership the current organization stands at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// The organization whose products are managed (`/partners`).
-    Customer,
-    /// The agency or reseller (`/clients`).
-    Partner,
-}
+pub use crate::domain::Side;
 
 /// A partnership with the names of both organizations, as the pages show it.
 #[derive(Debug, Clone)]
@@ -28,6 +21,11 @@ pub struct PartnershipView {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Who sent the invitation that started it.
+    pub initiated_by: Side,
+    /// When the pending invitation was last sent.
+    pub invited_at: Option<NaiveDateTime>,
+    pub ended_at: Option<NaiveDateTime>,
 }
 
 impl PartnershipView {
@@ -40,55 +38,49 @@ impl PartnershipView {
     }
 }
 
-type ViewRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    i32,
-    AccessKind,
-    Option<PaymentMode>,
-    PartnershipStatus,
-    i32,
-    NaiveDateTime,
-    NaiveDateTime,
-);
+#[derive(Queryable)]
+struct ViewRow {
+    id: String,
+    customer_org_id: String,
+    customer_name: String,
+    partner_org_id: String,
+    partner_name: String,
+    rate_bp: i32,
+    kind: AccessKind,
+    mode: Option<PaymentMode>,
+    status: PartnershipStatus,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    initiated_by: Side,
+    invited_at: Option<NaiveDateTime>,
+    ended_at: Option<NaiveDateTime>,
+}
 
 fn into_view(row: ViewRow) -> QueryResult<PartnershipView> {
-    let (
-        id,
-        customer_org_id,
-        customer_name,
-        partner_org_id,
-        partner_name,
-        rate_bp,
-        kind,
-        mode,
-        status,
-        version,
-        created_at,
-        updated_at,
-    ) = row;
     let corrupt = |what: String| diesel::result::Error::DeserializationError(what.into());
-    let access = Access::from_columns(kind, mode).ok_or_else(|| {
+    let access = Access::from_columns(row.kind, row.mode).ok_or_else(|| {
         corrupt(format!(
-            "partnership {id} has access {kind:?} with payment mode {mode:?}"
+            "partnership {} has access {:?} with payment mode {:?}",
+            row.id, row.kind, row.mode
         ))
     })?;
-    let rate = Rate::from_bp(rate_bp).map_err(corrupt)?;
+    let rate = Rate::from_bp(row.rate_bp).map_err(corrupt)?;
     Ok(PartnershipView {
-        id,
-        customer_org_id,
-        customer_name,
-        partner_org_id,
-        partner_name,
+        id: row.id,
+        customer_org_id: row.customer_org_id,
+        customer_name: row.customer_name,
+        partner_org_id: row.partner_org_id,
+        partner_name: row.partner_name,
         rate,
         access,
-        status,
-        version,
-        created_at,
-        updated_at,
+        status: row.status,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        initiated_by: row.initiated_by,
+        invited_at: row.invited_at,
+        ended_at: row.ended_at,
     })
 }
 
@@ -142,6 +134,9 @@ pub fn views(conn: &mut DbConn, scope: Scope<'_>) -> QueryResult<Vec<Partnership
             partnerships::version,
             partnerships::created_at,
             partnerships::updated_at,
+            partnerships::initiated_by,
+            partnerships::invited_at,
+            partnerships::ended_at,
         ))
         .limit(scope.limit)
         .into_boxed();
@@ -216,12 +211,14 @@ pub fn live_between(
     }
 }
 
+/// Creates a partnership. A pending one counts its 30 days from `at`.
 pub fn create(
     conn: &mut DbConn,
     customer_org_id: &str,
     partner_org_id: &str,
     access: Access,
     status: PartnershipStatus,
+    initiated_by: Side,
     at: NaiveDateTime,
 ) -> QueryResult<String> {
     let id = new_id();
@@ -236,9 +233,105 @@ pub fn create(
             partnerships::version.eq(1),
             partnerships::created_at.eq(at),
             partnerships::updated_at.eq(at),
+            partnerships::initiated_by.eq(initiated_by),
+            partnerships::invited_at.eq(Some(at)),
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+/// Makes a pending partnership active with the given access. False if it is not pending.
+pub fn activate(
+    conn: &mut DbConn,
+    id: &str,
+    access: Access,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        partnerships::table
+            .find(id)
+            .filter(partnerships::status.eq(PartnershipStatus::Pending)),
+    )
+    .set((
+        partnerships::status.eq(PartnershipStatus::Active),
+        partnerships::access.eq(access.kind()),
+        partnerships::payment_mode.eq(access.payment_mode()),
+        partnerships::version.eq(partnerships::version + 1),
+        partnerships::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Ends a pending or active partnership. False if it had ended already.
+pub fn end(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(
+        partnerships::table
+            .find(id)
+            .filter(partnerships::status.ne(PartnershipStatus::Ended)),
+    )
+    .set((
+        partnerships::status.eq(PartnershipStatus::Ended),
+        partnerships::ended_at.eq(Some(at)),
+        partnerships::version.eq(partnerships::version + 1),
+        partnerships::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Restarts a pending invitation's 30 days.
+pub fn reinvite(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(
+        partnerships::table
+            .find(id)
+            .filter(partnerships::status.eq(PartnershipStatus::Pending)),
+    )
+    .set((
+        partnerships::invited_at.eq(Some(at)),
+        partnerships::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Sets the access of an active partnership of `customer_org_id`, if nobody changed it
+/// since `expected_version`.
+pub fn set_access(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+    id: &str,
+    expected_version: i32,
+    access: Access,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        partnerships::table
+            .filter(partnerships::id.eq(id))
+            .filter(partnerships::customer_org_id.eq(customer_org_id))
+            .filter(partnerships::version.eq(expected_version))
+            .filter(partnerships::status.eq(PartnershipStatus::Active)),
+    )
+    .set((
+        partnerships::access.eq(access.kind()),
+        partnerships::payment_mode.eq(access.payment_mode()),
+        partnerships::version.eq(partnerships::version + 1),
+        partnerships::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Pending invitations last sent before `before`.
+pub fn pending_sent_before(
+    conn: &mut DbConn,
+    before: NaiveDateTime,
+) -> QueryResult<Vec<(String, String)>> {
+    partnerships::table
+        .filter(partnerships::status.eq(PartnershipStatus::Pending))
+        .filter(partnerships::invited_at.lt(before))
+        .select((partnerships::id, partnerships::customer_org_id))
+        .load(conn)
 }
 
 /// Sets the payment mode of an active, full-access partnership of `customer_org_id`,

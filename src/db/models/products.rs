@@ -303,3 +303,93 @@ pub fn find_any(conn: &mut DbConn, id: &str) -> QueryResult<Option<ProductView>>
         None => Ok(None),
     }
 }
+
+/// Of `ids`, those of products installed in `customer_org_id`.
+pub fn owned_among(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+    ids: &[String],
+) -> QueryResult<Vec<String>> {
+    products::table
+        .filter(products::customer_org_id.eq(customer_org_id))
+        .filter(products::id.eq_any(ids))
+        .select(products::id)
+        .load(conn)
+}
+
+/// The products a partnership manages.
+pub fn managed_by(conn: &mut DbConn, partnership_id: &str) -> QueryResult<Vec<String>> {
+    products::table
+        .filter(products::partnership_id.eq(partnership_id))
+        .order(products::id)
+        .select(products::id)
+        .load(conn)
+}
+
+/// Hands the listed products of the customer to the partnership.
+pub fn assign(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+    partnership_id: &str,
+    ids: &[String],
+) -> QueryResult<usize> {
+    diesel::update(
+        products::table
+            .filter(products::customer_org_id.eq(customer_org_id))
+            .filter(products::id.eq_any(ids)),
+    )
+    .set(products::partnership_id.eq(Some(partnership_id)))
+    .execute(conn)
+}
+
+/// Takes back from the partnership every product it manages but those in `keep`.
+pub fn release(conn: &mut DbConn, partnership_id: &str, keep: &[String]) -> QueryResult<usize> {
+    diesel::update(
+        products::table
+            .filter(products::partnership_id.eq(partnership_id))
+            .filter(products::id.ne_all(keep)),
+    )
+    .set(products::partnership_id.eq(None::<String>))
+    .execute(conn)
+}
+
+/// Remembers the products a limited-access invitation lists, until it is accepted.
+pub fn request(conn: &mut DbConn, partnership_id: &str, ids: &[String]) -> QueryResult<()> {
+    use crate::db::schema::requested_products;
+    for id in ids {
+        diesel::insert_into(requested_products::table)
+            .values((
+                requested_products::partnership_id.eq(partnership_id),
+                requested_products::product_id.eq(id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn requested(conn: &mut DbConn, partnership_id: &str) -> QueryResult<Vec<String>> {
+    use crate::db::schema::requested_products;
+    requested_products::table
+        .filter(requested_products::partnership_id.eq(partnership_id))
+        .select(requested_products::product_id)
+        .load(conn)
+}
+
+/// The customer's products, for choosing those a limited partner manages: (id, offer name, renews on, managing partnership).
+pub fn choices(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+) -> QueryResult<Vec<(String, String, NaiveDate, Option<String>)>> {
+    products::table
+        .inner_join(offers::table)
+        .filter(products::customer_org_id.eq(customer_org_id))
+        .order((offers::position, products::created_at, products::id))
+        .select((
+            products::id,
+            offers::name,
+            products::renews_on,
+            products::partnership_id,
+        ))
+        .limit(1000)
+        .load(conn)
+}

@@ -12,6 +12,7 @@ use crate::db::{DbConn, now, write_tx};
 use crate::domain::{Access, Currency, EventKind, PartnershipStatus, PaymentMode, Placer};
 use crate::mail::MailContext;
 use crate::mail::notifications::{self, PaymentModeChange};
+use crate::partnerships::Actor;
 
 /// Why a payment-mode change cannot go ahead.
 #[derive(Debug, thiserror::Error)]
@@ -46,14 +47,6 @@ pub enum ModeChange {
     },
     /// The requested mode is already in force: nothing to do.
     AlreadyInForce { partnership: PartnershipView },
-}
-
-/// Who acts: a member of the customer organization allowed to manage partners.
-pub struct Actor<'a> {
-    pub user_id: &'a str,
-    pub user_name: &'a str,
-    pub user_email: &'a str,
-    pub org_id: &'a str,
 }
 
 /// Checks a requested change against the partnership as it is now, without writing.

@@ -1,0 +1,758 @@
+//! A partnership from invitation to end. Either side may invite; the other side
+//! accepts or refuses within 30 days; the inviter may send it again or withdraw it. The
+//! customer sets and changes the rights it grants; either side may stop.
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::db::models::events::{self, NewEvent};
+use crate::db::models::orgs;
+use crate::db::models::partnerships::{self, PartnershipView, Side};
+use crate::db::models::products;
+use crate::db::{DbConn, write_tx};
+use crate::domain::{Access, AccessKind, EventKind, PartnershipStatus, PaymentMode, Role};
+use crate::mail::MailContext;
+use crate::mail::notifications::{Notice, people, send_notice};
+use crate::partnerships::Actor;
+
+/// An invitation is valid this long after it was (last) sent.
+pub const INVITATION_DAYS: i64 = 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("not found")]
+    NotFound,
+    /// The request itself is wrong: the message says what to change.
+    #[error("{0}")]
+    Invalid(String),
+    /// The actor's side may not do this.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// The partnership is not in a state that allows it.
+    #[error("{0}")]
+    Conflict(String),
+    /// Someone changed the partnership after the form was opened.
+    #[error("the partnership was changed meanwhile")]
+    Stale,
+    #[error(transparent)]
+    Storage(#[from] anyhow::Error),
+}
+
+impl From<DieselError> for LifecycleError {
+    fn from(e: DieselError) -> Self {
+        LifecycleError::Storage(e.into())
+    }
+}
+
+/// The rights a customer grants its partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    Full(PaymentMode),
+    /// Technical rights on these products of the customer.
+    Limited {
+        products: Vec<String>,
+    },
+}
+
+impl Grant {
+    pub fn access(&self) -> Access {
+        match self {
+            Grant::Full(mode) => Access::Full(*mode),
+            Grant::Limited { .. } => Access::Limited,
+        }
+    }
+}
+
+/// The page of a partnership on each side.
+fn path(side: Side, id: &str) -> String {
+    match side {
+        Side::Customer => format!("/partners/{id}"),
+        Side::Partner => format!("/clients/{id}"),
+    }
+}
+
+fn org_of(p: &PartnershipView, side: Side) -> &str {
+    match side {
+        Side::Customer => &p.customer_org_id,
+        Side::Partner => &p.partner_org_id,
+    }
+}
+
+fn expires_at(p: &PartnershipView) -> Option<NaiveDateTime> {
+    p.invited_at.map(|at| at + TimeDelta::days(INVITATION_DAYS))
+}
+
+/// Whether a pending invitation ran out of time at `at`.
+pub fn is_expired(p: &PartnershipView, at: NaiveDateTime) -> bool {
+    p.status == PartnershipStatus::Pending && expires_at(p).is_some_and(|end| end < at)
+}
+
+fn load(
+    conn: &mut DbConn,
+    side: Side,
+    org_id: &str,
+    id: &str,
+) -> Result<PartnershipView, LifecycleError> {
+    partnerships::find(conn, side, org_id, id)?.ok_or(LifecycleError::NotFound)
+}
+
+fn record(
+    conn: &mut DbConn,
+    p: &PartnershipView,
+    at: NaiveDateTime,
+    actor: Option<&Actor<'_>>,
+    kind: EventKind,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Result<(), LifecycleError> {
+    events::insert(
+        conn,
+        NewEvent {
+            partnership_id: &p.id,
+            occurred_at: at,
+            actor_user_id: actor.map(|a| a.user_id),
+            actor_org_id: actor.map(|a| a.org_id),
+            kind,
+            old_value: old,
+            new_value: new,
+        },
+    )?;
+    Ok(())
+}
+
+/// Tells `roles` of the organization at `side` about `notice`.
+fn tell(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    p: &PartnershipView,
+    side: Side,
+    roles: &[Role],
+    notice: &Notice,
+) -> Result<(), LifecycleError> {
+    let recipients = people(conn, org_of(p, side), roles)?;
+    send_notice(conn, mail, &recipients, notice)?;
+    Ok(())
+}
+
+fn pending(p: &PartnershipView, at: NaiveDateTime) -> Result<(), LifecycleError> {
+    match p.status {
+        PartnershipStatus::Pending if is_expired(p, at) => Err(LifecycleError::Conflict(format!(
+            "This invitation expired on {}. It can be sent again, or withdrawn.",
+            expires_at(p)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default()
+        ))),
+        PartnershipStatus::Pending => Ok(()),
+        PartnershipStatus::Active => Err(LifecycleError::Conflict(
+            "This invitation was already accepted.".into(),
+        )),
+        PartnershipStatus::Ended => Err(LifecycleError::Conflict(
+            "This invitation is closed.".into(),
+        )),
+    }
+}
+
+fn describe_grant(
+    conn: &mut DbConn,
+    p: &PartnershipView,
+    access: Access,
+) -> Result<Vec<(String, String)>, LifecycleError> {
+    let mut facts = vec![("Access".to_owned(), access.kind().label().to_owned())];
+    match access {
+        Access::Full(mode) => facts.push(("Who pays".to_owned(), mode.label().to_owned())),
+        Access::Limited => {
+            let count = match p.status {
+                PartnershipStatus::Pending => products::requested(conn, &p.id)?.len(),
+                _ => products::managed_by(conn, &p.id)?.len(),
+            };
+            facts.push(("Products".to_owned(), count.to_string()));
+        }
+    }
+    Ok(facts)
+}
+
+/// The invitation as the invited side receives it (first time or again).
+fn invitation_notice(
+    conn: &mut DbConn,
+    p: &PartnershipView,
+    actor: &Actor<'_>,
+) -> Result<Notice, LifecycleError> {
+    let until = expires_at(p)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    Ok(match p.initiated_by {
+        Side::Customer => Notice {
+            subject: format!(
+                "{} invites {} to manage its products",
+                p.customer_name, p.partner_name
+            ),
+            paragraphs: vec![
+                format!(
+                    "{} ({}) of {} invites {} to manage {}'s products, with the rights below.",
+                    actor.user_name,
+                    actor.user_email,
+                    p.customer_name,
+                    p.partner_name,
+                    p.customer_name
+                ),
+                format!("Accept or refuse the invitation by {until}; after that it expires."),
+            ],
+            facts: describe_grant(conn, p, p.access)?,
+            action: Some(("Accept or refuse".into(), path(Side::Partner, &p.id))),
+        },
+        Side::Partner => Notice {
+            subject: format!(
+                "{} asks to manage {}'s products",
+                p.partner_name, p.customer_name
+            ),
+            paragraphs: vec![
+                format!(
+                    "{} ({}) of {} asks for {} to the products of {}.",
+                    actor.user_name,
+                    actor.user_email,
+                    p.partner_name,
+                    p.access.kind().label().to_lowercase(),
+                    p.customer_name
+                ),
+                format!(
+                    "You decide which rights you grant and, with full access, who pays. Answer by {until}; after that the request expires."
+                ),
+            ],
+            facts: Vec::new(),
+            action: Some(("Answer the request".into(), path(Side::Customer, &p.id))),
+        },
+    })
+}
+
+fn unique_pair(e: LifecycleError, partner: &str, customer: &str) -> LifecycleError {
+    match e {
+        LifecycleError::Storage(cause)
+            if matches!(
+                cause.downcast_ref::<DieselError>(),
+                Some(DieselError::DatabaseError(
+                    DatabaseErrorKind::UniqueViolation,
+                    _
+                ))
+            ) =>
+        {
+            LifecycleError::Conflict(format!(
+                "{partner} and {customer} already work together, or an invitation between them is pending."
+            ))
+        }
+        other => other,
+    }
+}
+
+/// A customer invites a registered partner, with the rights it grants.
+pub fn invite_partner(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    partner_org_id: &str,
+    grant: &Grant,
+    at: NaiveDateTime,
+) -> Result<String, LifecycleError> {
+    if partner_org_id == actor.org_id {
+        return Err(LifecycleError::Invalid(
+            "An organization cannot be its own partner.".into(),
+        ));
+    }
+    write_tx(conn, |conn| {
+        if orgs::partner_rate(conn, partner_org_id)?.is_none() {
+            return Err(LifecycleError::Invalid(
+                "Choose a registered partner from the search results.".into(),
+            ));
+        }
+        let listed = match grant {
+            Grant::Limited { products: ids } => checked_products(conn, actor.org_id, ids)?,
+            Grant::Full(_) => Vec::new(),
+        };
+        let id = partnerships::create(
+            conn,
+            actor.org_id,
+            partner_org_id,
+            grant.access(),
+            PartnershipStatus::Pending,
+            Side::Customer,
+            at,
+        )?;
+        products::request(conn, &id, &listed)?;
+        let p = load(conn, Side::Customer, actor.org_id, &id)?;
+        record(
+            conn,
+            &p,
+            at,
+            Some(actor),
+            EventKind::Invited,
+            None,
+            Some(&p.access.to_stored()),
+        )?;
+        let notice = invitation_notice(conn, &p, actor)?;
+        tell(conn, mail, &p, Side::Partner, Role::MANAGERS, &notice)?;
+        Ok(id)
+    })
+    .map_err(|e| unique_pair(e, "This partner", "your organization"))
+}
+
+/// The products of a limited grant: the customer's own, at least one.
+fn checked_products(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+    ids: &[String],
+) -> Result<Vec<String>, LifecycleError> {
+    let mut wanted: Vec<String> = ids.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Err(LifecycleError::Invalid(
+            "With limited access, choose at least one product the partner will manage.".into(),
+        ));
+    }
+    let mut owned = products::owned_among(conn, customer_org_id, &wanted)?;
+    owned.sort();
+    if owned != wanted {
+        return Err(LifecycleError::Invalid(
+            "Choose among your organization's products.".into(),
+        ));
+    }
+    Ok(owned)
+}
+
+/// A partner asks a customer for access. The customer chooses what it grants when it accepts.
+pub fn request_client(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    customer_org_id: &str,
+    requested: AccessKind,
+    at: NaiveDateTime,
+) -> Result<String, LifecycleError> {
+    if customer_org_id == actor.org_id {
+        return Err(LifecycleError::Invalid(
+            "An organization cannot be its own client.".into(),
+        ));
+    }
+    write_tx(conn, |conn| {
+        if orgs::partner_rate(conn, actor.org_id)?.is_none() {
+            return Err(LifecycleError::NotAllowed(
+                "Only a registered partner can ask for clients.".into(),
+            ));
+        }
+        orgs::find(conn, customer_org_id)?.ok_or(LifecycleError::NotFound)?;
+        // Until the customer decides, full access is asked with the customer paying.
+        let access = match requested {
+            AccessKind::Full => Access::Full(PaymentMode::CustomerPays),
+            AccessKind::Limited => Access::Limited,
+        };
+        let id = partnerships::create(
+            conn,
+            customer_org_id,
+            actor.org_id,
+            access,
+            PartnershipStatus::Pending,
+            Side::Partner,
+            at,
+        )?;
+        let p = load(conn, Side::Partner, actor.org_id, &id)?;
+        record(
+            conn,
+            &p,
+            at,
+            Some(actor),
+            EventKind::Invited,
+            None,
+            Some(&p.access.to_stored()),
+        )?;
+        let notice = invitation_notice(conn, &p, actor)?;
+        tell(conn, mail, &p, Side::Customer, Role::MANAGERS, &notice)?;
+        Ok(id)
+    })
+    .map_err(|e| unique_pair(e, "Your organization", "this client"))
+}
+
+/// The invited side accepts. The customer always decides the rights: when it accepts a
+/// partner's request it gives its `grant` (which may differ from what was asked); when
+/// the partner accepts, the rights are those of the invitation.
+pub fn accept(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    side: Side,
+    id: &str,
+    grant: Option<&Grant>,
+    at: NaiveDateTime,
+) -> Result<PartnershipView, LifecycleError> {
+    write_tx(conn, |conn| {
+        let p = load(conn, side, actor.org_id, id)?;
+        pending(&p, at)?;
+        if p.initiated_by == side {
+            return Err(LifecycleError::NotAllowed(
+                "You sent this invitation: the other organization answers it.".into(),
+            ));
+        }
+        let (access, listed) = match (side, grant) {
+            (Side::Customer, Some(grant)) => {
+                let listed = match grant {
+                    Grant::Limited { products: ids } => {
+                        checked_products(conn, &p.customer_org_id, ids)?
+                    }
+                    Grant::Full(_) => Vec::new(),
+                };
+                (grant.access(), listed)
+            }
+            (Side::Customer, None) => {
+                return Err(LifecycleError::Invalid(
+                    "Choose the access you grant.".into(),
+                ));
+            }
+            (Side::Partner, _) => (p.access, products::requested(conn, &p.id)?),
+        };
+        if !partnerships::activate(conn, &p.id, access, at)? {
+            return Err(LifecycleError::Stale);
+        }
+        if access == Access::Limited {
+            products::assign(conn, &p.customer_org_id, &p.id, &listed)?;
+        }
+        let p = load(conn, side, actor.org_id, id)?;
+        record(
+            conn,
+            &p,
+            at,
+            Some(actor),
+            EventKind::Accepted,
+            None,
+            Some(&access.to_stored()),
+        )?;
+        let notice = Notice {
+            subject: format!(
+                "{} accepted: {} now manages {}'s products",
+                org_name(&p, side),
+                p.partner_name,
+                p.customer_name
+            ),
+            paragraphs: vec![format!(
+                "{} ({}) of {} accepted the invitation. The collaboration starts now.",
+                actor.user_name,
+                actor.user_email,
+                org_name(&p, side)
+            )],
+            facts: describe_grant(conn, &p, access)?,
+            action: Some(("See the collaboration".into(), path(side.other(), &p.id))),
+        };
+        tell(conn, mail, &p, side.other(), Role::MANAGERS, &notice)?;
+        Ok(p)
+    })
+}
+
+fn org_name(p: &PartnershipView, side: Side) -> &str {
+    match side {
+        Side::Customer => &p.customer_name,
+        Side::Partner => &p.partner_name,
+    }
+}
+
+/// The invited side refuses: the invitation is closed, the inviter is told.
+pub fn refuse(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    side: Side,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<(), LifecycleError> {
+    close_invitation(conn, mail, actor, side, id, at, EventKind::Refused)
+}
+
+/// The inviting side withdraws its invitation, the invited side is told.
+pub fn withdraw(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    side: Side,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<(), LifecycleError> {
+    close_invitation(conn, mail, actor, side, id, at, EventKind::Withdrawn)
+}
+
+fn close_invitation(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    side: Side,
+    id: &str,
+    at: NaiveDateTime,
+    kind: EventKind,
+) -> Result<(), LifecycleError> {
+    write_tx(conn, |conn| {
+        let p = load(conn, side, actor.org_id, id)?;
+        let inviter = p.initiated_by == side;
+        match (kind, p.status, inviter) {
+            (_, PartnershipStatus::Active | PartnershipStatus::Ended, _) => pending(&p, at)?,
+            (EventKind::Refused, _, true) => {
+                return Err(LifecycleError::NotAllowed(
+                    "You sent this invitation: withdraw it instead.".into(),
+                ));
+            }
+            (EventKind::Withdrawn, _, false) => {
+                return Err(LifecycleError::NotAllowed(
+                    "This invitation was sent to you: refuse it instead.".into(),
+                ));
+            }
+            _ => {}
+        }
+        if !partnerships::end(conn, &p.id, at)? {
+            return Err(LifecycleError::Stale);
+        }
+        record(conn, &p, at, Some(actor), kind, None, None)?;
+        let verb = if kind == EventKind::Refused {
+            "refused"
+        } else {
+            "withdrew"
+        };
+        let notice = Notice {
+            subject: format!(
+                "{} {verb} the invitation between {} and {}",
+                org_name(&p, side),
+                p.customer_name,
+                p.partner_name
+            ),
+            paragraphs: vec![format!(
+                "{} ({}) of {} {verb} the invitation. Nothing changes for your products.",
+                actor.user_name,
+                actor.user_email,
+                org_name(&p, side)
+            )],
+            facts: Vec::new(),
+            action: Some(("See the timeline".into(), path(side.other(), &p.id))),
+        };
+        tell(conn, mail, &p, side.other(), Role::MANAGERS, &notice)?;
+        Ok(())
+    })
+}
+
+/// The inviting side sends its pending invitation again: 30 more days.
+pub fn resend(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    side: Side,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<(), LifecycleError> {
+    write_tx(conn, |conn| {
+        let p = load(conn, side, actor.org_id, id)?;
+        if p.status != PartnershipStatus::Pending {
+            pending(&p, at)?;
+        }
+        if p.initiated_by != side {
+            return Err(LifecycleError::NotAllowed(
+                "This invitation was sent to you: accept or refuse it.".into(),
+            ));
+        }
+        partnerships::reinvite(conn, &p.id, at)?;
+        let p = load(conn, side, actor.org_id, id)?;
+        record(conn, &p, at, Some(actor), EventKind::Resent, None, None)?;
+        let notice = invitation_notice(conn, &p, actor)?;
+        tell(conn, mail, &p, side.other(), Role::MANAGERS, &notice)?;
+        Ok(())
+    })
+}
+
+/// What an access change amounts to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AccessChange {
+    Changed { from: Access, to: Access },
+    Unchanged,
+}
+
+/// The customer changes the rights of an active partnership: limited ↔ full and the
+/// product list. Going to full needs a payment mode; going to limited drops it (the
+/// customer pays). Both sides are told.
+pub fn change_access(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    id: &str,
+    grant: &Grant,
+    expected_version: i32,
+    at: NaiveDateTime,
+) -> Result<AccessChange, LifecycleError> {
+    write_tx(conn, |conn| {
+        let p = load(conn, Side::Customer, actor.org_id, id)?;
+        if p.status != PartnershipStatus::Active {
+            return Err(LifecycleError::Conflict(
+                "Only an active collaboration's access can be changed.".into(),
+            ));
+        }
+        if p.version != expected_version {
+            return Err(LifecycleError::Stale);
+        }
+        let to = grant.access();
+        let listed = match grant {
+            Grant::Limited { products: ids } => checked_products(conn, &p.customer_org_id, ids)?,
+            Grant::Full(_) => Vec::new(),
+        };
+        let managed = products::managed_by(conn, &p.id)?;
+        if to == p.access && (to != Access::Limited || listed == managed) {
+            return Ok(AccessChange::Unchanged);
+        }
+        if !partnerships::set_access(conn, actor.org_id, &p.id, expected_version, to, at)? {
+            return Err(LifecycleError::Stale);
+        }
+        if to == Access::Limited {
+            products::release(conn, &p.id, &listed)?;
+            products::assign(conn, &p.customer_org_id, &p.id, &listed)?;
+        }
+        let from = p.access;
+        record(
+            conn,
+            &p,
+            at,
+            Some(actor),
+            EventKind::AccessChanged,
+            Some(&from.to_stored()),
+            Some(&to.to_stored()),
+        )?;
+        let mut paragraphs = vec![format!(
+            "{} ({}) of {} changed the rights of {}: from {} to {}.",
+            actor.user_name,
+            actor.user_email,
+            p.customer_name,
+            p.partner_name,
+            from.label().to_lowercase(),
+            to.label().to_lowercase()
+        )];
+        if to == Access::Limited {
+            paragraphs.push(format!(
+                "{} keeps technical rights on {} listed product(s). {} now pays for all its orders and renewals.",
+                p.partner_name,
+                listed.len(),
+                p.customer_name
+            ));
+        }
+        for side in [Side::Partner, Side::Customer] {
+            let notice = Notice {
+                subject: format!(
+                    "Access of {} to {}'s products changed",
+                    p.partner_name, p.customer_name
+                ),
+                paragraphs: paragraphs.clone(),
+                facts: vec![("Before".into(), from.label()), ("Now".into(), to.label())],
+                action: Some(("See the collaboration".into(), path(side, &p.id))),
+            };
+            let roles = if side == Side::Partner {
+                Role::PARTNER_NOTIFIED
+            } else {
+                Role::MANAGERS
+            };
+            tell(conn, mail, &p, side, roles, &notice)?;
+        }
+        Ok(AccessChange::Changed { from, to })
+    })
+}
+
+/// Either side stops an active collaboration. The products stay with the customer and
+/// their renewals are billed to it from now on. Both sides are told.
+pub fn end(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    side: Side,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<(), LifecycleError> {
+    write_tx(conn, |conn| {
+        let p = load(conn, side, actor.org_id, id)?;
+        match p.status {
+            PartnershipStatus::Active => {}
+            PartnershipStatus::Pending => {
+                return Err(LifecycleError::Conflict("This collaboration has not started: withdraw or refuse the invitation instead.".into()));
+            }
+            PartnershipStatus::Ended => {
+                return Err(LifecycleError::Conflict(
+                    "This collaboration has already ended.".into(),
+                ));
+            }
+        }
+        if !partnerships::end(conn, &p.id, at)? {
+            return Err(LifecycleError::Stale);
+        }
+        record(
+            conn,
+            &p,
+            at,
+            Some(actor),
+            EventKind::Ended,
+            Some(&p.access.to_stored()),
+            None,
+        )?;
+        for notified in [Side::Partner, Side::Customer] {
+            let notice = Notice {
+                subject: format!(
+                    "The collaboration between {} and {} has ended",
+                    p.customer_name, p.partner_name
+                ),
+                paragraphs: vec![
+                    format!(
+                        "{} ({}) of {} stopped the collaboration between {} and {}.",
+                        actor.user_name,
+                        actor.user_email,
+                        org_name(&p, side),
+                        p.customer_name,
+                        p.partner_name
+                    ),
+                    format!(
+                        "The products stay installed in {}'s organization; from now on their renewals are billed to {}. Invoices already issued stay where they are.",
+                        p.customer_name, p.customer_name
+                    ),
+                ],
+                facts: Vec::new(),
+                action: Some(("See the timeline".into(), path(notified, &p.id))),
+            };
+            let roles = if notified == Side::Partner {
+                Role::PARTNER_NOTIFIED
+            } else {
+                Role::MANAGERS
+            };
+            tell(conn, mail, &p, notified, roles, &notice)?;
+        }
+        Ok(())
+    })
+}
+
+/// Closes the invitations nobody answered within 30 days and tells the inviters.
+pub fn expire_invitations(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    at: NaiveDateTime,
+) -> anyhow::Result<usize> {
+    let stale = partnerships::pending_sent_before(conn, at - TimeDelta::days(INVITATION_DAYS))?;
+    let mut expired = 0;
+    for (id, customer_org_id) in stale {
+        let closed = write_tx(conn, |conn| -> Result<bool, LifecycleError> {
+            let p = load(conn, Side::Customer, &customer_org_id, &id)?;
+            if !is_expired(&p, at) || !partnerships::end(conn, &p.id, at)? {
+                return Ok(false);
+            }
+            record(conn, &p, at, None, EventKind::Expired, None, None)?;
+            let invited = org_name(&p, p.initiated_by.other()).to_owned();
+            let notice = Notice {
+                subject: format!("Your invitation to {invited} expired"),
+                paragraphs: vec![format!(
+                    "{invited} did not answer within {INVITATION_DAYS} days, so the invitation is closed. You can send a new one."
+                )],
+                facts: Vec::new(),
+                action: Some(("See the timeline".into(), path(p.initiated_by, &p.id))),
+            };
+            tell(conn, mail, &p, p.initiated_by, Role::MANAGERS, &notice)?;
+            Ok(true)
+        });
+        match closed {
+            Ok(true) => expired += 1,
+            Ok(false) => {}
+            Err(e) => tracing::error!(partnership = %id, error = %e, "cannot expire an invitation"),
+        }
+    }
+    Ok(expired)
+}
