@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod mail;
+pub mod members;
 pub mod orders;
 pub mod partnerships;
 pub mod startup;

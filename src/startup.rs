@@ -89,7 +89,11 @@ impl Application {
         };
         let mut background = vec![
             tokio::spawn(sender.run()),
-            tokio::spawn(purge_expired_sessions(db.clone())),
+            tokio::spawn(maintenance(
+                db.clone(),
+                MailContext::new(config.base_url.clone()),
+                wake.clone(),
+            )),
         ];
         if config.run_renewals {
             background.push(tokio::spawn(bill_renewals(db.clone(), config.vat_rate_bp)));
@@ -215,17 +219,31 @@ async fn bill_renewals(db: Db, vat_rate_bp: i32) {
     }
 }
 
-async fn purge_expired_sessions(db: Db) {
+/// Hourly housekeeping: expired sessions go, unanswered invitations expire.
+async fn maintenance(db: Db, mail: MailContext, wake: Arc<Notify>) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
-        let purged = db
-            .run(|conn| -> anyhow::Result<usize> { Ok(sessions::purge_expired(conn)?) })
+        let mail = mail.clone();
+        let done = db
+            .run(move |conn| -> anyhow::Result<(usize, usize)> {
+                let sessions = sessions::purge_expired(conn)?;
+                let invitations =
+                    crate::partnerships::expire_invitations(conn, &mail, crate::db::now())?;
+                Ok((sessions, invitations))
+            })
             .await;
-        match purged {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
-            Err(e) => tracing::warn!(error = ?e, "cannot purge expired sessions"),
+        match done {
+            Ok((0, 0)) => {}
+            Ok((sessions, invitations)) => {
+                tracing::info!(
+                    sessions,
+                    invitations,
+                    "expired sessions purged, unanswered invitations closed"
+                );
+                wake.notify_one();
+            }
+            Err(e) => tracing::warn!(error = ?e, "housekeeping failed"),
         }
     }
 }

@@ -24,6 +24,7 @@ struct ListPage {
     layout: Layout,
     rows: Vec<Summary>,
     next_page: Option<String>,
+    can_invite: bool,
 }
 
 pub async fn list(
@@ -51,6 +52,7 @@ pub async fn list(
         .await?;
     page(&ListPage {
         layout: Layout::new(&member, Section::Clients)?,
+        can_invite: member.role().manages_partners(),
         rows: views
             .iter()
             .map(|p| Summary::new(p, Side::Partner))

@@ -18,6 +18,8 @@ pub enum Section {
     Partners,
     Clients,
     Income,
+    Team,
+    Account,
 }
 
 pub struct OrgChoice {

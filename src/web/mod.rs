@@ -1,5 +1,6 @@
 //! The web layer: thin handlers that extract, call the domain, and render.
 
+mod account;
 mod assets;
 mod clients;
 pub mod csrf;
@@ -15,6 +16,7 @@ mod partners;
 mod products;
 mod relationships;
 pub mod routes;
+mod team;
 pub mod views;
 
 pub use routes::routes;

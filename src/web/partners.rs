@@ -33,6 +33,7 @@ struct ListPage {
     layout: Layout,
     rows: Vec<Summary>,
     next_page: Option<String>,
+    can_invite: bool,
 }
 
 pub async fn list(
@@ -57,6 +58,7 @@ pub async fn list(
         .await?;
     page(&ListPage {
         layout: Layout::new(&member, Section::Partners)?,
+        can_invite: member.role().manages_partners(),
         rows: views
             .iter()
             .map(|p| Summary::new(p, Side::Customer))

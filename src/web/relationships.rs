@@ -447,10 +447,10 @@ impl GrantFields {
     ) -> Result<GrantFields, AppError> {
         let products = crate::db::models::products::choices(conn, customer_org_id)?
             .into_iter()
-            .map(|(id, name, renews_on, _)| ProductChoice {
-                checked: checked.contains(&id),
-                label: format!("{name} (renews {renews_on})"),
-                id,
+            .map(|p| ProductChoice {
+                checked: checked.contains(&p.id),
+                label: format!("{} (renews {})", p.offer_name, p.renews_on),
+                id: p.id,
             })
             .collect();
         Ok(GrantFields {
@@ -475,8 +475,8 @@ pub fn product_names(conn: &mut DbConn, view: &PartnershipView) -> Result<Vec<St
     };
     Ok(products::choices(conn, &view.customer_org_id)?
         .into_iter()
-        .filter(|(id, ..)| ids.contains(id))
-        .map(|(_, name, renews_on, _)| format!("{name} (renews {renews_on})"))
+        .filter(|p| ids.contains(&p.id))
+        .map(|p| format!("{} (renews {})", p.offer_name, p.renews_on))
         .collect())
 }
 

@@ -4,8 +4,8 @@ use actix_web::web::{self, ServiceConfig, get, post};
 
 use crate::web::errors::AppError;
 use crate::web::{
-    assets, clients, dashboard, health, income, invoices, login, org, partners, products,
-    relationships,
+    account, assets, clients, dashboard, health, income, invoices, login, org, partners, products,
+    relationships, team,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -74,6 +74,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/invoices/{id}", get().to(invoices::show))
         .route("/income", get().to(income::ledger))
         .route("/income.csv", get().to(income::export))
+        .route("/team", get().to(team::list))
+        .route("/team/invite", post().to(team::invite))
+        .route("/team/{user_id}/role", post().to(team::change_role))
+        .route("/team/{user_id}/remove", post().to(team::remove))
+        .route("/account", get().to(account::show))
+        .route("/account/password", post().to(account::change_password))
+        .route("/welcome/{token}", get().to(account::welcome))
+        .route("/welcome/{token}", post().to(account::join))
         .route("/healthz", get().to(health::check))
         .route("/static/{file}", get().to(assets::serve))
         .route("/favicon.ico", get().to(assets::favicon))

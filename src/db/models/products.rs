@@ -375,21 +375,21 @@ pub fn requested(conn: &mut DbConn, partnership_id: &str) -> QueryResult<Vec<Str
         .load(conn)
 }
 
-/// The customer's products, for choosing those a limited partner manages: (id, offer name, renews on, managing partnership).
-pub fn choices(
-    conn: &mut DbConn,
-    customer_org_id: &str,
-) -> QueryResult<Vec<(String, String, NaiveDate, Option<String>)>> {
+/// A product as a grant form lists it.
+#[derive(Debug, Clone, Queryable)]
+pub struct Listed {
+    pub id: String,
+    pub offer_name: String,
+    pub renews_on: NaiveDate,
+}
+
+/// The customer's products, for choosing those a limited partner manages.
+pub fn choices(conn: &mut DbConn, customer_org_id: &str) -> QueryResult<Vec<Listed>> {
     products::table
         .inner_join(offers::table)
         .filter(products::customer_org_id.eq(customer_org_id))
         .order((offers::position, products::created_at, products::id))
-        .select((
-            products::id,
-            offers::name,
-            products::renews_on,
-            products::partnership_id,
-        ))
+        .select((products::id, offers::name, products::renews_on))
         .limit(1000)
         .load(conn)
 }

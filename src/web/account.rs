@@ -1,0 +1,204 @@
+//! One's own account: changing the password (which ends one's other sessions), and the
+//! page where an invited colleague chooses a password.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, http::header, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::auth::password::check_policy;
+use crate::auth::{AppSession, FlashKind, Member};
+use crate::db::models::users;
+use crate::db::now;
+use crate::domain::EmailAddress;
+use crate::members::{self, MemberError};
+use crate::startup::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::errors::AppError;
+use crate::web::layout::{Layout, Section, page, page_with_status};
+
+#[derive(Template)]
+#[template(path = "account/show.html")]
+struct AccountPage {
+    layout: Layout,
+    memberships: Vec<(String, &'static str)>,
+    error: Option<String>,
+}
+
+fn account_page(member: &Member, error: Option<String>) -> Result<AccountPage, AppError> {
+    Ok(AccountPage {
+        layout: Layout::new(member, Section::Account)?,
+        memberships: member
+            .memberships
+            .iter()
+            .map(|m| (m.org_name.clone(), m.role.label()))
+            .collect(),
+        error,
+    })
+}
+
+pub async fn show(member: Member) -> Result<HttpResponse, AppError> {
+    page(&account_page(&member, None)?)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+pub async fn change_password(
+    member: Member,
+    state: web::Data<AppState>,
+    form: CsrfForm<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.0;
+    let again = |message: String| -> Result<HttpResponse, AppError> {
+        page_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &account_page(&member, Some(message))?,
+        )
+    };
+    if let Err(message) = check_policy(&form.new_password) {
+        return again(message);
+    }
+    if form.new_password != form.confirm_password {
+        return again("The two new passwords differ.".into());
+    }
+    let email = EmailAddress::parse(&member.user.email)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let stored = state
+        .db
+        .run(move |conn| users::credentials(conn, &email).map_err(AppError::from))
+        .await?
+        .map(|(_, hash)| hash);
+    if !state
+        .passwords
+        .verify(stored, form.current_password)
+        .await?
+    {
+        return again("Your current password is not correct. Nothing was changed.".into());
+    }
+    let hash = state.passwords.hash(form.new_password).await?;
+    let (user_id, mail) = (member.user.id.clone(), state.mail.clone());
+    state
+        .db
+        .run(move |conn| Ok::<_, AppError>(members::change_password(conn, &mail, &user_id, &hash)))
+        .await?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    state.mail_wake.notify_one();
+    // Every session ended, this one too: start a fresh one where the user stands.
+    member.session.log_in(
+        &member.user.id,
+        Some(member.org_id()),
+        Utc::now().timestamp(),
+    )?;
+    member.session.flash(
+        FlashKind::Success,
+        "Password changed. You were signed out everywhere else.",
+    )?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/account"))
+        .finish())
+}
+
+#[derive(Template)]
+#[template(path = "account/welcome.html")]
+struct WelcomePage {
+    csrf_token: String,
+    action: String,
+    org_name: String,
+    email: String,
+    name: String,
+    error: Option<String>,
+}
+
+/// The invitation link: choose a password to join.
+pub async fn welcome(
+    session: AppSession,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let lookup = token.clone();
+    let (org_name, email, name) = state
+        .db
+        .run(move |conn| Ok::<_, AppError>(members::invitation(conn, &lookup, now())))
+        .await?
+        .map_err(|_| AppError::NotFound)?;
+    page(&WelcomePage {
+        csrf_token: session.csrf_token()?,
+        action: format!("/welcome/{token}"),
+        org_name,
+        email,
+        name,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct WelcomeForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+pub async fn join(
+    session: AppSession,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: CsrfForm<WelcomeForm>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let form = form.0;
+    let lookup = token.clone();
+    let (org_name, email, _) = state
+        .db
+        .run(move |conn| Ok::<_, AppError>(members::invitation(conn, &lookup, now())))
+        .await?
+        .map_err(|_| AppError::NotFound)?;
+    let problem = check_policy(&form.new_password).err().or_else(|| {
+        (form.new_password != form.confirm_password).then(|| "The two passwords differ.".to_owned())
+    });
+    let problem = match problem {
+        Some(p) => Some(p),
+        None => members::person_name(&form.name)
+            .err()
+            .map(|e| e.to_string()),
+    };
+    if let Some(error) = problem {
+        let page = WelcomePage {
+            csrf_token: session.csrf_token()?,
+            action: format!("/welcome/{token}"),
+            org_name,
+            email,
+            name: form.name.chars().take(100).collect(),
+            error: Some(error),
+        };
+        return page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let hash = state.passwords.hash(form.new_password).await?;
+    let name = form.name;
+    let (user_id, org_id) = state
+        .db
+        .run(move |conn| Ok::<_, AppError>(members::accept(conn, &token, &name, &hash, now())))
+        .await?
+        .map_err(|e| match e {
+            MemberError::NotFound => AppError::NotFound,
+            MemberError::Invalid(m) | MemberError::Conflict(m) => AppError::BadRequest(m),
+            MemberError::Storage(e) => AppError::Internal(e),
+        })?;
+    session.log_in(&user_id, Some(&org_id), Utc::now().timestamp())?;
+    session.flash(FlashKind::Success, format!("Welcome to {org_name}."))?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .finish())
+}

@@ -1,0 +1,256 @@
+//! The organization's people: who is a member with which role, inviting a colleague,
+//! changing a role, removing someone.
+
+use actix_web::{HttpResponse, http::header, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::{FlashKind, Member};
+use crate::db::now;
+use crate::domain::{EmailAddress, Role};
+use crate::members::{self, Invited, MemberError, RoleChange};
+use crate::partnerships::Actor;
+use crate::startup::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::errors::AppError;
+use crate::web::layout::{Layout, Section, page};
+use crate::web::views::date;
+
+const MANAGERS_ONLY: &str =
+    "Only the organization's legal representatives and administrators can manage its people.";
+
+fn refusal(e: MemberError) -> AppError {
+    match e {
+        MemberError::NotFound => AppError::NotFound,
+        MemberError::Invalid(m) => AppError::BadRequest(m),
+        MemberError::Conflict(m) => AppError::Conflict(m),
+        MemberError::Storage(e) => AppError::Internal(e),
+    }
+}
+
+struct MemberRow {
+    user_id: String,
+    name: String,
+    email: String,
+    role: Role,
+    is_me: bool,
+}
+
+struct RoleChoice {
+    value: &'static str,
+    label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "team/list.html")]
+struct TeamPage {
+    layout: Layout,
+    members: Vec<MemberRow>,
+    invitations: Vec<(String, &'static str, String)>,
+    can_manage: bool,
+    roles: Vec<RoleChoice>,
+}
+
+fn role_choices() -> Vec<RoleChoice> {
+    use strum::VariantArray;
+    Role::VARIANTS
+        .iter()
+        .map(|r| RoleChoice {
+            value: (*r).into(),
+            label: r.label(),
+        })
+        .collect()
+}
+
+pub async fn list(member: Member, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let org_id = member.org_id().to_owned();
+    let (people, invitations) = state
+        .db
+        .run(move |conn| -> Result<_, AppError> {
+            Ok((
+                members::members(conn, &org_id)?,
+                members::pending_invitations(conn, &org_id)?,
+            ))
+        })
+        .await?;
+    page(&TeamPage {
+        layout: Layout::new(&member, Section::Team)?,
+        members: people
+            .into_iter()
+            .map(|m| MemberRow {
+                is_me: m.user_id == member.user.id,
+                user_id: m.user_id,
+                name: m.name,
+                email: m.email,
+                role: m.role,
+            })
+            .collect(),
+        invitations: invitations
+            .into_iter()
+            .map(|(email, role, until)| (email, role.label(), date(until)))
+            .collect(),
+        can_manage: member.role().manages_partners(),
+        roles: role_choices(),
+    })
+}
+
+fn actor(member: &Member) -> (String, String, String, String) {
+    (
+        member.user.id.clone(),
+        member.user.name.clone(),
+        member.user.email.clone(),
+        member.org_id().to_owned(),
+    )
+}
+
+fn parse_role(input: Option<&str>) -> Result<Role, AppError> {
+    input.and_then(|r| r.parse().ok()).ok_or_else(|| {
+        AppError::bad_request(
+            "Choose a role: legal representative, administrator, billing or technical.",
+        )
+    })
+}
+
+fn back_to_team(member: &Member, message: String) -> Result<HttpResponse, AppError> {
+    member.session.flash(FlashKind::Success, message)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/team"))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    email: Option<String>,
+    name: Option<String>,
+    role: Option<String>,
+}
+
+pub async fn invite(
+    member: Member,
+    state: web::Data<AppState>,
+    form: CsrfForm<InviteForm>,
+) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
+    let form = form.0;
+    let email = EmailAddress::parse(form.email.as_deref().unwrap_or_default())
+        .map_err(AppError::bad_request)?;
+    let role = parse_role(form.role.as_deref())?;
+    let name = form.name.unwrap_or_default();
+    let (user_id, user_name, user_email, org_id) = actor(&member);
+    let mail = state.mail.clone();
+    let address = email.as_str().to_owned();
+    let invited = state
+        .db
+        .run(move |conn| {
+            let actor = Actor {
+                user_id: &user_id,
+                user_name: &user_name,
+                user_email: &user_email,
+                org_id: &org_id,
+            };
+            Ok::<_, AppError>(members::invite(
+                conn,
+                &mail,
+                &actor,
+                &email,
+                &name,
+                role,
+                now(),
+            ))
+        })
+        .await?
+        .map_err(refusal)?;
+    state.mail_wake.notify_one();
+    let message = match invited {
+        Invited::Added => format!(
+            "{address} already had an account and is now a member, as {}.",
+            role.label().to_lowercase()
+        ),
+        Invited::AccountInvited => {
+            format!(
+                "Invitation sent to {address}. It is valid for {} days.",
+                members::INVITATION_DAYS
+            )
+        }
+    };
+    back_to_team(&member, message)
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    role: Option<String>,
+}
+
+pub async fn change_role(
+    member: Member,
+    state: web::Data<AppState>,
+    target: web::Path<String>,
+    form: CsrfForm<RoleForm>,
+) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
+    let to = parse_role(form.0.role.as_deref())?;
+    let target = target.into_inner();
+    let (user_id, user_name, user_email, org_id) = actor(&member);
+    let mail = state.mail.clone();
+    let change = state
+        .db
+        .run(move |conn| {
+            let actor = Actor {
+                user_id: &user_id,
+                user_name: &user_name,
+                user_email: &user_email,
+                org_id: &org_id,
+            };
+            Ok::<_, AppError>(members::change_role(conn, &mail, &actor, &target, to))
+        })
+        .await?
+        .map_err(refusal)?;
+    state.mail_wake.notify_one();
+    let message = match change {
+        RoleChange::Changed { from, to } => {
+            format!(
+                "Role changed from {} to {}. The person has been told.",
+                from.label().to_lowercase(),
+                to.label().to_lowercase()
+            )
+        }
+        RoleChange::Unchanged => "That was already the role: nothing was changed.".to_owned(),
+    };
+    back_to_team(&member, message)
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+pub async fn remove(
+    member: Member,
+    state: web::Data<AppState>,
+    target: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
+    let target = target.into_inner();
+    let (user_id, user_name, user_email, org_id) = actor(&member);
+    let mail = state.mail.clone();
+    let removed = state
+        .db
+        .run(move |conn| {
+            let actor = Actor {
+                user_id: &user_id,
+                user_name: &user_name,
+                user_email: &user_email,
+                org_id: &org_id,
+            };
+            Ok::<_, AppError>(members::remove(conn, &mail, &actor, &target))
+        })
+        .await?
+        .map_err(refusal)?;
+    state.mail_wake.notify_one();
+    back_to_team(
+        &member,
+        format!(
+            "{removed} no longer has access to {}.",
+            member.current.org_name
+        ),
+    )
+}
