@@ -115,18 +115,32 @@ pub async fn ask(
         .map_err(AppError::bad_request)?;
     let own = member.org_id().to_owned();
     let lookup = email.clone();
-    let candidates: Vec<(String, String)> = state
+    // The organizations this person represents, but those that already work with us.
+    let (represented, candidates): (usize, Vec<(String, String)>) = state
         .db
-        .run(move |conn| orgs::represented_by(conn, lookup.as_str()).map_err(AppError::from))
-        .await?
-        .into_iter()
-        .filter(|o| o.id != own)
-        .map(|o| (o.id, o.name))
-        .collect();
+        .run(move |conn| -> Result<_, AppError> {
+            let represented: Vec<_> = orgs::represented_by(conn, lookup.as_str())?
+                .into_iter()
+                .filter(|o| o.id != own)
+                .collect();
+            let mut open = Vec::new();
+            for org in &represented {
+                if partnerships::live_between(conn, &org.id, &own)?.is_none() {
+                    open.push((org.id.clone(), org.name.clone()));
+                }
+            }
+            Ok((represented.len(), open))
+        })
+        .await?;
     let customer = match (
         candidates.as_slice(),
         form.customer_org_id.filter(|c| !c.is_empty()),
     ) {
+        ([], _) if represented > 0 => {
+            return Err(AppError::conflict(
+                "Your organization already works with this client, or an invitation between you is pending.",
+            ));
+        }
         ([], _) => {
             return Err(AppError::bad_request(
                 "No organization has a legal representative or administrator with this email. Check the address with your client.",

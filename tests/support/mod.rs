@@ -648,3 +648,54 @@ pub async fn billing_counts(app: &TestApp) -> (i64, i64, i64) {
     })
     .await
 }
+
+impl TestApp {
+    /// Waits for an email to `to` whose subject contains `subject`, and returns it.
+    pub async fn wait_for_email(&self, to: &str, subject: &str) -> Email {
+        for _ in 0..100 {
+            if let Some(email) = read_mail_dir(&self.mail_dir)
+                .into_iter()
+                .find(|e| e.is_to(to) && e.subject.contains(subject))
+            {
+                return email;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let seen: Vec<(Vec<String>, String)> = read_mail_dir(&self.mail_dir)
+            .into_iter()
+            .map(|e| (e.to, e.subject))
+            .collect();
+        panic!("no email to {to} about {subject:?}; emails: {seen:?}");
+    }
+
+    /// The emails delivered so far (after a short wait for the sender).
+    pub async fn emails_settled(&self) -> Vec<Email> {
+        let unsent = |app: &TestApp| {
+            let db = app.db.clone();
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    partnerdesk::db::models::outbox::unsent_count(&mut db.get().unwrap()).unwrap()
+                })
+                .await
+                .unwrap()
+            }
+        };
+        for _ in 0..100 {
+            if unsent(self).await == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        read_mail_dir(&self.mail_dir)
+    }
+}
+
+/// The link of a path in an email's text (`http://partnerdesk.test/…`), as a path.
+pub fn link_in(email: &Email, prefix: &str) -> String {
+    let start = email
+        .text
+        .find(&format!("http://partnerdesk.test{prefix}"))
+        .expect("the email links to the page");
+    let rest = &email.text[start + "http://partnerdesk.test".len()..];
+    rest.split_whitespace().next().unwrap().to_owned()
+}
