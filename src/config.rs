@@ -22,6 +22,8 @@ pub struct Config {
     pub vat_rate_bp: i32,
     /// Whether `serve` bills the due automatic renewals itself (hourly).
     pub run_renewals: bool,
+    /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
+    pub trust_forwarded: bool,
 }
 
 #[derive(Clone)]
@@ -115,6 +117,15 @@ impl Config {
             Some("off") => false,
             Some(other) => return Err(format!("RENEWALS must be on or off (got '{other}')")),
         };
+        let trust_forwarded = match var("TRUST_FORWARDED_FOR").as_deref() {
+            None | Some("off") => false,
+            Some("on") => true,
+            Some(other) => {
+                return Err(format!(
+                    "TRUST_FORWARDED_FOR must be on or off (got '{other}')"
+                ));
+            }
+        };
         Ok(Config {
             database_url,
             bind,
@@ -130,6 +141,7 @@ impl Config {
             db_max_connections,
             vat_rate_bp,
             run_renewals,
+            trust_forwarded,
         })
     }
 }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub mail_wake: Arc<Notify>,
     /// VAT on invoices, in basis points.
     pub vat_rate_bp: i32,
+    /// Whether the client address comes from `X-Forwarded-For` (behind a trusted proxy).
+    pub trust_forwarded: bool,
 }
 
 pub struct Application {
@@ -102,10 +104,12 @@ impl Application {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let state = web::Data::new(AppState {
             db: db.clone(),
-            passwords: Passwords::new(cores)?,
+            // One core is left to the pages however many logins are hashed at once.
+            passwords: Passwords::new(cores.saturating_sub(1).max(1))?,
             mail: MailContext::new(config.base_url.clone()),
             mail_wake: wake,
             vat_rate_bp: config.vat_rate_bp,
+            trust_forwarded: config.trust_forwarded,
         });
         let secure = config.base_url.is_https();
         let store = DbSessionStore::new(db.clone());
@@ -228,6 +232,10 @@ async fn maintenance(db: Db, mail: MailContext, wake: Arc<Notify>) {
         let done = db
             .run(move |conn| -> anyhow::Result<(usize, usize)> {
                 let sessions = sessions::purge_expired(conn)?;
+                crate::db::models::throttle::purge(
+                    conn,
+                    crate::db::now() - crate::auth::throttle::WINDOW,
+                )?;
                 let invitations =
                     crate::partnerships::expire_invitations(conn, &mail, crate::db::now())?;
                 Ok((sessions, invitations))

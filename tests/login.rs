@@ -276,3 +276,63 @@ async fn the_health_check_reports_the_database_in_use() {
         );
     }
 }
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_account_without_telling_which_exist() {
+    let app = spawn_demo().await;
+    for email in ["alice@acme.test", "nobody@acme.test"] {
+        let browser = app.browser();
+        for attempt in 1..=partnerdesk::auth::throttle::ACCOUNT_LIMIT {
+            assert_eq!(
+                browser.login(email, "wrong password").await.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{email} #{attempt}"
+            );
+        }
+        // Even the right password waits now, and an unknown account looks the same.
+        let blocked = browser.login(email, PASSWORD).await;
+        assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "{email}");
+        let retry: i64 = blocked
+            .headers
+            .get("retry-after")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(retry > 0 && retry <= 15 * 60, "{retry}");
+        assert!(blocked.text().contains("Too many failed attempts"));
+    }
+    // Another account is not affected, and a success clears the account's count.
+    assert_eq!(
+        app.browser()
+            .login("bob@acme.test", "wrong password")
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.browser().login("bob@acme.test", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_address() {
+    let app = spawn_demo().await;
+    let browser = app.browser();
+    for i in 0..partnerdesk::auth::throttle::ADDRESS_LIMIT {
+        let status = browser
+            .login(&format!("guess{i}@acme.test"), "wrong password")
+            .await
+            .status;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let blocked = app.browser().login("paul@webagency.test", PASSWORD).await;
+    assert_eq!(
+        blocked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address used up its attempts"
+    );
+    assert!(blocked.headers.get("retry-after").is_some());
+}

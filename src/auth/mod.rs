@@ -4,6 +4,7 @@ pub mod extract;
 pub mod password;
 pub mod session;
 pub mod store;
+pub mod throttle;
 
 pub use extract::Member;
 pub use session::{AppSession, FlashKind};

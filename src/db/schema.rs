@@ -55,6 +55,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        window_start -> Timestamp,
+        failures -> Integer,
+    }
+}
+
+diesel::table! {
     requested_products (partnership_id, product_id) {
         partnership_id -> Text,
         product_id -> Text,
@@ -237,6 +245,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     income_entries,
     requested_products,
     member_invitations,
+    login_throttle,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(

@@ -1,13 +1,17 @@
 //! Logging in and out.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, http::header, web};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::AppSession;
+use crate::auth::{AppSession, throttle};
 use crate::db::models::users;
+use crate::db::now;
 use crate::domain::EmailAddress;
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
@@ -22,7 +26,7 @@ struct LoginPage {
     csrf_token: String,
     email: String,
     next: String,
-    error: Option<&'static str>,
+    error: Option<String>,
     notice: Option<&'static str>,
 }
 
@@ -81,6 +85,7 @@ pub struct LoginForm {
 }
 
 pub async fn submit(
+    req: HttpRequest,
     session: AppSession,
     state: web::Data<AppState>,
     form: CsrfForm<LoginForm>,
@@ -91,7 +96,7 @@ pub async fn submit(
         next,
     } = form.0;
     let next = safe_next(next.as_deref());
-    let refuse = |message: &'static str| -> Result<HttpResponse, AppError> {
+    let refuse = |status: StatusCode, message: String| -> Result<HttpResponse, AppError> {
         let page = LoginPage {
             csrf_token: session.csrf_token()?,
             email: email.chars().take(254).collect(),
@@ -99,36 +104,72 @@ pub async fn submit(
             error: Some(message),
             notice: None,
         };
-        page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        page_with_status(status, &page)
     };
     if email.trim().is_empty() || password.is_empty() {
-        return refuse("Enter your email and your password.");
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Enter your email and your password.".into(),
+        );
     }
-    let Ok(address) = EmailAddress::parse(&email) else {
-        return refuse(WRONG_CREDENTIALS);
+    let keys = Arc::new(throttle::Keys::new(
+        &email,
+        client_address(&req, state.trust_forwarded),
+    ));
+    let blocked = {
+        let keys = keys.clone();
+        state
+            .db
+            .run(move |conn| keys.blocked_for(conn, now()).map_err(AppError::from))
+            .await?
     };
-    if password.len() > crate::auth::password::MAX_LENGTH {
-        return refuse(WRONG_CREDENTIALS);
+    if let Some(wait) = blocked {
+        let minutes = (wait.num_seconds() + 59) / 60;
+        let mut response = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many failed attempts. Wait {minutes} minute(s), then try again."),
+        )?;
+        let seconds = wait.num_seconds().max(1).to_string();
+        if let Ok(value) = header::HeaderValue::from_str(&seconds) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return Ok(response);
     }
-    let lookup = address.clone();
-    let credentials = state
-        .db
-        .run(move |conn| users::credentials(conn, &lookup).map_err(AppError::from))
-        .await?;
+    let address = EmailAddress::parse(&email)
+        .ok()
+        .filter(|_| password.len() <= crate::auth::password::MAX_LENGTH);
+    let credentials = match address.clone() {
+        Some(lookup) => {
+            state
+                .db
+                .run(move |conn| users::credentials(conn, &lookup).map_err(AppError::from))
+                .await?
+        }
+        None => None,
+    };
     let (user_id, stored) = match credentials {
         Some((id, hash)) => (Some(id), Some(hash)),
         None => (None, None),
     };
+    // An unknown or malformed email costs the same hashing work as a wrong password.
     let matches = state.passwords.verify(stored, password).await?;
     let Some(user_id) = user_id.filter(|_| matches) else {
-        tracing::info!(email = %address.as_str(), "login refused");
-        return refuse(WRONG_CREDENTIALS);
+        tracing::info!(email = %email.trim().to_lowercase(), "login refused");
+        let keys = keys.clone();
+        state
+            .db
+            .run(move |conn| keys.failed(conn, now()).map_err(AppError::from))
+            .await?;
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, WRONG_CREDENTIALS.into());
     };
     let memberships = {
         let user_id = user_id.clone();
         state
             .db
-            .run(move |conn| users::memberships(conn, &user_id).map_err(AppError::from))
+            .run(move |conn| -> Result<_, AppError> {
+                keys.succeeded(conn)?;
+                Ok(users::memberships(conn, &user_id)?)
+            })
             .await?
     };
     session.log_in(
@@ -138,6 +179,23 @@ pub async fn submit(
     )?;
     tracing::info!(user_id = %user_id, "logged in");
     Ok(see_other(&next))
+}
+
+/// The client's address: the connection's peer, or — behind a trusted reverse proxy —
+/// the address it forwarded.
+fn client_address(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
+    if trust_forwarded {
+        let info = req.connection_info();
+        if let Some(ip) = info.realip_remote_addr().and_then(|a| {
+            a.parse::<std::net::SocketAddr>()
+                .map(|s| s.ip())
+                .ok()
+                .or_else(|| a.parse().ok())
+        }) {
+            return Some(ip);
+        }
+    }
+    req.peer_addr().map(|a| a.ip())
 }
 
 #[derive(Deserialize)]

@@ -157,6 +157,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         db_max_connections: 5,
         vat_rate_bp: 810,
         run_renewals: false,
+        trust_forwarded: false,
     };
     customize(&mut config);
     let app = Application::build_with_db(config, database.db.clone())

@@ -12,4 +12,5 @@ pub mod outbox;
 pub mod partnerships;
 pub mod products;
 pub mod sessions;
+pub mod throttle;
 pub mod users;
