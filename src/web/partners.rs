@@ -525,13 +525,14 @@ pub async fn save_access(
     id: web::Path<String>,
     form: CsrfForm<GrantForm>,
 ) -> Result<HttpResponse, AppError> {
+    let view = manageable(&member, &state, Side::Customer, id.into_inner()).await?;
     let grant = form.0.grant()?;
     let version = form.0.version()?;
     run_action(
         &member,
         &state,
         Side::Customer,
-        id.into_inner(),
+        view,
         move |conn, mail, actor, id| {
             lifecycle::change_access(conn, mail, actor, id, &grant, version, now())
         },

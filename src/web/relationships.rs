@@ -79,13 +79,13 @@ pub async fn manageable(
     Ok(view)
 }
 
-/// Runs a lifecycle action as `member`, then rings the mail sender, leaves the message
+/// Runs a lifecycle action as `member` on a partnership `manageable` returned, then rings the mail sender, leaves the message
 /// `done` makes of the outcome, and goes back to the partnership's page.
 pub async fn run_action<T, F, M>(
     member: &Member,
     state: &AppState,
     side: Side,
-    id: String,
+    view: PartnershipView,
     action: F,
     done: M,
 ) -> Result<HttpResponse, AppError>
@@ -96,7 +96,6 @@ where
     T: Send + 'static,
     M: FnOnce(&T) -> String,
 {
-    let view = manageable(member, state, side, id).await?;
     let (user_id, user_name, user_email, org_id) = (
         member.user.id.clone(),
         member.user.name.clone(),
@@ -136,11 +135,12 @@ pub async fn refuse(
 ) -> Result<HttpResponse, AppError> {
     let (segment, id) = path.into_inner();
     let side = side_of(&segment)?;
+    let view = manageable(&member, &state, side, id).await?;
     run_action(
         &member,
         &state,
         side,
-        id,
+        view,
         move |conn, mail, actor, id| lifecycle::refuse(conn, mail, actor, side, id, now()),
         |_| "Invitation refused. The other organization has been told.".into(),
     )
@@ -155,11 +155,12 @@ pub async fn withdraw(
 ) -> Result<HttpResponse, AppError> {
     let (segment, id) = path.into_inner();
     let side = side_of(&segment)?;
+    let view = manageable(&member, &state, side, id).await?;
     run_action(
         &member,
         &state,
         side,
-        id,
+        view,
         move |conn, mail, actor, id| lifecycle::withdraw(conn, mail, actor, side, id, now()),
         |_| "Invitation withdrawn. The other organization has been told.".into(),
     )
@@ -174,11 +175,12 @@ pub async fn resend(
 ) -> Result<HttpResponse, AppError> {
     let (segment, id) = path.into_inner();
     let side = side_of(&segment)?;
+    let view = manageable(&member, &state, side, id).await?;
     run_action(
         &member,
         &state,
         side,
-        id,
+        view,
         move |conn, mail, actor, id| lifecycle::resend(conn, mail, actor, side, id, now()),
         |_| {
             format!(
@@ -252,6 +254,7 @@ pub async fn accept(
 ) -> Result<HttpResponse, AppError> {
     let (segment, id) = path.into_inner();
     let side = side_of(&segment)?;
+    let view = manageable(&member, &state, side, id).await?;
     let grant = match side {
         Side::Customer => Some(form.0.grant()?),
         Side::Partner => None,
@@ -260,7 +263,7 @@ pub async fn accept(
         &member,
         &state,
         side,
-        id,
+        view,
         move |conn, mail, actor, id| lifecycle::accept(conn, mail, actor, side, id, grant.as_ref(), now()),
         |_| "Invitation accepted: the collaboration has started. The other organization has been told.".into(),
     )
@@ -332,7 +335,7 @@ pub async fn end(
 ) -> Result<HttpResponse, AppError> {
     let (segment, id) = path.into_inner();
     let side = side_of(&segment)?;
-    let view = manageable(&member, &state, side, id.clone()).await?;
+    let view = manageable(&member, &state, side, id).await?;
     let Some(password) = form.0.password else {
         return page(&end_page(&member, &view, side, true, None)?);
     };
@@ -358,7 +361,7 @@ pub async fn end(
         &member,
         &state,
         side,
-        id,
+        view,
         move |conn, mail, actor, id| lifecycle::end(conn, mail, actor, side, id, now()),
         |_| format!("The collaboration with {other} has ended. {other} has been told."),
     )
