@@ -352,7 +352,6 @@ async fn quote_or_place(
     confirmed: Option<Confirmed>,
     resubmit: Resubmit,
 ) -> Result<HttpResponse, AppError> {
-    member.require(member.role().manages_partners(), BUYERS_ONLY)?;
     let (org_id, user_id) = (member.org_id().to_owned(), member.user.id.clone());
     let vat = state.vat_rate_bp;
     let outcome = state
@@ -446,6 +445,7 @@ pub async fn order(
     state: web::Data<AppState>,
     form: CsrfForm<OrderForm>,
 ) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), BUYERS_ONLY)?;
     let form = form.0;
     let confirmed = form.confirmed()?;
     let customer_org_id = form
@@ -480,6 +480,7 @@ pub async fn renew(
     id: web::Path<String>,
     form: CsrfForm<OrderForm>,
 ) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), BUYERS_ONLY)?;
     let confirmed = form.0.confirmed()?;
     let product_id = id.into_inner();
     let resubmit = Resubmit {

@@ -177,9 +177,13 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
 impl TestApp {
     /// A new browser with an empty cookie jar.
     pub fn browser(&self) -> Browser {
+        // A fresh connection per request: the server may close a kept-alive connection
+        // after answering early (before reading a refused form), and a reused one would
+        // then fail on the client's side.
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(0)
             .build()
             .unwrap();
         Browser {
