@@ -336,3 +336,45 @@ async fn failed_logins_are_throttled_per_address() {
     );
     assert!(blocked.headers.get("retry-after").is_some());
 }
+
+#[tokio::test]
+async fn idle_and_absolute_timeouts_end_a_session() {
+    use diesel::prelude::*;
+    use partnerdesk::db::schema::sessions;
+    let app = spawn_demo().await;
+
+    // Idle: a session not used for an hour is gone, on the server.
+    let idle = app.logged_in("alice@acme.test").await;
+    assert_eq!(idle.get("/partners").await.status, StatusCode::OK);
+    app.with_db(|conn| {
+        diesel::update(sessions::table)
+            .set(sessions::expires_at.eq(partnerdesk::db::now() - chrono::TimeDelta::seconds(1)))
+            .execute(conn)
+            .unwrap()
+    })
+    .await;
+    assert_eq!(idle.get("/partners").await.status, StatusCode::SEE_OTHER);
+
+    // Absolute: a session that began more than 12 hours ago ends, however busy.
+    let busy = app.logged_in("alice@acme.test").await;
+    assert_eq!(busy.get("/partners").await.status, StatusCode::OK);
+    let long_ago = (chrono::Utc::now() - chrono::TimeDelta::hours(13)).timestamp();
+    app.with_db(move |conn| {
+        let rows: Vec<(String, String)> = sessions::table
+            .filter(sessions::user_id.is_not_null())
+            .select((sessions::id, sessions::state))
+            .load(conn)
+            .unwrap();
+        for (id, state) in rows {
+            let mut state: std::collections::HashMap<String, String> =
+                serde_json::from_str(&state).unwrap();
+            state.insert("auth_at".into(), long_ago.to_string());
+            diesel::update(sessions::table.find(id))
+                .set(sessions::state.eq(serde_json::to_string(&state).unwrap()))
+                .execute(conn)
+                .unwrap();
+        }
+    })
+    .await;
+    assert_eq!(busy.get("/partners").await.status, StatusCode::SEE_OTHER);
+}
