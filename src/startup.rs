@@ -133,6 +133,7 @@ impl Application {
                 .build();
             App::new()
                 .wrap(middleware::from_fn(csrf::same_origin_writes))
+                .wrap(middleware::from_fn(crate::web::guards::refuse_nul_in_url))
                 .wrap(session)
                 .wrap(security_headers(secure))
                 .wrap(TracingLogger::default())

@@ -49,6 +49,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             let body = body.await.map_err(|_| {
                 AppError::bad_request("The form is too large or could not be read.")
             })?;
+            if crate::web::guards::has_encoded_nul(&body) {
+                return Err(AppError::bad_request(crate::web::guards::NUL_REFUSED));
+            }
             let session = AppSession::extract(&req)
                 .await
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;

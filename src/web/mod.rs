@@ -6,6 +6,7 @@ mod clients;
 pub mod csrf;
 mod dashboard;
 pub mod errors;
+pub mod guards;
 mod health;
 mod income;
 mod invoices;

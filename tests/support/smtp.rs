@@ -21,6 +21,8 @@ pub struct Received {
 #[derive(Clone, Default)]
 struct Collector {
     inbox: Arc<Mutex<Vec<Received>>>,
+    /// How long to think before accepting each message, to catch senders mid-delivery.
+    delay: Duration,
     from: String,
     to: Vec<String>,
     data: Vec<u8>,
@@ -40,6 +42,7 @@ impl Handler for Collector {
     }
 
     fn data_end(&mut self) -> Response {
+        std::thread::sleep(self.delay);
         let received = Received {
             envelope_from: std::mem::take(&mut self.from),
             envelope_to: std::mem::take(&mut self.to),
@@ -62,11 +65,17 @@ impl SmtpServer {
 
     /// Starts on a given port (0 = any free port).
     pub fn start_on(port: u16) -> SmtpServer {
+        SmtpServer::start_with(port, Duration::ZERO)
+    }
+
+    /// A server on `port` that takes `delay` to accept each message.
+    pub fn start_with(port: u16, delay: Duration) -> SmtpServer {
         let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
         let port = listener.local_addr().unwrap().port();
         let inbox = Arc::new(Mutex::new(Vec::new()));
         let collector = Collector {
             inbox: inbox.clone(),
+            delay,
             ..Collector::default()
         };
         std::thread::spawn(move || {

@@ -1,0 +1,45 @@
+//! Input every route refuses before it reaches a handler.
+
+use actix_web::ResponseError;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+
+use crate::web::errors::AppError;
+
+pub const NUL_REFUSED: &str = "The request contains a character that is not allowed (a NUL byte).";
+
+/// Whether percent-encoded text hides a NUL byte, which no field or id may hold (and
+/// which PostgreSQL refuses in text).
+pub fn has_encoded_nul(raw: &[u8]) -> bool {
+    raw.contains(&0)
+        || raw
+            .windows(3)
+            .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+}
+
+/// Refuses a URL whose path or query holds a NUL byte.
+pub async fn refuse_nul_in_url(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let uri = req.uri().to_string();
+    if has_encoded_nul(uri.as_bytes()) {
+        let response = AppError::bad_request(NUL_REFUSED).error_response();
+        return Ok(req.into_response(response));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_encoded_nul;
+
+    #[test]
+    fn nul_bytes_are_found_raw_or_encoded() {
+        assert!(has_encoded_nul(b"a=%00"));
+        assert!(has_encoded_nul(b"a=x\0"));
+        assert!(!has_encoded_nul(b"a=%100&b=200"));
+        assert!(!has_encoded_nul(b"/partners/00000000"));
+    }
+}
