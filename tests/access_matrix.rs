@@ -894,7 +894,8 @@ async fn every_post_route_refuses_forged_requests_and_changes_nothing() {
         };
         let path = row.path.replace("{}", &id);
         // Forms that would be accepted with the right token.
-        let forgeries: [(&str, Vec<(&str, &str)>, Option<(&str, &str)>); 5] = [
+        type Forgery<'a> = (&'a str, Vec<(&'a str, &'a str)>, Option<(&'a str, &'a str)>);
+        let forgeries: [Forgery<'_>; 5] = [
             ("no token", vec![], None),
             ("an empty token", vec![("csrf_token", "")], None),
             (

@@ -51,16 +51,19 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("the binary starts");
-        let address = format!("http://127.0.0.1:{port}");
+        // From here on, dropping the server kills and reaps the process.
+        let server = Server {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        };
         let client = reqwest::Client::new();
         for _ in 0..200 {
-            if client
-                .get(format!("{address}/healthz"))
+            let health = client
+                .get(format!("{}/healthz", server.address))
                 .send()
-                .await
-                .is_ok_and(|r| r.status() == StatusCode::OK)
-            {
-                return Server { child, address };
+                .await;
+            if health.is_ok_and(|r| r.status() == StatusCode::OK) {
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
