@@ -1,0 +1,534 @@
+//! The main flows in a real headless Chromium (driven through chromedriver): every page
+//! passed is screenshotted under `target/browser-screenshots/`, checked with axe-core (no
+//! serious or critical violation), and must log no console error and load nothing from
+//! another site. Without Chromium the tests say they are skipped; with
+//! `PARTNERDESK_REQUIRE_BROWSER=1` (CI) a missing browser or axe-core is a failure.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use support::*;
+
+fn required() -> bool {
+    std::env::var("PARTNERDESK_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
+}
+
+fn find_file(env: &str, candidates: &[PathBuf]) -> Option<PathBuf> {
+    std::env::var(env)
+        .ok()
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(candidates.iter().cloned())
+        .find(|p| p.exists())
+}
+
+/// A chromedriver with one headless Chromium session, and where its screenshots go.
+struct Browser {
+    client: Client,
+    driver: Child,
+    driver_url: String,
+    session: String,
+    axe: Option<String>,
+    shots: PathBuf,
+    shot: usize,
+    base: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn open(test: &str, app: &TestApp) -> Option<Browser> {
+    let driver_path = find_file("CHROMEDRIVER", &[PathBuf::from("/usr/bin/chromedriver")]);
+    let chrome_path = find_file(
+        "CHROME",
+        &[
+            PathBuf::from("/usr/bin/chromium"),
+            PathBuf::from("/usr/bin/chromium-browser"),
+        ],
+    );
+    let (Some(driver_path), Some(chrome_path)) = (driver_path, chrome_path) else {
+        assert!(
+            !required(),
+            "Chromium and chromedriver are required (PARTNERDESK_REQUIRE_BROWSER=1) but not installed"
+        );
+        eprintln!(
+            "skipped {test}: no Chromium / chromedriver on this machine (apt-get install chromium chromium-driver)"
+        );
+        return None;
+    };
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let axe_path = find_file(
+        "AXE_CORE_JS",
+        &[
+            manifest.join("target/npm/node_modules/axe-core/axe.min.js"),
+            manifest.join("node_modules/axe-core/axe.min.js"),
+        ],
+    );
+    assert!(
+        axe_path.is_some() || !required(),
+        "axe-core is required: set AXE_CORE_JS or npm install axe-core"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new(driver_path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let driver_url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{driver_url}/status")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chrome_path,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-extensions", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver_url)
+        .await
+        .expect("a Chromium session");
+    let session = client.session_id().await.unwrap().expect("a session id");
+    let shots = manifest.join("target/browser-screenshots").join(test);
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    Some(Browser {
+        client,
+        driver,
+        driver_url,
+        session,
+        axe: axe_path.map(|p| std::fs::read_to_string(p).unwrap()),
+        shots,
+        shot: 0,
+        base: app.address.clone(),
+        _profile: profile,
+    })
+}
+
+impl Browser {
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    /// Clicks something that loads a new page, and waits for it.
+    async fn follow(&self, locator: Locator<'_>) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
+        let target = self
+            .client
+            .find(locator)
+            .await
+            .unwrap_or_else(|e| panic!("nothing to click at {locator:?}: {e}"));
+        target.click().await.unwrap();
+        self.wait_for_new_page(old).await;
+    }
+
+    async fn wait_for_new_page(&self, old: fantoccini::elements::Element) {
+        for _ in 0..200 {
+            // The old page's root goes stale once the new page is there.
+            if old.tag_name().await.is_err() {
+                let ready = self
+                    .client
+                    .execute("return document.readyState;", vec![])
+                    .await
+                    .unwrap();
+                if ready == "complete" {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the next page did not load");
+    }
+
+    async fn click(&self, css: &str) {
+        self.follow(Locator::Css(css)).await;
+    }
+
+    async fn click_link(&self, text: &str) {
+        self.follow(Locator::LinkText(text)).await;
+    }
+
+    /// Clicks a control that stays on the page (a radio button, a checkbox).
+    async fn choose(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Presses and releases a key, as a person at the keyboard does.
+    async fn press(&self, key: char) {
+        let actions = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
+    async fn type_text(&self, text: &str) {
+        for c in text.chars() {
+            self.press(c).await;
+        }
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_owned()
+    }
+
+    /// The page as the user sees it now: screenshot, accessibility, console, resources.
+    async fn check_page(&mut self, name: &str) {
+        self.shot += 1;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{:02}-{name}.png", self.shot)), png).unwrap();
+
+        if let Some(axe) = &self.axe {
+            self.client.execute(axe, vec![]).await.unwrap();
+            let results = self
+                .client
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];
+                     axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))})))).catch(e => done([{id: 'axe-error', impact: 'critical', nodes: [String(e)]}]));",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let serious: Vec<&Value> = results
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+                .collect();
+            assert!(
+                serious.is_empty(),
+                "{name}: accessibility violations {serious:?}"
+            );
+        }
+
+        let resources = self
+            .client
+            .execute("return performance.getEntriesByType('resource').map(e => [e.name, e.responseStatus || 0]);", vec![])
+            .await
+            .unwrap();
+        for entry in resources.as_array().unwrap() {
+            let url = entry[0].as_str().unwrap();
+            assert!(
+                url.starts_with(&self.base),
+                "{name} loads a resource from another site: {url}"
+            );
+            let status = entry[1].as_u64().unwrap_or(0);
+            assert!(
+                status == 0 || status < 400,
+                "{name}: {url} answered {status}"
+            );
+        }
+
+        let logs = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{}/se/log",
+                self.driver_url, self.session
+            ))
+            .header("content-type", "application/json")
+            .body(json!({ "type": "browser" }).to_string())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let logs: Value = serde_json::from_str(&logs).unwrap_or(Value::Null);
+        assert!(
+            logs["value"].is_array(),
+            "{name}: the browser's console cannot be read: {logs}"
+        );
+        let errors: Vec<&Value> = logs["value"]
+            .as_array()
+            .map(|v| v.iter().filter(|e| e["level"] == "SEVERE").collect())
+            .unwrap_or_default();
+        assert!(errors.is_empty(), "{name}: console errors {errors:?}");
+    }
+
+    async fn log_in(&mut self, email: &str) {
+        self.goto("/login").await;
+        self.check_page(&format!("login-{}", email.split('@').next().unwrap()))
+            .await;
+        self.fill("#email", email).await;
+        self.fill("#password", PASSWORD).await;
+        self.click("button[type=submit]").await;
+        assert_eq!(self.path().await, "/");
+        self.check_page("dashboard").await;
+    }
+
+    async fn log_out(&self) {
+        self.click("form[action='/logout'] button").await;
+        assert_eq!(self.path().await, "/login");
+    }
+}
+
+#[tokio::test]
+async fn the_customer_changes_who_pays_and_the_partner_sees_it() {
+    let app = spawn_demo().await;
+    let Some(mut b) = open("customer-and-partner", &app).await else {
+        return;
+    };
+
+    b.log_in("alice@acme.test").await;
+    b.click_link("Partner").await;
+    b.check_page("partners").await;
+    b.click_link(WEB_AGENCY).await;
+    b.check_page("partner").await;
+    b.click("a.pencil").await;
+    b.check_page("payment-edit").await;
+    b.choose("#mode-partner").await;
+    b.click("form[action$='/payment/verify'] button[type=submit]")
+        .await;
+    b.check_page("payment-verify").await;
+    assert!(b.text("h1").await.contains("Verify the change"));
+    b.click("form[action$='/payment'] button[type=submit]")
+        .await;
+    assert!(
+        b.text(".flash")
+            .await
+            .contains("Payment mode changed to “Partner pays”")
+    );
+    b.check_page("partner-after-change").await;
+    b.log_out().await;
+
+    b.log_in("paul@webagency.test").await;
+    b.click_link("Clients").await;
+    b.check_page("clients").await;
+    b.click_link(ACME).await;
+    assert_eq!(b.text(".payment-value").await, "Partner pays");
+    b.check_page("client").await;
+    b.click_link("Income").await;
+    b.check_page("income").await;
+    b.click_link("Invoices").await;
+    b.check_page("invoices").await;
+    b.click("tbody a").await;
+    b.check_page("invoice").await;
+}
+
+#[tokio::test]
+async fn a_partner_orders_for_its_client() {
+    let app = spawn_demo().await;
+    let Some(mut b) = open("ordering", &app).await else {
+        return;
+    };
+    b.log_in("paul@webagency.test").await;
+    b.click_link("Products").await;
+    b.check_page("products").await;
+    b.click_link("Managed for clients").await;
+    b.check_page("products-of-clients").await;
+    let customer = b.client.find(Locator::Css("#customer")).await.unwrap();
+    customer.select_by_label(BETA).await.unwrap();
+    let offer = b.client.find(Locator::Css("#offer")).await.unwrap();
+    offer.select_by_value("kdrive").await.unwrap();
+    b.click("form[action='/orders'] button[type=submit]").await;
+    b.check_page("order-confirmation").await;
+    assert!(
+        b.text(".payer")
+            .await
+            .contains("Web Agency Sàrl (your organization) pays")
+    );
+    b.click("button[name=confirm]").await;
+    assert!(
+        b.text(".flash")
+            .await
+            .contains("kDrive 1 TB ordered for Beta AG")
+    );
+    b.check_page("ordered").await;
+}
+
+#[tokio::test]
+async fn a_customer_invites_a_partner_who_accepts_then_stops() {
+    let app = spawn_demo().await;
+    let Some(mut b) = open("invitation-and-end", &app).await else {
+        return;
+    };
+    b.log_in("carla@beta.test").await;
+    b.click_link("Partner").await;
+    b.click_link("Add a partner").await;
+    b.fill("#q", "studio").await;
+    b.click("form[role=search] button").await;
+    b.check_page("partner-search").await;
+    b.click("tbody a").await;
+    b.choose("#access-limited").await;
+    b.choose("#product-1").await;
+    b.check_page("invite").await;
+    b.click("form[action='/partners'] button[type=submit]")
+        .await;
+    assert!(b.text(".flash").await.contains("Invitation sent"));
+    b.check_page("invited").await;
+    b.log_out().await;
+
+    b.log_in("petra@studio.test").await;
+    b.click_link("Clients").await;
+    b.click_link(BETA).await;
+    b.check_page("invitation-received").await;
+    b.click("form[action$='/accept'] button").await;
+    assert!(b.text(".flash").await.contains("Invitation accepted"));
+    b.click_link("Stop the collaboration").await;
+    b.check_page("stop-1").await;
+    b.click("form[action$='/end'] button").await;
+    b.check_page("stop-2").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("form[action$='/end'] button").await;
+    assert!(b.text(".flash").await.contains("has ended"));
+    b.check_page("stopped").await;
+}
+
+/// Tabs until the focused element's text (or id) contains `label`, checks that the
+/// focus is visible, and presses `key` there (a key that loads a page waits for it).
+async fn tab_to(b: &Browser, label: &str, key: Option<char>) {
+    for _ in 0..80 {
+        b.press(char::from(Key::Tab)).await;
+        let active = b.client.active_element().await.unwrap();
+        let text = active.text().await.unwrap_or_default();
+        let id = active
+            .attr("id")
+            .await
+            .unwrap_or_default()
+            .unwrap_or_default();
+        if text.contains(label) || id == label {
+            let outline = active.css_value("outline-style").await.unwrap();
+            assert_ne!(outline, "none", "the focus on {label:?} is visible");
+            if let Some(key) = key {
+                let old = b.client.find(Locator::Css("html")).await.unwrap();
+                b.press(key).await;
+                if key == char::from(Key::Enter) {
+                    b.wait_for_new_page(old).await;
+                }
+            }
+            return;
+        }
+    }
+    panic!("{label:?} cannot be reached with the Tab key");
+}
+
+#[tokio::test]
+async fn the_whole_payment_flow_works_with_the_keyboard_alone() {
+    let app = spawn_demo().await;
+    let Some(mut b) = open("keyboard", &app).await else {
+        return;
+    };
+    b.goto("/login").await;
+    let enter = Some(char::from(Key::Enter));
+    tab_to(&b, "email", None).await;
+    b.type_text("alice@acme.test").await;
+    tab_to(&b, "password", None).await;
+    b.type_text(PASSWORD).await;
+    let old = b.client.find(Locator::Css("html")).await.unwrap();
+    b.press(char::from(Key::Enter)).await;
+    b.wait_for_new_page(old).await;
+    assert_eq!(b.path().await, "/");
+    tab_to(&b, "Partner", enter).await;
+    tab_to(&b, WEB_AGENCY, enter).await;
+    tab_to(&b, "Change who pays", enter).await;
+    assert!(b.path().await.ends_with("/payment/edit"));
+    b.check_page("keyboard-edit").await;
+    // In the radio group, an arrow key moves the choice to the other mode.
+    tab_to(&b, "mode-customer", Some(char::from(Key::Down))).await;
+    tab_to(&b, "Verify", enter).await;
+    b.check_page("keyboard-verify").await;
+    tab_to(&b, "Confirm", enter).await;
+    assert!(
+        b.text(".flash")
+            .await
+            .contains("Payment mode changed to “Partner pays”")
+    );
+    b.check_page("keyboard-done").await;
+}
+
+#[tokio::test]
+async fn pages_hold_from_phone_width_to_a_wide_screen() {
+    let app = spawn_demo().await;
+    let Some(mut b) = open("widths", &app).await else {
+        return;
+    };
+    b.log_in("alice@acme.test").await;
+    let id = app.partnership_id(ACME, WEB_AGENCY).await;
+    for (width, height) in [(375, 812), (768, 1024), (1920, 1080)] {
+        b.client.set_window_size(width, height).await.unwrap();
+        for path in [
+            "/".to_owned(),
+            "/partners".into(),
+            format!("/partners/{id}"),
+            "/products".into(),
+            "/invoices".into(),
+        ] {
+            b.goto(&path).await;
+            let overflow = b
+                .client
+                .execute(
+                    "return document.documentElement.scrollWidth - window.innerWidth;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            if overflow.as_i64().unwrap() > 0 {
+                let culprits = b
+                    .client
+                    .execute(
+                        "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 8);",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                panic!("{path} at {width}px scrolls sideways by {overflow}px: {culprits}");
+            }
+            b.check_page(&format!("{width}px{}", path.replace('/', "-")))
+                .await;
+        }
+    }
+}
