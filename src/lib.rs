@@ -2,6 +2,9 @@
 //! of its products to a partner, chooses who pays, and each side sees exactly the
 //! invoices that belong to it.
 
+// The translations of `locales/`, compiled in; English texts are their own keys.
+rust_i18n::i18n!("locales", fallback = "en");
+
 pub mod auth;
 pub mod billing;
 pub mod commands;
@@ -9,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod i18n;
 pub mod mail;
 pub mod members;
 pub mod orders;

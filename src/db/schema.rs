@@ -17,6 +17,7 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamp,
         password_changed_at -> Timestamp,
+        locale -> Nullable<Text>,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::domain::{
     AccessKind, Currency, EventKind, IncomeKind, OrderKind, PartnershipStatus, PaymentMode, Placer,
     Role, Side,
 };
+use crate::i18n::Locale;
 
 macro_rules! stored_as_text {
     ($($ty:ty),+ $(,)?) => {$(
@@ -48,5 +49,6 @@ stored_as_text!(
     OrderKind,
     IncomeKind,
     Currency,
-    Side
+    Side,
+    Locale
 );
