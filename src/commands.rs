@@ -43,7 +43,7 @@ pub fn add_user(db: &Db, new: NewUser) -> anyhow::Result<Vec<String>> {
         .map(Rate::from_bp)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    password::check_policy(&new.password).map_err(anyhow::Error::msg)?;
+    password::check_policy(&new.password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let hash = password::hash(&new.password)?;
 
     let mut conn = db.get()?;
@@ -83,7 +83,7 @@ pub fn add_user(db: &Db, new: NewUser) -> anyhow::Result<Vec<String>> {
 /// `partnerdesk user password`: sets a new password and ends all the user's sessions.
 pub fn set_password(db: &Db, email: &str, new_password: &str) -> anyhow::Result<usize> {
     let email = EmailAddress::parse(email).map_err(anyhow::Error::msg)?;
-    password::check_policy(new_password).map_err(anyhow::Error::msg)?;
+    password::check_policy(new_password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let hash = password::hash(new_password)?;
     let mut conn = db.get()?;
     write_tx(&mut conn, |conn| -> anyhow::Result<usize> {

@@ -39,6 +39,16 @@ impl Role {
         }
     }
 
+    /// The role as it reads inside a sentence ("… as billing").
+    pub fn in_sentence(self) -> &'static str {
+        match self {
+            Role::LegalRep => "legal representative",
+            Role::Admin => "administrator",
+            Role::Billing => "billing",
+            Role::Technical => "technical",
+        }
+    }
+
     /// Legal representatives and administrators manage partners and the payment mode.
     pub fn manages_partners(self) -> bool {
         matches!(self, Role::LegalRep | Role::Admin)
@@ -150,10 +160,11 @@ impl Access {
         }
     }
 
-    pub fn label(self) -> String {
+    pub fn label(self) -> &'static str {
         match self {
-            Access::Full(mode) => format!("Full access, {}", mode.label().to_lowercase()),
-            Access::Limited => "Limited access".to_owned(),
+            Access::Full(PaymentMode::CustomerPays) => "Full access, customer pays",
+            Access::Full(PaymentMode::PartnerPays) => "Full access, partner pays",
+            Access::Limited => "Limited access",
         }
     }
 }
@@ -184,6 +195,14 @@ impl AccessKind {
         match self {
             AccessKind::Full => "Full access",
             AccessKind::Limited => "Limited access",
+        }
+    }
+
+    /// The access as it reads inside a sentence ("… asks for full access").
+    pub fn in_sentence(self) -> &'static str {
+        match self {
+            AccessKind::Full => "full access",
+            AccessKind::Limited => "limited access",
         }
     }
 }
@@ -357,6 +376,14 @@ impl OrderKind {
             OrderKind::Renewal => "Renewal",
         }
     }
+
+    /// As it reads inside a sentence ("Web Hosting — new order").
+    pub fn in_sentence(self) -> &'static str {
+        match self {
+            OrderKind::New => "new order",
+            OrderKind::Renewal => "renewal",
+        }
+    }
 }
 
 /// What a partner earns on an order its client paid.
@@ -439,25 +466,10 @@ impl Money {
     }
 }
 
-/// `CHF 1,234.50`, `EUR -12.00`.
+/// As the language of the request writes it: `CHF 1,234.50`, `CHF 1'234.50`.
 impl std::fmt::Display for Money {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sign = if self.minor < 0 { "-" } else { "" };
-        let abs = self.minor.unsigned_abs();
-        let units = (abs / 100).to_string();
-        let mut grouped = String::new();
-        for (i, digit) in units.chars().enumerate() {
-            if i > 0 && (units.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(digit);
-        }
-        write!(
-            f,
-            "{} {sign}{grouped}.{:02}",
-            self.currency.code(),
-            abs % 100
-        )
+        f.write_str(&crate::i18n::money(*self))
     }
 }
 

@@ -171,6 +171,70 @@ fn fill(text: String, args: &[(&str, String)]) -> String {
     rust_i18n::replace_patterns(&text, &names, &values)
 }
 
+/// Translation into a given language, for what is written outside a request (emails).
+#[derive(Debug, Clone, Copy)]
+pub struct In(pub Locale);
+
+impl In {
+    pub fn t(&self, key: &str) -> String {
+        translate(self.0, key)
+    }
+
+    pub fn t1(&self, key: &str, name: &str, value: impl Display) -> String {
+        fill(translate(self.0, key), &[(name, value.to_string())])
+    }
+
+    pub fn t2(&self, key: &str, n1: &str, v1: impl Display, n2: &str, v2: impl Display) -> String {
+        fill(
+            translate(self.0, key),
+            &[(n1, v1.to_string()), (n2, v2.to_string())],
+        )
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a message with three values, named"
+    )]
+    pub fn t3(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl Display,
+        n2: &str,
+        v2: impl Display,
+        n3: &str,
+        v3: impl Display,
+    ) -> String {
+        fill(
+            translate(self.0, key),
+            &[
+                (n1, v1.to_string()),
+                (n2, v2.to_string()),
+                (n3, v3.to_string()),
+            ],
+        )
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.0.code()
+    }
+
+    /// The languages, for the switch: (code, own name, whether it is this one).
+    pub fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
+        Locale::VARIANTS
+            .iter()
+            .map(|l| (l.code(), l.name(), *l == self.0))
+            .collect()
+    }
+}
+
+impl Default for In {
+    /// The language of the current request.
+    fn default() -> In {
+        In(current())
+    }
+}
+
 /// A message written now and shown later (a flash, an error, an email line), in the
 /// language of whoever reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ use crate::db::models::{sessions, users};
 use crate::db::schema::{member_invitations, memberships, users as users_table};
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::{EmailAddress, Role};
+use crate::i18n::Text;
 use crate::mail::MailContext;
 use crate::mail::notifications::{Notice, people, send_notice};
 use crate::partnerships::Actor;
@@ -24,10 +25,10 @@ pub const INVITATION_DAYS: i64 = 7;
 pub enum MemberError {
     #[error("not found")]
     NotFound,
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{}", .0.key())]
+    Invalid(Text),
+    #[error("{}", .0.key())]
+    Conflict(Text),
     #[error(transparent)]
     Storage(#[from] anyhow::Error),
 }
@@ -152,10 +153,11 @@ pub fn invite(
         match users::find_by_email(conn, email)? {
             Some(user) => {
                 if role_of(conn, actor.org_id, &user.id)?.is_some() {
-                    return Err(MemberError::Conflict(format!(
-                        "{} is already a member of {org}.",
-                        email.as_str()
-                    )));
+                    return Err(MemberError::Conflict(
+                        Text::new("%{email} is already a member of %{org}.")
+                            .arg("email", email.as_str())
+                            .arg("org", &org),
+                    ));
                 }
                 let pending: i64 = member_invitations::table
                     .filter(member_invitations::user_id.eq(&user.id))
@@ -164,23 +166,27 @@ pub fn invite(
                     .count()
                     .get_result(conn)?;
                 if pending > 0 {
-                    return Err(MemberError::Conflict(format!(
-                        "{} is already invited into {org}.",
-                        email.as_str()
-                    )));
+                    return Err(MemberError::Conflict(
+                        Text::new("%{email} is already invited into %{org}.")
+                            .arg("email", email.as_str())
+                            .arg("org", &org),
+                    ));
                 }
                 orgs::add_member(conn, actor.org_id, &user.id, role)?;
                 let notice = Notice {
-                    subject: format!("You now have access to {org}"),
-                    paragraphs: vec![format!(
-                        "{} ({}) gave {} access to {org} as {}.",
-                        actor.user_name,
-                        actor.user_email,
-                        user.name,
-                        role.label().to_lowercase()
-                    )],
+                    subject: Text::new("You now have access to %{org}").arg("org", &org),
+                    paragraphs: vec![
+                        Text::new(
+                            "%{actor} (%{email}) gave %{person} access to %{org} as %{role}.",
+                        )
+                        .arg("actor", actor.user_name)
+                        .arg("email", actor.user_email)
+                        .arg("person", &user.name)
+                        .arg("org", &org)
+                        .text("role", role.in_sentence()),
+                    ],
                     facts: vec![
-                        ("Organization".into(), org.clone()),
+                        ("Organization".into(), Text::new("%{org}").arg("org", &org)),
                         ("Role".into(), role.label().into()),
                     ],
                     action: Some(("Open partnerdesk".into(), "/".into())),
@@ -191,6 +197,7 @@ pub fn invite(
                     Recipient {
                         email: user.email.clone(),
                         name: user.name.clone(),
+                        locale: user.locale,
                     },
                 )?;
                 send_notice(conn, mail, &recipients, &notice)?;
@@ -214,15 +221,17 @@ pub fn invite(
                     ))
                     .execute(conn)?;
                 let notice = Notice {
-                    subject: format!("{} invites you to {org} on partnerdesk", actor.user_name),
+                    subject: Text::new("%{actor} invites you to %{org} on partnerdesk")
+                        .arg("actor", actor.user_name)
+                        .arg("org", &org),
                     paragraphs: vec![
-                        format!(
-                            "{} ({}) invites you to join {org} as {}.",
-                            actor.user_name,
-                            actor.user_email,
-                            role.label().to_lowercase()
-                        ),
-                        format!("Choose your password within {INVITATION_DAYS} days to accept."),
+                        Text::new("%{actor} (%{email}) invites you to join %{org} as %{role}.")
+                            .arg("actor", actor.user_name)
+                            .arg("email", actor.user_email)
+                            .arg("org", &org)
+                            .text("role", role.in_sentence()),
+                        Text::new("Choose your password within %{days} days to accept.")
+                            .arg("days", INVITATION_DAYS),
                     ],
                     facts: Vec::new(),
                     action: Some(("Choose your password".into(), format!("/welcome/{token}"))),
@@ -230,9 +239,11 @@ pub fn invite(
                 send_notice(
                     conn,
                     mail,
+                    // In the language of the one who invites, until the new member chooses.
                     &[Recipient {
                         email: user.email.clone(),
                         name: name.clone(),
+                        locale: Some(crate::i18n::current()),
                     }],
                     &notice,
                 )?;
@@ -325,9 +336,10 @@ pub fn change_role(
         }
         let org = org_name(conn, actor.org_id)?;
         if from == Role::LegalRep && legal_rep_count(conn, actor.org_id)? <= 1 {
-            return Err(MemberError::Conflict(format!(
-                "This is the last legal representative of {org}: appoint another one before changing this role."
-            )));
+            return Err(MemberError::Conflict(
+                Text::new("This is the last legal representative of %{org}: appoint another one before changing this role.")
+                    .arg("org", &org),
+            ));
         }
         diesel::update(
             memberships::table
@@ -341,15 +353,16 @@ pub fn change_role(
         }
         let user = users::find(conn, user_id)?.ok_or(MemberError::NotFound)?;
         let notice = Notice {
-            subject: format!("{}'s role in {org} changed", user.name),
-            paragraphs: vec![format!(
-                "{} ({}) changed the role of {} in {org}: from {} to {}.",
-                actor.user_name,
-                actor.user_email,
-                user.name,
-                from.label().to_lowercase(),
-                to.label().to_lowercase()
-            )],
+            subject: Text::new("%{person}'s role in %{org} changed").arg("person", &user.name).arg("org", &org),
+            paragraphs: vec![
+                Text::new("%{actor} (%{email}) changed the role of %{person} in %{org}: from %{from} to %{to}.")
+                    .arg("actor", actor.user_name)
+                    .arg("email", actor.user_email)
+                    .arg("person", &user.name)
+                    .arg("org", &org)
+                    .text("from", from.in_sentence())
+                    .text("to", to.in_sentence()),
+            ],
             facts: vec![
                 ("Before".into(), from.label().into()),
                 ("Now".into(), to.label().into()),
@@ -362,6 +375,7 @@ pub fn change_role(
             Recipient {
                 email: user.email,
                 name: user.name,
+                locale: user.locale,
             },
         )?;
         send_notice(conn, mail, &recipients, &notice)?;
@@ -380,9 +394,10 @@ pub fn remove(
         let role = role_of(conn, actor.org_id, user_id)?.ok_or(MemberError::NotFound)?;
         let org = org_name(conn, actor.org_id)?;
         if role == Role::LegalRep && legal_rep_count(conn, actor.org_id)? <= 1 {
-            return Err(MemberError::Conflict(format!(
-                "This is the last legal representative of {org}: appoint another one before removing them."
-            )));
+            return Err(MemberError::Conflict(
+                Text::new("This is the last legal representative of %{org}: appoint another one before removing them.")
+                    .arg("org", &org),
+            ));
         }
         diesel::delete(
             memberships::table
@@ -393,14 +408,17 @@ pub fn remove(
         sessions::delete_for_user(conn, user_id)?;
         let user = users::find(conn, user_id)?.ok_or(MemberError::NotFound)?;
         let notice = Notice {
-            subject: format!("{} no longer has access to {org}", user.name),
-            paragraphs: vec![format!(
-                "{} ({}) removed {} ({}) from {org}.",
-                actor.user_name,
-                actor.user_email,
-                user.name,
-                role.label().to_lowercase()
-            )],
+            subject: Text::new("%{person} no longer has access to %{org}")
+                .arg("person", &user.name)
+                .arg("org", &org),
+            paragraphs: vec![
+                Text::new("%{actor} (%{email}) removed %{person} (%{role}) from %{org}.")
+                    .arg("actor", actor.user_name)
+                    .arg("email", actor.user_email)
+                    .arg("person", &user.name)
+                    .text("role", role.in_sentence())
+                    .arg("org", &org),
+            ],
             facts: Vec::new(),
             action: None,
         };
@@ -410,6 +428,7 @@ pub fn remove(
             Recipient {
                 email: user.email,
                 name: user.name.clone(),
+                locale: user.locale,
             },
         )?;
         send_notice(conn, mail, &recipients, &notice)?;
@@ -444,6 +463,7 @@ pub fn change_password(
             &[Recipient {
                 email: user.email,
                 name: user.name,
+                locale: user.locale,
             }],
             &notice,
         )?;

@@ -13,6 +13,7 @@ use crate::db::models::partnerships::{self, Side};
 use crate::db::models::products::{self, Product, ProductView};
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::{Currency, OrderKind, PartnershipStatus, Placer};
+use crate::i18n::Text;
 
 /// Invoices are due this many days after they are issued.
 pub const PAYMENT_TERM_DAYS: i64 = 30;
@@ -269,14 +270,16 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
         (Payer::Customer, _) => (d.customer_org_id.clone(), d.customer_name.clone()),
     };
     let period_end = one_year_after(d.period_start);
+    // Written once, in the language of whoever places the order: an issued invoice
+    // does not change.
+    let kind = d.kind.in_sentence();
     let mut lines = vec![(
-        format!(
-            "{} — {}, {} to {}",
-            d.offer_name,
-            d.kind.label().to_lowercase(),
-            d.period_start,
-            period_end
-        ),
+        Text::new("%{offer} — %{kind}, %{start} to %{end}")
+            .arg("offer", &d.offer_name)
+            .text("kind", kind)
+            .arg("start", d.period_start)
+            .arg("end", period_end)
+            .to_string(),
         d.charge.public_price,
     )];
     if d.charge.discount > 0 {
@@ -284,7 +287,12 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
             .managed_by
             .as_ref()
             .map_or("", |m| m.partner_name.as_str());
-        lines.push((format!("Partner discount ({partner})"), -d.charge.discount));
+        lines.push((
+            Text::new("Partner discount (%{partner})")
+                .arg("partner", partner)
+                .to_string(),
+            -d.charge.discount,
+        ));
     }
     let amounts: Vec<i64> = lines.iter().map(|(_, amount)| *amount).collect();
     let totals = billing::totals(&amounts, vat_rate_bp);

@@ -134,6 +134,7 @@ impl Application {
             App::new()
                 .wrap(middleware::from_fn(csrf::same_origin_writes))
                 .wrap(middleware::from_fn(crate::web::guards::refuse_nul_in_url))
+                .wrap(middleware::from_fn(crate::i18n::with_locale))
                 .wrap(session)
                 .wrap(security_headers(secure))
                 .wrap(TracingLogger::default())

@@ -500,6 +500,15 @@ const ROWS: &[Row] = &[
         form: &[],
         expect: |w, t| role_first(w, t, CONFLICT),
     },
+    // An unknown language is refused, for everyone alike.
+    Row {
+        method: "POST",
+        route: "/lang",
+        path: "/lang",
+        kind: Kind::None,
+        form: &[("lang", "klingon")],
+        expect: |_, _| BAD,
+    },
     Row {
         method: "GET",
         route: "/account",

@@ -64,7 +64,7 @@ async fn the_change_is_announced_through_smtp() {
         to_paul
             .email
             .html
-            .contains("<strong>Acme SA</strong> changed who pays")
+            .contains("<p>Acme SA changed who pays for the orders and renewals that Web Agency Sàrl places for it.</p>")
     );
     assert!(to_paul.email.html.contains(&format!("/clients/{id}")));
     let to_alice = received

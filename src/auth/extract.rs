@@ -41,7 +41,7 @@ impl Member {
     }
 
     /// Refuses with 403 and `message` unless `allowed`.
-    pub fn require(&self, allowed: bool, message: &str) -> Result<(), AppError> {
+    pub fn require(&self, allowed: bool, message: &'static str) -> Result<(), AppError> {
         if allowed {
             Ok(())
         } else {

@@ -11,6 +11,8 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
+use crate::i18n::Text;
+
 pub const MIN_LENGTH: usize = 10;
 pub const MAX_LENGTH: usize = 1024;
 
@@ -20,15 +22,18 @@ fn argon2() -> Argon2<'static> {
 }
 
 /// Checks a new password against the policy; the message says what to change.
-pub fn check_policy(password: &str) -> Result<(), String> {
+pub fn check_policy(password: &str) -> Result<(), Text> {
     let length = password.chars().count();
     if length < MIN_LENGTH {
-        return Err(format!(
-            "Choose a password of at least {MIN_LENGTH} characters."
-        ));
+        return Err(
+            Text::new("Choose a password of at least %{count} characters.")
+                .arg("count", MIN_LENGTH),
+        );
     }
     if password.len() > MAX_LENGTH {
-        return Err(format!("A password is at most {MAX_LENGTH} bytes long."));
+        return Err(
+            Text::new("A password is at most %{count} bytes long.").arg("count", MAX_LENGTH)
+        );
     }
     Ok(())
 }
@@ -103,7 +108,12 @@ mod tests {
 
     #[test]
     fn the_policy_names_the_problem() {
-        assert!(check_policy("short").unwrap_err().contains("at least 10"));
+        assert!(
+            check_policy("short")
+                .unwrap_err()
+                .to_string()
+                .contains("at least 10")
+        );
         assert!(check_policy(&"x".repeat(2000)).is_err());
         assert!(check_policy("partnerdesk-demo").is_ok());
     }

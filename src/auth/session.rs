@@ -8,6 +8,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{Locale, Text};
 use crate::web::errors::AppError;
 
 const USER_ID: &str = "uid";
@@ -32,7 +33,7 @@ pub enum FlashKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flash {
     pub kind: FlashKind,
-    pub message: String,
+    pub message: Text,
 }
 
 pub struct AppSession(Session);
@@ -83,6 +84,13 @@ impl AppSession {
         self.0.purge();
     }
 
+    /// The language the visitor chose (kept across login and logout of this session).
+    pub fn set_locale(&self, locale: Locale) -> Result<(), AppError> {
+        self.0
+            .insert(crate::i18n::SESSION_KEY, locale)
+            .map_err(internal)
+    }
+
     pub fn set_org(&self, org_id: &str) -> Result<(), AppError> {
         self.0.insert(ORG_ID, org_id).map_err(internal)
     }
@@ -102,7 +110,7 @@ impl AppSession {
         self.0.get::<String>(CSRF).ok().flatten()
     }
 
-    pub fn flash(&self, kind: FlashKind, message: impl Into<String>) -> Result<(), AppError> {
+    pub fn flash(&self, kind: FlashKind, message: impl Into<Text>) -> Result<(), AppError> {
         self.0
             .insert(
                 FLASH,

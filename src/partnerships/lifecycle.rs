@@ -11,6 +11,7 @@ use crate::db::models::partnerships::{self, PartnershipView, Side};
 use crate::db::models::products;
 use crate::db::{DbConn, write_tx};
 use crate::domain::{Access, AccessKind, EventKind, PartnershipStatus, PaymentMode, Role};
+use crate::i18n::Text;
 use crate::mail::MailContext;
 use crate::mail::notifications::{Notice, people, send_notice};
 use crate::partnerships::Actor;
@@ -23,14 +24,14 @@ pub enum LifecycleError {
     #[error("not found")]
     NotFound,
     /// The request itself is wrong: the message says what to change.
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{}", .0.key())]
+    Invalid(Text),
     /// The actor's side may not do this.
-    #[error("{0}")]
-    NotAllowed(String),
+    #[error("{}", .0.key())]
+    NotAllowed(Text),
     /// The partnership is not in a state that allows it.
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{}", .0.key())]
+    Conflict(Text),
     /// Someone changed the partnership after the form was opened.
     #[error("the partnership was changed meanwhile")]
     Stale,
@@ -136,12 +137,10 @@ fn tell(
 
 fn pending(p: &PartnershipView, at: NaiveDateTime) -> Result<(), LifecycleError> {
     match p.status {
-        PartnershipStatus::Pending if is_expired(p, at) => Err(LifecycleError::Conflict(format!(
-            "This invitation expired on {}. It can be sent again, or withdrawn.",
-            expires_at(p)
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default()
-        ))),
+        PartnershipStatus::Pending if is_expired(p, at) => Err(LifecycleError::Conflict(
+            Text::new("This invitation expired on %{date}. It can be sent again, or withdrawn.")
+                .arg("date", expires_on(p)),
+        )),
         PartnershipStatus::Pending => Ok(()),
         PartnershipStatus::Active => Err(LifecycleError::Conflict(
             "This invitation was already accepted.".into(),
@@ -152,20 +151,30 @@ fn pending(p: &PartnershipView, at: NaiveDateTime) -> Result<(), LifecycleError>
     }
 }
 
+/// When a pending invitation expires, as an ISO date (the same in every language).
+fn expires_on(p: &PartnershipView) -> String {
+    expires_at(p)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
 fn describe_grant(
     conn: &mut DbConn,
     p: &PartnershipView,
     access: Access,
-) -> Result<Vec<(String, String)>, LifecycleError> {
-    let mut facts = vec![("Access".to_owned(), access.kind().label().to_owned())];
+) -> Result<Vec<(Text, Text)>, LifecycleError> {
+    let mut facts = vec![(Text::new("Access"), Text::new(access.kind().label()))];
     match access {
-        Access::Full(mode) => facts.push(("Who pays".to_owned(), mode.label().to_owned())),
+        Access::Full(mode) => facts.push((Text::new("Who pays"), Text::new(mode.label()))),
         Access::Limited => {
             let count = match p.status {
                 PartnershipStatus::Pending => products::requested(conn, &p.id)?.len(),
                 _ => products::managed_by(conn, &p.id)?.len(),
             };
-            facts.push(("Products".to_owned(), count.to_string()));
+            facts.push((
+                Text::new("Products"),
+                Text::new("%{count}").arg("count", count),
+            ));
         }
     }
     Ok(facts)
@@ -177,46 +186,36 @@ fn invitation_notice(
     p: &PartnershipView,
     actor: &Actor<'_>,
 ) -> Result<Notice, LifecycleError> {
-    let until = expires_at(p)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default();
+    let until = expires_on(p);
     Ok(match p.initiated_by {
         Side::Customer => Notice {
-            subject: format!(
-                "{} invites {} to manage its products",
-                p.customer_name, p.partner_name
-            ),
+            subject: Text::new("%{customer} invites %{partner} to manage its products")
+                .arg("customer", &p.customer_name)
+                .arg("partner", &p.partner_name),
             paragraphs: vec![
-                format!(
-                    "{} ({}) of {} invites {} to manage {}'s products, with the rights below.",
-                    actor.user_name,
-                    actor.user_email,
-                    p.customer_name,
-                    p.partner_name,
-                    p.customer_name
-                ),
-                format!("Accept or refuse the invitation by {until}; after that it expires."),
+                Text::new("%{actor} (%{email}) of %{customer} invites %{partner} to manage %{customer}'s products, with the rights below.")
+                    .arg("actor", actor.user_name)
+                    .arg("email", actor.user_email)
+                    .arg("customer", &p.customer_name)
+                    .arg("partner", &p.partner_name),
+                Text::new("Accept or refuse the invitation by %{date}; after that it expires.").arg("date", &until),
             ],
             facts: describe_grant(conn, p, p.access)?,
             action: Some(("Accept or refuse".into(), path(Side::Partner, &p.id))),
         },
         Side::Partner => Notice {
-            subject: format!(
-                "{} asks to manage {}'s products",
-                p.partner_name, p.customer_name
-            ),
+            subject: Text::new("%{partner} asks to manage %{customer}'s products")
+                .arg("partner", &p.partner_name)
+                .arg("customer", &p.customer_name),
             paragraphs: vec![
-                format!(
-                    "{} ({}) of {} asks for {} to the products of {}.",
-                    actor.user_name,
-                    actor.user_email,
-                    p.partner_name,
-                    p.access.kind().label().to_lowercase(),
-                    p.customer_name
-                ),
-                format!(
-                    "You decide which rights you grant and, with full access, who pays. Answer by {until}; after that the request expires."
-                ),
+                Text::new("%{actor} (%{email}) of %{partner} asks for %{access} to the products of %{customer}.")
+                    .arg("actor", actor.user_name)
+                    .arg("email", actor.user_email)
+                    .arg("partner", &p.partner_name)
+                    .text("access", p.access.kind().in_sentence())
+                    .arg("customer", &p.customer_name),
+                Text::new("You decide which rights you grant and, with full access, who pays. Answer by %{date}; after that the request expires.")
+                    .arg("date", &until),
             ],
             facts: Vec::new(),
             action: Some(("Answer the request".into(), path(Side::Customer, &p.id))),
@@ -224,7 +223,7 @@ fn invitation_notice(
     })
 }
 
-fn unique_pair(e: LifecycleError, partner: &str, customer: &str) -> LifecycleError {
+fn unique_pair(e: LifecycleError, partner: &'static str, customer: &'static str) -> LifecycleError {
     match e {
         LifecycleError::Storage(cause)
             if matches!(
@@ -235,9 +234,11 @@ fn unique_pair(e: LifecycleError, partner: &str, customer: &str) -> LifecycleErr
                 ))
             ) =>
         {
-            LifecycleError::Conflict(format!(
-                "{partner} and {customer} already work together, or an invitation between them is pending."
-            ))
+            LifecycleError::Conflict(
+                Text::new("%{partner} and %{customer} already work together, or an invitation between them is pending.")
+                    .text("partner", partner)
+                    .text("customer", customer),
+            )
         }
         other => other,
     }
@@ -424,18 +425,16 @@ pub fn accept(
             Some(&access.to_stored()),
         )?;
         let notice = Notice {
-            subject: format!(
-                "{} accepted: {} now manages {}'s products",
-                org_name(&p, side),
-                p.partner_name,
-                p.customer_name
-            ),
-            paragraphs: vec![format!(
-                "{} ({}) of {} accepted the invitation. The collaboration starts now.",
-                actor.user_name,
-                actor.user_email,
-                org_name(&p, side)
-            )],
+            subject: Text::new("%{org} accepted: %{partner} now manages %{customer}'s products")
+                .arg("org", org_name(&p, side))
+                .arg("partner", &p.partner_name)
+                .arg("customer", &p.customer_name),
+            paragraphs: vec![
+                Text::new("%{actor} (%{email}) of %{org} accepted the invitation. The collaboration starts now.")
+                    .arg("actor", actor.user_name)
+                    .arg("email", actor.user_email)
+                    .arg("org", org_name(&p, side)),
+            ],
             facts: describe_grant(conn, &p, access)?,
             action: Some(("See the collaboration".into(), path(side.other(), &p.id))),
         };
@@ -505,24 +504,28 @@ fn close_invitation(
             return Err(LifecycleError::Stale);
         }
         record(conn, &p, at, Some(actor), kind, None, None)?;
-        let verb = if kind == EventKind::Refused {
-            "refused"
+        let (subject, paragraph) = if kind == EventKind::Refused {
+            (
+                "%{org} refused the invitation between %{customer} and %{partner}",
+                "%{actor} (%{email}) of %{org} refused the invitation. Nothing changes for your products.",
+            )
         } else {
-            "withdrew"
+            (
+                "%{org} withdrew the invitation between %{customer} and %{partner}",
+                "%{actor} (%{email}) of %{org} withdrew the invitation. Nothing changes for your products.",
+            )
         };
         let notice = Notice {
-            subject: format!(
-                "{} {verb} the invitation between {} and {}",
-                org_name(&p, side),
-                p.customer_name,
-                p.partner_name
-            ),
-            paragraphs: vec![format!(
-                "{} ({}) of {} {verb} the invitation. Nothing changes for your products.",
-                actor.user_name,
-                actor.user_email,
-                org_name(&p, side)
-            )],
+            subject: Text::new(subject)
+                .arg("org", org_name(&p, side))
+                .arg("customer", &p.customer_name)
+                .arg("partner", &p.partner_name),
+            paragraphs: vec![
+                Text::new(paragraph)
+                    .arg("actor", actor.user_name)
+                    .arg("email", actor.user_email)
+                    .arg("org", org_name(&p, side)),
+            ],
             facts: Vec::new(),
             action: Some(("See the timeline".into(), path(side.other(), &p.id))),
         };
@@ -614,31 +617,31 @@ pub fn change_access(
             Some(&from.to_stored()),
             Some(&to.to_stored()),
         )?;
-        let mut paragraphs = vec![format!(
-            "{} ({}) of {} changed the rights of {}: from {} to {}.",
-            actor.user_name,
-            actor.user_email,
-            p.customer_name,
-            p.partner_name,
-            from.label().to_lowercase(),
-            to.label().to_lowercase()
-        )];
+        let mut paragraphs = vec![
+            Text::new("%{actor} (%{email}) of %{customer} changed the rights of %{partner}.")
+                .arg("actor", actor.user_name)
+                .arg("email", actor.user_email)
+                .arg("customer", &p.customer_name)
+                .arg("partner", &p.partner_name),
+        ];
         if to == Access::Limited {
-            paragraphs.push(format!(
-                "{} keeps technical rights on {} listed product(s). {} now pays for all its orders and renewals.",
-                p.partner_name,
-                listed.len(),
-                p.customer_name
-            ));
+            paragraphs.push(
+                Text::new("%{partner} keeps technical rights on %{count} listed product(s). %{customer} now pays for all its orders and renewals.")
+                    .arg("partner", &p.partner_name)
+                    .arg("count", listed.len())
+                    .arg("customer", &p.customer_name),
+            );
         }
         for side in [Side::Partner, Side::Customer] {
             let notice = Notice {
-                subject: format!(
-                    "Access of {} to {}'s products changed",
-                    p.partner_name, p.customer_name
-                ),
+                subject: Text::new("Access of %{partner} to %{customer}'s products changed")
+                    .arg("partner", &p.partner_name)
+                    .arg("customer", &p.customer_name),
                 paragraphs: paragraphs.clone(),
-                facts: vec![("Before".into(), from.label()), ("Now".into(), to.label())],
+                facts: vec![
+                    ("Before".into(), from.label().into()),
+                    ("Now".into(), to.label().into()),
+                ],
                 action: Some(("See the collaboration".into(), path(side, &p.id))),
             };
             let roles = if side == Side::Partner {
@@ -689,23 +692,18 @@ pub fn end(
         )?;
         for notified in [Side::Partner, Side::Customer] {
             let notice = Notice {
-                subject: format!(
-                    "The collaboration between {} and {} has ended",
-                    p.customer_name, p.partner_name
-                ),
+                subject: Text::new("The collaboration between %{customer} and %{partner} has ended")
+                    .arg("customer", &p.customer_name)
+                    .arg("partner", &p.partner_name),
                 paragraphs: vec![
-                    format!(
-                        "{} ({}) of {} stopped the collaboration between {} and {}.",
-                        actor.user_name,
-                        actor.user_email,
-                        org_name(&p, side),
-                        p.customer_name,
-                        p.partner_name
-                    ),
-                    format!(
-                        "The products stay installed in {}'s organization; from now on their renewals are billed to {}. Invoices already issued stay where they are.",
-                        p.customer_name, p.customer_name
-                    ),
+                    Text::new("%{actor} (%{email}) of %{org} stopped the collaboration between %{customer} and %{partner}.")
+                        .arg("actor", actor.user_name)
+                        .arg("email", actor.user_email)
+                        .arg("org", org_name(&p, side))
+                        .arg("customer", &p.customer_name)
+                        .arg("partner", &p.partner_name),
+                    Text::new("The products stay installed in %{customer}'s organization; from now on their renewals are billed to %{customer}. Invoices already issued stay where they are.")
+                        .arg("customer", &p.customer_name),
                 ],
                 facts: Vec::new(),
                 action: Some(("See the timeline".into(), path(notified, &p.id))),
@@ -738,10 +736,12 @@ pub fn expire_invitations(
             record(conn, &p, at, None, EventKind::Expired, None, None)?;
             let invited = org_name(&p, p.initiated_by.other()).to_owned();
             let notice = Notice {
-                subject: format!("Your invitation to {invited} expired"),
-                paragraphs: vec![format!(
-                    "{invited} did not answer within {INVITATION_DAYS} days, so the invitation is closed. You can send a new one."
-                )],
+                subject: Text::new("Your invitation to %{org} expired").arg("org", &invited),
+                paragraphs: vec![
+                    Text::new("%{org} did not answer within %{days} days, so the invitation is closed. You can send a new one.")
+                        .arg("org", &invited)
+                        .arg("days", INVITATION_DAYS),
+                ],
                 facts: Vec::new(),
                 action: Some(("See the timeline".into(), path(p.initiated_by, &p.id))),
             };

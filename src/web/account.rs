@@ -2,7 +2,7 @@
 //! page where an invited colleague chooses a password.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
@@ -12,6 +12,7 @@ use crate::auth::{AppSession, FlashKind, Member};
 use crate::db::models::users;
 use crate::db::now;
 use crate::domain::EmailAddress;
+use crate::i18n::{In, Locale, Text, t};
 use crate::members::{self, MemberError};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
@@ -65,10 +66,10 @@ pub async fn change_password(
         )
     };
     if let Err(message) = check_policy(&form.new_password) {
-        return again(message);
+        return again(message.to_string());
     }
     if form.new_password != form.confirm_password {
-        return again("The two new passwords differ.".into());
+        return again(t("The two new passwords differ."));
     }
     let email = EmailAddress::parse(&member.user.email)
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
@@ -82,7 +83,9 @@ pub async fn change_password(
         .verify(stored, form.current_password)
         .await?
     {
-        return again("Your current password is not correct. Nothing was changed.".into());
+        return again(t(
+            "Your current password is not correct. Nothing was changed.",
+        ));
     }
     let hash = state.passwords.hash(form.new_password).await?;
     let (user_id, mail) = (member.user.id.clone(), state.mail.clone());
@@ -110,6 +113,7 @@ pub async fn change_password(
 #[derive(Template)]
 #[template(path = "account/welcome.html")]
 struct WelcomePage {
+    tr: In,
     csrf_token: String,
     action: String,
     org_name: String,
@@ -132,6 +136,7 @@ pub async fn welcome(
         .await?
         .map_err(|_| AppError::NotFound)?;
     page(&WelcomePage {
+        tr: In::default(),
         csrf_token: session.csrf_token()?,
         action: format!("/welcome/{token}"),
         org_name,
@@ -165,17 +170,19 @@ pub async fn join(
         .run(move |conn| Ok::<_, AppError>(members::invitation(conn, &lookup, now())))
         .await?
         .map_err(|_| AppError::NotFound)?;
-    let problem = check_policy(&form.new_password).err().or_else(|| {
-        (form.new_password != form.confirm_password).then(|| "The two passwords differ.".to_owned())
-    });
-    let problem = match problem {
-        Some(p) => Some(p),
-        None => members::person_name(&form.name)
-            .err()
-            .map(|e| e.to_string()),
+    let problem: Option<String> = match check_policy(&form.new_password) {
+        Err(policy) => Some(policy.to_string()),
+        Ok(()) if form.new_password != form.confirm_password => {
+            Some(t("The two passwords differ."))
+        }
+        Ok(()) => match members::person_name(&form.name) {
+            Err(MemberError::Invalid(message)) => Some(message.to_string()),
+            _ => None,
+        },
     };
     if let Some(error) = problem {
         let page = WelcomePage {
+            tr: In::default(),
             csrf_token: session.csrf_token()?,
             action: format!("/welcome/{token}"),
             org_name,
@@ -197,8 +204,51 @@ pub async fn join(
             MemberError::Storage(e) => AppError::Internal(e),
         })?;
     session.log_in(&user_id, Some(&org_id), Utc::now().timestamp())?;
-    session.flash(FlashKind::Success, format!("Welcome to {org_name}."))?;
+    session.flash(
+        FlashKind::Success,
+        Text::new("Welcome to %{org}.").arg("org", &org_name),
+    )?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    lang: Option<String>,
+}
+
+/// The language switch: remembered in the session and, for a logged-in person, in their
+/// account (their emails follow it). Back to the page it was used on.
+pub async fn switch_language(
+    req: HttpRequest,
+    session: AppSession,
+    state: web::Data<AppState>,
+    form: CsrfForm<LanguageForm>,
+) -> Result<HttpResponse, AppError> {
+    let locale: Locale = form
+        .0
+        .lang
+        .as_deref()
+        .and_then(|l| l.parse().ok())
+        .ok_or_else(|| AppError::bad_request("Choose one of the languages offered."))?;
+    session.set_locale(locale)?;
+    if let Some(user_id) = session.user_id()? {
+        state
+            .db
+            .run(move |conn| users::set_locale(conn, &user_id, locale).map_err(AppError::from))
+            .await?;
+    }
+    // Back to the page the switch was on: a path of this site, never another site.
+    let back = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
+        .filter(|path| path.starts_with('/') && !path.starts_with("//"))
+        .unwrap_or_else(|| "/".to_owned());
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, back))
         .finish())
 }

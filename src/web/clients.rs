@@ -10,6 +10,7 @@ use crate::db::models::orgs;
 use crate::db::models::partnerships::{self, Scope, Side};
 use crate::db::now;
 use crate::domain::{AccessKind, EmailAddress};
+use crate::i18n::Text;
 use crate::partnerships::{self as lifecycle, Actor};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
@@ -192,10 +193,8 @@ pub async fn ask(
     state.mail_wake.notify_one();
     member.session.flash(
         FlashKind::Success,
-        format!(
-            "Request sent. The client has {} days to answer.",
-            lifecycle::INVITATION_DAYS
-        ),
+        Text::new("Request sent. The client has %{days} days to answer.")
+            .arg("days", lifecycle::INVITATION_DAYS),
     )?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/clients/{id}")))

@@ -17,6 +17,7 @@ struct DashboardPage {
     partner_count: i64,
     client_count: i64,
     rate: Option<String>,
+    role_in_sentence: &'static str,
 }
 
 pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -38,6 +39,7 @@ pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResp
             .partner_rate_bp
             .and_then(|bp| crate::domain::Rate::from_bp(bp).ok())
             .map(|r| r.to_string()),
+        role_in_sentence: member.role().in_sentence(),
         layout: Layout::new(&member, Section::Dashboard)?,
         partner_count,
         client_count,

@@ -6,21 +6,23 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use crate::i18n::{In, Text, t};
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// Not logged in (or the session ended): go to the login page, then back to `next`.
     #[error("login required")]
     LoginRequired { next: String },
-    #[error("{0}")]
-    BadRequest(String),
+    #[error("{}", .0.key())]
+    BadRequest(Text),
     /// The user may see the thing but not do this to it.
-    #[error("{0}")]
-    Forbidden(String),
+    #[error("{}", .0.key())]
+    Forbidden(Text),
     /// Absent, or not the user's to see: the two are indistinguishable on purpose.
     #[error("not found")]
     NotFound,
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{}", .0.key())]
+    Conflict(Text),
     #[error("too many attempts")]
     TooManyRequests { retry_after_secs: u64 },
     #[error(transparent)]
@@ -28,15 +30,15 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn bad_request(message: impl Into<String>) -> AppError {
+    pub fn bad_request(message: impl Into<Text>) -> AppError {
         AppError::BadRequest(message.into())
     }
 
-    pub fn forbidden(message: impl Into<String>) -> AppError {
+    pub fn forbidden(message: impl Into<Text>) -> AppError {
         AppError::Forbidden(message.into())
     }
 
-    pub fn conflict(message: impl Into<String>) -> AppError {
+    pub fn conflict(message: impl Into<Text>) -> AppError {
         AppError::Conflict(message.into())
     }
 }
@@ -70,10 +72,11 @@ impl From<askama::Error> for AppError {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage<'a> {
+struct ErrorPage {
+    tr: In,
     status: u16,
-    title: &'a str,
-    message: &'a str,
+    title: String,
+    message: String,
 }
 
 impl ResponseError for AppError {
@@ -105,28 +108,33 @@ impl ResponseError for AppError {
                     .insert_header((header::LOCATION, location))
                     .finish();
             }
-            AppError::BadRequest(m) => ("The request could not be processed", m.as_str()),
-            AppError::Forbidden(m) => ("Not allowed", m.as_str()),
+            AppError::BadRequest(m) => ("The request could not be processed", m.to_string()),
+            AppError::Forbidden(m) => ("Not allowed", m.to_string()),
             AppError::NotFound => (
                 "Page not found",
-                "There is nothing here, or it is not yours to see. Check the address, or go back to the dashboard.",
+                t(
+                    "There is nothing here, or it is not yours to see. Check the address, or go back to the dashboard.",
+                ),
             ),
-            AppError::Conflict(m) => ("This cannot be done now", m.as_str()),
+            AppError::Conflict(m) => ("This cannot be done now", m.to_string()),
             AppError::TooManyRequests { .. } => (
                 "Too many attempts",
-                "There were too many attempts. Wait a little, then try again.",
+                t("There were too many attempts. Wait a little, then try again."),
             ),
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "request failed");
                 (
                     "Something went wrong",
-                    "Something went wrong on our side. Nothing was changed. Please try again in a moment.",
+                    t(
+                        "Something went wrong on our side. Nothing was changed. Please try again in a moment.",
+                    ),
                 )
             }
         };
         let page = ErrorPage {
+            tr: In::default(),
             status: status.as_u16(),
-            title,
+            title: t(title),
             message,
         };
         let body = page.render().unwrap_or_else(|_| {

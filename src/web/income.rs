@@ -82,7 +82,13 @@ fn with_balances(entries: &[Entry], mut after_newest: HashMap<Currency, i64>) ->
                 date: date(e.created_at),
                 client: e.customer_name.clone(),
                 kind: e.kind.label(),
-                what: format!("{} — {}", e.offer_name, e.order_kind.label().to_lowercase()),
+                what: crate::i18n::t2(
+                    "%{offer} — %{kind}",
+                    "offer",
+                    &e.offer_name,
+                    "kind",
+                    crate::i18n::t(e.order_kind.in_sentence()),
+                ),
                 amount: Money::new(e.amount, e.currency).to_string(),
                 balance: Money::new(*balance, e.currency).to_string(),
             };

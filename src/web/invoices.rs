@@ -11,10 +11,11 @@ use crate::auth::Member;
 use crate::db::models::invoices::{self, Filter, Invoice, Status};
 use crate::db::now;
 use crate::domain::{Money, Rate};
+use crate::i18n::{Text, t2};
 use crate::startup::AppState;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
-use crate::web::views::{csv_text, date, datetime};
+use crate::web::views::{csv_text, date as day, datetime};
 
 const PAGE_SIZE: i64 = 50;
 /// The CSV export reads the invoices in chunks of this many.
@@ -38,16 +39,20 @@ pub struct ListQuery {
 
 impl ListQuery {
     fn filter(&self) -> Result<Filter, AppError> {
-        let day = |value: &Option<String>, what: &str| -> Result<Option<NaiveDate>, AppError> {
-            match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                None => Ok(None),
-                Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                    .map(Some)
-                    .map_err(|_| {
-                        AppError::bad_request(format!("The {what} date must look like 2026-01-31."))
-                    }),
-            }
-        };
+        let day =
+            |value: &Option<String>, what: &'static str| -> Result<Option<NaiveDate>, AppError> {
+                match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                    None => Ok(None),
+                    Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                        .map(Some)
+                        .map_err(|_| {
+                            AppError::bad_request(
+                                Text::new("The %{what} date must look like 2026-01-31.")
+                                    .text("what", what),
+                            )
+                        }),
+                }
+            };
         let status =
             match self.status.as_deref().filter(|s| !s.is_empty()) {
                 None => None,
@@ -100,8 +105,8 @@ impl InvoiceRow {
         InvoiceRow {
             id: invoice.id.clone(),
             number: invoice.number.clone(),
-            issued: date(invoice.issued_at),
-            due: invoice.due_on.to_string(),
+            issued: day(invoice.issued_at),
+            due: crate::i18n::date(invoice.due_on),
             total: Money::new(invoice.total, invoice.currency).to_string(),
             status_label: status.label(),
             status_class: status_class(status),
@@ -222,7 +227,13 @@ pub async fn show(
         offer_name: subject.offer_name,
         kind: subject.kind.label(),
         placed_by: subject.placed_by.label(),
-        period: format!("{} to {}", subject.period_start, subject.period_end),
+        period: t2(
+            "%{start} to %{end}",
+            "start",
+            crate::i18n::date(subject.period_start),
+            "end",
+            crate::i18n::date(subject.period_end),
+        ),
         lines: lines
             .iter()
             .map(|l| (l.description.clone(), money(l.amount)))

@@ -7,6 +7,7 @@ use askama::Template;
 
 use crate::auth::Member;
 use crate::auth::session::Flash;
+use crate::i18n::In;
 use crate::web::errors::AppError;
 
 /// The sidebar's sections.
@@ -29,6 +30,8 @@ pub struct OrgChoice {
 }
 
 pub struct Layout {
+    /// Translation into the request's language: `layout.tr.t("…")` in templates.
+    pub tr: In,
     pub user_name: String,
     pub user_email: String,
     pub org_name: String,
@@ -45,6 +48,7 @@ pub struct Layout {
 impl Layout {
     pub fn new(member: &Member, section: Section) -> Result<Layout, AppError> {
         Ok(Layout {
+            tr: In::default(),
             user_name: member.user.name.clone(),
             user_email: member.user.email.clone(),
             org_name: member.current.org_name.clone(),
@@ -64,6 +68,43 @@ impl Layout {
             flash: member.session.take_flash(),
             section,
         })
+    }
+
+    /// Translates into the request's language.
+    pub fn t(&self, key: &str) -> String {
+        self.tr.t(key)
+    }
+
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.tr.t1(key, name, value)
+    }
+
+    pub fn t2(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl std::fmt::Display,
+        n2: &str,
+        v2: impl std::fmt::Display,
+    ) -> String {
+        self.tr.t2(key, n1, v1, n2, v2)
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a message with three values, named"
+    )]
+    pub fn t3(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl std::fmt::Display,
+        n2: &str,
+        v2: impl std::fmt::Display,
+        n3: &str,
+        v3: impl std::fmt::Display,
+    ) -> String {
+        self.tr.t3(key, n1, v1, n2, v2, n3, v3)
     }
 
     /// `aria-current` for the sidebar link of `section`.

@@ -13,6 +13,7 @@ use crate::auth::{AppSession, throttle};
 use crate::db::models::users;
 use crate::db::now;
 use crate::domain::EmailAddress;
+use crate::i18n::{In, t};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
@@ -23,6 +24,7 @@ const WRONG_CREDENTIALS: &str = "The email or the password is not correct.";
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    tr: In,
     csrf_token: String,
     email: String,
     next: String,
@@ -66,6 +68,7 @@ pub async fn form(
         return Ok(see_other(&next));
     }
     let page = LoginPage {
+        tr: In::default(),
         csrf_token: session.csrf_token()?,
         email: String::new(),
         next,
@@ -98,6 +101,7 @@ pub async fn submit(
     let next = safe_next(next.as_deref());
     let refuse = |status: StatusCode, message: String| -> Result<HttpResponse, AppError> {
         let page = LoginPage {
+            tr: In::default(),
             csrf_token: session.csrf_token()?,
             email: email.chars().take(254).collect(),
             next: next.clone(),
@@ -109,7 +113,7 @@ pub async fn submit(
     if email.trim().is_empty() || password.is_empty() {
         return refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "Enter your email and your password.".into(),
+            t("Enter your email and your password."),
         );
     }
     let keys = Arc::new(throttle::Keys::new(
@@ -127,7 +131,11 @@ pub async fn submit(
         let minutes = (wait.num_seconds() + 59) / 60;
         let mut response = refuse(
             StatusCode::TOO_MANY_REQUESTS,
-            format!("Too many failed attempts. Wait {minutes} minute(s), then try again."),
+            crate::i18n::t1(
+                "Too many failed attempts. Wait %{minutes} minute(s), then try again.",
+                "minutes",
+                minutes,
+            ),
         )?;
         let seconds = wait.num_seconds().max(1).to_string();
         if let Ok(value) = header::HeaderValue::from_str(&seconds) {
@@ -160,15 +168,25 @@ pub async fn submit(
             .db
             .run(move |conn| keys.failed(conn, now()).map_err(AppError::from))
             .await?;
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, WRONG_CREDENTIALS.into());
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, t(WRONG_CREDENTIALS));
     };
-    let memberships = {
+    let browsing_in = crate::i18n::current();
+    let (memberships, locale) = {
         let user_id = user_id.clone();
         state
             .db
             .run(move |conn| -> Result<_, AppError> {
                 keys.succeeded(conn)?;
-                Ok(users::memberships(conn, &user_id)?)
+                // A person's language is the one they chose, or else the one they first
+                // logged in with; their emails follow it.
+                let locale = match users::find(conn, &user_id)?.and_then(|u| u.locale) {
+                    Some(chosen) => chosen,
+                    None => {
+                        users::set_locale(conn, &user_id, browsing_in)?;
+                        browsing_in
+                    }
+                };
+                Ok((users::memberships(conn, &user_id)?, locale))
             })
             .await?
     };
@@ -177,6 +195,7 @@ pub async fn submit(
         memberships.first().map(|m| m.org_id.as_str()),
         Utc::now().timestamp(),
     )?;
+    session.set_locale(locale)?;
     tracing::info!(user_id = %user_id, "logged in");
     Ok(see_other(&next))
 }

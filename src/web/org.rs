@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, http::header};
 use serde::Deserialize;
 
 use crate::auth::{FlashKind, Member};
+use crate::i18n::Text;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 
@@ -23,7 +24,7 @@ pub async fn switch(member: Member, form: CsrfForm<SwitchForm>) -> Result<HttpRe
     member.session.set_org(&target.org_id)?;
     member.session.flash(
         FlashKind::Info,
-        format!("You are now working in {}.", target.org_name),
+        Text::new("You are now working in %{org}.").arg("org", &target.org_name),
     )?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))

@@ -11,6 +11,7 @@ use crate::db::models::orgs::{self, PartnerMatch};
 use crate::db::models::partnerships::{self, PartnershipView, Scope, Side};
 use crate::db::now;
 use crate::domain::{Money, PaymentMode};
+use crate::i18n::{Text, t, t1};
 use crate::partnerships::{
     self as modes, self as lifecycle, AccessChange, Actor, ModeChange, ModeChangeError,
     RenewalPreview,
@@ -162,9 +163,10 @@ fn edit_again(
                 .access
                 .payment_mode()
                 .unwrap_or(PaymentMode::CustomerPays);
-            let notice = format!(
-                "“{}” is already the payment mode. Choose the other mode to change it.",
-                mode.label()
+            let notice = t1(
+                "“%{mode}” is already the payment mode. Choose the other mode to change it.",
+                "mode",
+                t(mode.label()),
             );
             page(&edit_page(member, &partnership, mode, Some(notice))?)
         }
@@ -175,7 +177,7 @@ fn edit_again(
                 .unwrap_or(PaymentMode::CustomerPays);
             page_with_status(
                 StatusCode::CONFLICT,
-                &edit_page(member, &current, mode, Some(STALE.to_owned()))?,
+                &edit_page(member, &current, mode, Some(t(STALE)))?,
             )
         }
         Err(other) => Err(mode_refusal(other)),
@@ -210,7 +212,7 @@ impl RenewalLine {
     fn new(r: &RenewalPreview) -> RenewalLine {
         RenewalLine {
             product: r.offer_name.clone(),
-            renews_on: r.renews_on.to_string(),
+            renews_on: crate::i18n::date(r.renews_on),
             now_payer: r.now.0.clone(),
             now_price: Money::new(r.now.1, r.currency).to_string(),
             after_payer: r.after.0.clone(),
@@ -309,11 +311,11 @@ pub async fn save_payment(
             partnership, to, ..
         }) => {
             state.mail_wake.notify_one();
-            let message = format!(
-                "Payment mode changed to “{}”. {} has been notified by email.",
-                to.label(),
-                partnership.partner_name
-            );
+            let message = Text::new(
+                "Payment mode changed to “%{mode}”. %{partner} has been notified by email.",
+            )
+            .text("mode", to.label())
+            .arg("partner", &partnership.partner_name);
             (partnership.id, FlashKind::Success, message)
         }
         Ok(ModeChange::AlreadyInForce { partnership }) => {
@@ -324,7 +326,8 @@ pub async fn save_payment(
             (
                 partnership.id,
                 FlashKind::Info,
-                format!("“{mode}” was already the payment mode: nothing was changed."),
+                Text::new("“%{mode}” was already the payment mode: nothing was changed.")
+                    .text("mode", mode),
             )
         }
         other => return edit_again(&member, other),
@@ -462,10 +465,8 @@ pub async fn invite(
     state.mail_wake.notify_one();
     member.session.flash(
         FlashKind::Success,
-        format!(
-            "Invitation sent. The partner has {} days to accept or refuse it.",
-            lifecycle::INVITATION_DAYS
-        ),
+        Text::new("Invitation sent. The partner has %{days} days to accept or refuse it.")
+            .arg("days", lifecycle::INVITATION_DAYS),
     )?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/partners/{id}")))
@@ -476,6 +477,7 @@ pub async fn invite(
 #[template(path = "partners/edit_access.html")]
 struct AccessPage {
     layout: Layout,
+    current_access: &'static str,
     p: Summary,
     grant: GrantFields,
     partner_name: String,
@@ -511,6 +513,7 @@ pub async fn edit_access(
         })
         .await?;
     page(&AccessPage {
+        current_access: view.access.label(),
         layout: Layout::new(&member, Section::Partners)?,
         p: Summary::new(&view, Side::Customer),
         partner_name: view.partner_name.clone(),
@@ -538,13 +541,11 @@ pub async fn save_access(
         },
         |change| match change {
             AccessChange::Changed { to, .. } => {
-                format!(
-                    "Access changed to: {}. Both organizations have been told.",
-                    to.label().to_lowercase()
-                )
+                Text::new("Access changed to: %{access}. Both organizations have been told.")
+                    .text("access", to.label())
             }
             AccessChange::Unchanged => {
-                "The access was already this one: nothing was changed.".to_owned()
+                Text::new("The access was already this one: nothing was changed.")
             }
         },
     )

@@ -14,12 +14,12 @@ use crate::db::models::partnerships::{self, PartnershipView, Scope, Side};
 use crate::db::models::products::{self, ProductView, Visible};
 use crate::db::now;
 use crate::domain::{Access, Money, PartnershipStatus, Placer};
+use crate::i18n::{Text, date, t, t1, t2};
 use crate::orders::{self, Acting, Confirmed, OrderError, Quote, Request};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page, page_with_status};
-use crate::web::views::date;
 
 const PAGE_SIZE: i64 = 50;
 const BUYERS_ONLY: &str = "Only the organization's legal representatives and administrators can order and renew products.";
@@ -33,7 +33,7 @@ struct ProductRow {
     next_payer: String,
     next_price: String,
     renews_on: String,
-    auto_renew: &'static str,
+    auto_renew: String,
     can_renew: bool,
 }
 
@@ -63,18 +63,20 @@ impl ProductRow {
             managed_by: active.map_or_else(
                 || "—".to_owned(),
                 |m| {
-                    format!(
-                        "{} ({})",
-                        m.partner_name,
-                        m.access.kind().label().to_lowercase()
+                    t2(
+                        "%{partner} (%{access})",
+                        "partner",
+                        &m.partner_name,
+                        "access",
+                        t(m.access.kind().in_sentence()),
                     )
                 },
             ),
             next_payer,
             next_price: next
                 .map_or_else(String::new, |c| Money::new(c.price, p.currency).to_string()),
-            renews_on: date(p.renews_on.and_hms_opt(0, 0, 0).unwrap_or_default()),
-            auto_renew: if p.auto_renew { "Yes" } else { "No" },
+            renews_on: date(p.renews_on),
+            auto_renew: if p.auto_renew { t("Yes") } else { t("No") },
             can_renew: may_buy && (is_customer || partner_may_renew),
         }
     }
@@ -111,10 +113,12 @@ fn offer_choices(offers: &[Offer], currency: crate::domain::Currency) -> Vec<Cho
         .iter()
         .map(|o| Choice {
             value: o.code.clone(),
-            label: format!(
-                "{} — {} a year",
-                o.name,
-                Money::new(o.yearly_price(currency), currency)
+            label: t2(
+                "%{offer} — %{price} a year",
+                "offer",
+                &o.name,
+                "price",
+                Money::new(o.yearly_price(currency), currency),
             ),
         })
         .collect()
@@ -177,14 +181,16 @@ pub async fn list(
     } else {
         let mut managers = vec![Choice {
             value: String::new(),
-            label: format!("Nobody: {} manages it", member.current.org_name),
+            label: t1("Nobody: %{org} manages it", "org", &member.current.org_name),
         }];
         managers.extend(partnerships.iter().map(|p| Choice {
             value: p.id.clone(),
-            label: format!(
-                "{} ({})",
-                p.partner_name,
-                p.access.kind().label().to_lowercase()
+            label: t2(
+                "%{partner} (%{access})",
+                "partner",
+                &p.partner_name,
+                "access",
+                t(p.access.kind().in_sentence()),
             ),
         }));
         // A sole full-access partner manages new products unless the customer says otherwise.
@@ -276,6 +282,8 @@ struct ConfirmPage {
     total: String,
     income: Option<String>,
     back: &'static str,
+    is_renewal: bool,
+    period: String,
 }
 
 fn confirm_page(
@@ -287,6 +295,14 @@ fn confirm_page(
     let money = |minor: i64| Money::new(minor, quote.currency).to_string();
     let placer_is_partner = quote.placer == Placer::Partner;
     Ok(ConfirmPage {
+        is_renewal: quote.kind == crate::domain::OrderKind::Renewal,
+        period: t2(
+            "%{start} to %{end}",
+            "start",
+            date(quote.period_start),
+            "end",
+            date(quote.period_end),
+        ),
         layout: Layout::new(member, Section::Products)?,
         payer_is_us: quote.payer_org_id == member.org_id(),
         lines: quote
@@ -304,7 +320,15 @@ fn confirm_page(
             .charge
             .income
             .filter(|_| placer_is_partner)
-            .map(|(kind, amount)| format!("{} of {}", kind.label(), money(amount))),
+            .map(|(kind, amount)| {
+                t2(
+                    "%{kind} of %{amount}",
+                    "kind",
+                    t(kind.label()),
+                    "amount",
+                    money(amount),
+                )
+            }),
         back: if placer_is_partner {
             "/products?view=clients"
         } else {
@@ -374,25 +398,29 @@ async fn quote_or_place(
         Ok(Ok(placed)) => {
             let q = &placed.quote;
             let invoice = if q.payer_org_id == member.org_id() {
-                format!(
-                    "Invoice {} was issued to {}.",
-                    placed.invoice_number, q.payer_name
-                )
+                Text::new("Invoice %{number} was issued to %{payer}.")
+                    .arg("number", &placed.invoice_number)
+                    .arg("payer", &q.payer_name)
             } else {
-                format!("The invoice was issued to {}.", q.payer_name)
+                Text::new("The invoice was issued to %{payer}.").arg("payer", &q.payer_name)
             };
             let what = match q.kind {
-                crate::domain::OrderKind::New => {
-                    format!("{} ordered for {}.", q.offer_name, q.customer_name)
+                crate::domain::OrderKind::New => Text::new("%{offer} ordered for %{customer}.")
+                    .arg("offer", &q.offer_name)
+                    .arg("customer", &q.customer_name),
+                crate::domain::OrderKind::Renewal => {
+                    Text::new("%{offer} of %{customer} renewed until %{date}.")
+                        .arg("offer", &q.offer_name)
+                        .arg("customer", &q.customer_name)
+                        .arg("date", date(q.period_end))
                 }
-                crate::domain::OrderKind::Renewal => format!(
-                    "{} of {} renewed until {}.",
-                    q.offer_name, q.customer_name, q.period_end
-                ),
             };
-            member
-                .session
-                .flash(FlashKind::Success, format!("{what} {invoice}"))?;
+            member.session.flash(
+                FlashKind::Success,
+                Text::new("%{what} %{invoice}")
+                    .text("what", what)
+                    .text("invoice", invoice),
+            )?;
             let back = if q.placer == Placer::Partner {
                 "/products?view=clients"
             } else {

@@ -13,13 +13,14 @@ use crate::db::models::partnerships::{self, PartnershipView};
 use crate::db::models::users;
 use crate::db::{DbConn, now};
 use crate::domain::{EmailAddress, PaymentMode, Side};
+use crate::i18n::{Text, date, t2};
 use crate::mail::MailContext;
 use crate::partnerships::{self as lifecycle, Actor, Grant, LifecycleError};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page, page_with_status};
-use crate::web::views::{Summary, csv_text, datetime};
+use crate::web::views::{Summary, csv_text};
 
 const MANAGERS_ONLY: &str =
     "Only the organization's legal representatives and administrators can manage its partnerships.";
@@ -94,7 +95,7 @@ where
         + Send
         + 'static,
     T: Send + 'static,
-    M: FnOnce(&T) -> String,
+    M: FnOnce(&T) -> Text,
 {
     let (user_id, user_name, user_email, org_id) = (
         member.user.id.clone(),
@@ -183,10 +184,8 @@ pub async fn resend(
         view,
         move |conn, mail, actor, id| lifecycle::resend(conn, mail, actor, side, id, now()),
         |_| {
-            format!(
-                "Invitation sent again. It is valid for {} more days.",
-                lifecycle::INVITATION_DAYS
-            )
+            Text::new("Invitation sent again. It is valid for %{days} more days.")
+                .arg("days", lifecycle::INVITATION_DAYS)
         },
     )
     .await
@@ -363,7 +362,10 @@ pub async fn end(
         side,
         view,
         move |conn, mail, actor, id| lifecycle::end(conn, mail, actor, side, id, now()),
-        |_| format!("The collaboration with {other} has ended. {other} has been told."),
+        |_| {
+            Text::new("The collaboration with %{other} has ended. %{other} has been told.")
+                .arg("other", &other)
+        },
     )
     .await
 }
@@ -403,7 +405,7 @@ pub async fn timeline_csv(
                 let entry = crate::web::views::TimelineEntry::new(e);
                 let (old, new) = crate::web::views::describe_change(e);
                 out.write_record([
-                    datetime(e.occurred_at),
+                    e.occurred_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
                     entry.what.to_owned(),
                     csv_text(e.actor_name.as_deref().unwrap_or("partnerdesk")),
                     csv_text(e.actor_org_name.as_deref().unwrap_or("")),
@@ -452,7 +454,13 @@ impl GrantFields {
             .into_iter()
             .map(|p| ProductChoice {
                 checked: checked.contains(&p.id),
-                label: format!("{} (renews {})", p.offer_name, p.renews_on),
+                label: t2(
+                    "%{product} (renews %{date})",
+                    "product",
+                    &p.offer_name,
+                    "date",
+                    date(p.renews_on),
+                ),
                 id: p.id,
             })
             .collect();
@@ -479,7 +487,15 @@ pub fn product_names(conn: &mut DbConn, view: &PartnershipView) -> Result<Vec<St
     Ok(products::choices(conn, &view.customer_org_id)?
         .into_iter()
         .filter(|p| ids.contains(&p.id))
-        .map(|p| format!("{} (renews {})", p.offer_name, p.renews_on))
+        .map(|p| {
+            t2(
+                "%{product} (renews %{date})",
+                "product",
+                &p.offer_name,
+                "date",
+                date(p.renews_on),
+            )
+        })
         .collect())
 }
 
@@ -498,6 +514,7 @@ struct ShowPage {
     grant: Option<GrantFields>,
     partner_name: String,
     customer_name: String,
+    access_in_sentence: &'static str,
     timeline: Vec<crate::web::views::TimelineEntry>,
     older_link: Option<String>,
 }
@@ -551,6 +568,7 @@ pub async fn show(
         timeline: timeline.entries,
         partner_name: view.partner_name.clone(),
         customer_name: view.customer_name.clone(),
+        access_in_sentence: view.access.kind().in_sentence(),
         base,
         can_manage,
         products,

@@ -79,6 +79,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/team/{user_id}/role", post().to(team::change_role))
         .route("/team/{user_id}/remove", post().to(team::remove))
         .route("/account", get().to(account::show))
+        .route("/lang", post().to(account::switch_language))
         .route("/account/password", post().to(account::change_password))
         .route("/welcome/{token}", get().to(account::welcome))
         .route("/welcome/{token}", post().to(account::join))

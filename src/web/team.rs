@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::auth::{FlashKind, Member};
 use crate::db::now;
 use crate::domain::{EmailAddress, Role};
+use crate::i18n::Text;
 use crate::members::{self, Invited, MemberError, RoleChange};
 use crate::partnerships::Actor;
 use crate::startup::AppState;
@@ -111,7 +112,7 @@ fn parse_role(input: Option<&str>) -> Result<Role, AppError> {
     })
 }
 
-fn back_to_team(member: &Member, message: String) -> Result<HttpResponse, AppError> {
+fn back_to_team(member: &Member, message: Text) -> Result<HttpResponse, AppError> {
     member.session.flash(FlashKind::Success, message)?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/team"))
@@ -162,15 +163,15 @@ pub async fn invite(
         .map_err(refusal)?;
     state.mail_wake.notify_one();
     let message = match invited {
-        Invited::Added => format!(
-            "{address} already had an account and is now a member, as {}.",
-            role.label().to_lowercase()
-        ),
+        Invited::Added => {
+            Text::new("%{email} already had an account and is now a member, as %{role}.")
+                .arg("email", &address)
+                .text("role", role.in_sentence())
+        }
         Invited::AccountInvited => {
-            format!(
-                "Invitation sent to {address}. It is valid for {} days.",
-                members::INVITATION_DAYS
-            )
+            Text::new("Invitation sent to %{email}. It is valid for %{days} days.")
+                .arg("email", &address)
+                .arg("days", members::INVITATION_DAYS)
         }
     };
     back_to_team(&member, message)
@@ -208,13 +209,11 @@ pub async fn change_role(
     state.mail_wake.notify_one();
     let message = match change {
         RoleChange::Changed { from, to } => {
-            format!(
-                "Role changed from {} to {}. The person has been told.",
-                from.label().to_lowercase(),
-                to.label().to_lowercase()
-            )
+            Text::new("Role changed from %{from} to %{to}. The person has been told.")
+                .text("from", from.in_sentence())
+                .text("to", to.in_sentence())
         }
-        RoleChange::Unchanged => "That was already the role: nothing was changed.".to_owned(),
+        RoleChange::Unchanged => Text::new("That was already the role: nothing was changed."),
     };
     back_to_team(&member, message)
 }
@@ -248,9 +247,8 @@ pub async fn remove(
     state.mail_wake.notify_one();
     back_to_team(
         &member,
-        format!(
-            "{removed} no longer has access to {}.",
-            member.current.org_name
-        ),
+        Text::new("%{person} no longer has access to %{org}.")
+            .arg("person", &removed)
+            .arg("org", &member.current.org_name),
     )
 }

@@ -4,6 +4,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::db::now;
+use crate::i18n::{t, t1};
 use crate::partnerships::{INVITATION_DAYS, is_expired};
 
 use crate::db::models::events::EventView;
@@ -12,11 +13,11 @@ use crate::domain::{Access, EventKind, PartnershipStatus, PaymentMode};
 
 /// Dates as the pages show them: in UTC, said so.
 pub fn datetime(at: NaiveDateTime) -> String {
-    format!("{} UTC", at.format("%Y-%m-%d %H:%M"))
+    crate::i18n::datetime(at)
 }
 
 pub fn date(at: NaiveDateTime) -> String {
-    at.format("%Y-%m-%d").to_string()
+    crate::i18n::date(at.date())
 }
 
 /// One partnership, in words, from one side.
@@ -96,7 +97,7 @@ impl TimelineEntry {
         let change = match (old.is_empty(), new.is_empty()) {
             (false, false) => Some(format!("{old} → {new}")),
             (true, false) => Some(new),
-            (false, true) => Some(format!("was {old}")),
+            (false, true) => Some(t1("was %{old}", "old", old)),
             (true, true) => None,
         };
         let who = match (&event.actor_name, &event.actor_org_name) {
@@ -127,11 +128,8 @@ pub fn describe_change(event: &EventView) -> (String, String) {
 
 fn describe_value(kind: EventKind, value: &str) -> String {
     let described = match kind {
-        EventKind::PaymentModeChanged => value
-            .parse::<PaymentMode>()
-            .ok()
-            .map(|m| m.label().to_owned()),
-        _ => Access::from_stored(value).map(Access::label),
+        EventKind::PaymentModeChanged => value.parse::<PaymentMode>().ok().map(|m| t(m.label())),
+        _ => Access::from_stored(value).map(|a| t(a.label())),
     };
     described.unwrap_or_else(|| value.to_owned())
 }

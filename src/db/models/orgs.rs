@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use crate::db::schema::{memberships, organizations, partner_profiles, users};
 use crate::db::{DbConn, new_id, now};
 use crate::domain::{Currency, Rate, Role};
+use crate::i18n::Locale;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organizations)]
@@ -19,6 +20,14 @@ pub struct Organization {
 pub struct Recipient {
     pub email: String,
     pub name: String,
+    /// The language they chose; English until they do.
+    pub locale: Option<Locale>,
+}
+
+impl Recipient {
+    pub fn locale(&self) -> Locale {
+        self.locale.unwrap_or_default()
+    }
 }
 
 pub fn create(conn: &mut DbConn, name: &str, currency: Currency) -> QueryResult<Organization> {
@@ -90,7 +99,7 @@ pub fn recipients(conn: &mut DbConn, org_id: &str, roles: &[Role]) -> QueryResul
         .filter(memberships::org_id.eq(org_id))
         .filter(memberships::role.eq_any(roles))
         .order(users::email)
-        .select((users::email, users::name))
+        .select((users::email, users::name, users::locale))
         .load(conn)
 }
 

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use crate::db::schema::{memberships, organizations, partner_profiles, users};
 use crate::db::{DbConn, new_id, now};
 use crate::domain::{Currency, EmailAddress, Role};
+use crate::i18n::Locale;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -12,6 +13,7 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub password_changed_at: NaiveDateTime,
+    pub locale: Option<Locale>,
 }
 
 /// One organization a user belongs to, as the header's switcher and the access checks need it.
@@ -65,6 +67,7 @@ pub fn create(
         email: email.as_str().to_owned(),
         name: name.to_owned(),
         password_changed_at: at,
+        locale: None,
     };
     diesel::insert_into(users::table)
         .values((
@@ -104,4 +107,12 @@ pub fn memberships(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Membersh
             partner_profiles::rate_bp.nullable(),
         ))
         .load(conn)
+}
+
+/// Remembers the language a person reads partnerdesk in (their emails follow it).
+pub fn set_locale(conn: &mut DbConn, user_id: &str, locale: Locale) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::locale.eq(Some(locale)))
+        .execute(conn)
+        .map(drop)
 }
