@@ -5,7 +5,9 @@
 //! written in its recipient's language.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::fmt::Display;
+use std::sync::{Mutex, PoisonError};
 
 use actix_session::SessionExt;
 use actix_web::body::MessageBody;
@@ -15,11 +17,12 @@ use actix_web::middleware::Next;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::{AsExpression, FromSqlRow, sql_types::Text as SqlText};
 use serde::{Deserialize, Serialize};
-use strum::{EnumString, IntoStaticStr, VariantArray};
+use strum::{EnumString, IntoStaticStr};
 
 use crate::domain::Money;
 
-/// A language of the interface.
+/// A language of the interface, and whether numbers and dates are written the Swiss way
+/// (`CHF 1'234.50`, `25.11.2026`) — the convention of every language in Switzerland.
 #[derive(
     Debug,
     Clone,
@@ -30,7 +33,6 @@ use crate::domain::Money;
     Default,
     EnumString,
     IntoStaticStr,
-    VariantArray,
     AsExpression,
     FromSqlRow,
     Serialize,
@@ -42,27 +44,68 @@ pub enum Locale {
     #[strum(serialize = "en")]
     #[serde(rename = "en")]
     En,
+    #[strum(serialize = "en-CH")]
+    #[serde(rename = "en-CH")]
+    EnCh,
     #[strum(serialize = "fr")]
     #[serde(rename = "fr")]
     Fr,
+    #[strum(serialize = "fr-CH")]
+    #[serde(rename = "fr-CH")]
+    FrCh,
 }
 
+/// The languages the switch offers, by their language codes.
+const LANGUAGES: [Locale; 2] = [Locale::En, Locale::Fr];
+
 impl Locale {
+    /// The BCP 47 tag: `fr-CH`.
     pub fn code(self) -> &'static str {
         self.into()
     }
 
-    /// The language's own name, as the switch offers it.
-    pub fn name(self) -> &'static str {
+    /// The language alone: `fr`. Texts are translated per language.
+    pub fn language(self) -> &'static str {
         match self {
-            Locale::En => "English",
-            Locale::Fr => "Français",
+            Locale::En | Locale::EnCh => "en",
+            Locale::Fr | Locale::FrCh => "fr",
         }
     }
 
-    /// The best of our languages for an `Accept-Language` header; English otherwise.
+    fn is_swiss(self) -> bool {
+        matches!(self, Locale::EnCh | Locale::FrCh)
+    }
+
+    fn from_parts(language: &str, swiss: bool) -> Option<Locale> {
+        Some(match (language, swiss) {
+            ("en", false) => Locale::En,
+            ("en", true) => Locale::EnCh,
+            ("fr", false) => Locale::Fr,
+            ("fr", true) => Locale::FrCh,
+            _ => return None,
+        })
+    }
+
+    /// This locale in another language (`en` or `fr`), keeping how numbers are written:
+    /// what the language switch does.
+    pub fn with_language(self, language: &str) -> Option<Locale> {
+        Locale::from_parts(language, self.is_swiss())
+    }
+
+    /// The language's own name, as the switch offers it.
+    pub fn name(self) -> &'static str {
+        match self.language() {
+            "fr" => "Français",
+            _ => "English",
+        }
+    }
+
+    /// The best of our languages for an `Accept-Language` header (English otherwise),
+    /// written the Swiss way when the browser's first choice is a Swiss locale, whatever
+    /// its language (`de-CH` reads English, with Swiss numbers).
     pub fn negotiate(accept_language: &str) -> Locale {
-        let mut best = (Locale::En, 0.0_f32, false);
+        let mut language = ("en", f32::MIN);
+        let mut first = (false, f32::MIN);
         for part in accept_language.split(',') {
             let mut pieces = part.trim().split(';');
             let tag = pieces
@@ -70,6 +113,9 @@ impl Locale {
                 .unwrap_or_default()
                 .trim()
                 .to_ascii_lowercase();
+            if tag.is_empty() {
+                continue;
+            }
             let quality = pieces
                 .find_map(|p| {
                     p.trim()
@@ -77,17 +123,19 @@ impl Locale {
                         .and_then(|q| q.parse::<f32>().ok())
                 })
                 .unwrap_or(1.0);
-            let primary = tag.split('-').next().unwrap_or_default();
-            let locale = match primary {
-                "fr" => Locale::Fr,
-                "en" => Locale::En,
-                _ => continue,
-            };
-            if !best.2 || quality > best.1 {
-                best = (locale, quality, true);
+            let mut subtags = tag.split('-');
+            let primary = subtags.next().unwrap_or_default();
+            let swiss = subtags.any(|s| s == "ch" || s == "li");
+            if quality > first.1 {
+                first = (swiss, quality);
+            }
+            if let Some(ours) = LANGUAGES.iter().find(|l| l.language() == primary)
+                && quality > language.1
+            {
+                language = (ours.language(), quality);
             }
         }
-        best.0
+        Locale::from_parts(language.0, first.0).unwrap_or_default()
     }
 }
 
@@ -123,10 +171,40 @@ pub async fn with_locale(
 
 /// Translates `key` into `locale`.
 pub fn translate(locale: Locale, key: &str) -> String {
-    if locale == Locale::En {
+    if locale.language() == "en" {
         return key.to_owned();
     }
-    rust_i18n::t!(key, locale = locale.code()).into_owned()
+    match crate::_rust_i18n_try_translate(locale.language(), key) {
+        Some(text) => text.into_owned(),
+        None => {
+            note_untranslated(locale, key);
+            key.to_owned()
+        }
+    }
+}
+
+/// Texts shown in English for want of a translation, as `language: text`.
+static UNTRANSLATED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// Logs, once per text, that it was shown untranslated.
+fn note_untranslated(locale: Locale, key: &str) {
+    let entry = format!("{}: {key}", locale.language());
+    let mut seen = UNTRANSLATED.lock().unwrap_or_else(PoisonError::into_inner);
+    if !seen.contains(&entry) {
+        tracing::warn!(language = locale.language(), text = key, "no translation");
+        seen.insert(entry);
+    }
+}
+
+/// Every text shown untranslated since the start, as `language: text`.
+pub fn untranslated() -> Vec<String> {
+    let seen = UNTRANSLATED.lock().unwrap_or_else(PoisonError::into_inner);
+    seen.iter().cloned().collect()
+}
+
+/// Whether `locale` has its own text for `key` (English always has: its keys are its texts).
+pub fn is_translated(locale: Locale, key: &str) -> bool {
+    locale.language() == "en" || crate::_rust_i18n_try_translate(locale.language(), key).is_some()
 }
 
 /// Translates into the current language.
@@ -219,11 +297,11 @@ impl In {
         self.0.code()
     }
 
-    /// The languages, for the switch: (code, own name, whether it is this one).
+    /// The languages, for the switch: (language code, own name, whether it is this one).
     pub fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
-        Locale::VARIANTS
+        LANGUAGES
             .iter()
-            .map(|l| (l.code(), l.name(), *l == self.0))
+            .map(|l| (l.language(), l.name(), l.language() == self.0.language()))
             .collect()
     }
 }
@@ -307,12 +385,14 @@ impl Display for Text {
     }
 }
 
-/// An amount as the language writes it: `CHF 1,234.50` in English, `CHF 1'234.50` in
-/// (Swiss) French.
+/// An amount as the locale writes it: `CHF 1,234.50` in English, `1 234,50 CHF` in
+/// French, `CHF 1'234.50` in Switzerland.
 pub fn money_in(locale: Locale, money: Money) -> String {
-    let separator = match locale {
-        Locale::En => ",",
-        Locale::Fr => "'",
+    let (group, decimal) = match locale {
+        Locale::EnCh | Locale::FrCh => ("'", "."),
+        Locale::En => (",", "."),
+        // A narrow no-break space, as French typography groups digits.
+        Locale::Fr => ("\u{202f}", ","),
     };
     let sign = if money.minor < 0 { "-" } else { "" };
     let abs = money.minor.unsigned_abs();
@@ -320,22 +400,28 @@ pub fn money_in(locale: Locale, money: Money) -> String {
     let mut grouped = String::new();
     for (i, digit) in units.chars().enumerate() {
         if i > 0 && (units.len() - i).is_multiple_of(3) {
-            grouped.push_str(separator);
+            grouped.push_str(group);
         }
         grouped.push(digit);
     }
-    format!("{} {sign}{grouped}.{:02}", money.currency.code(), abs % 100)
+    let number = format!("{sign}{grouped}{decimal}{:02}", abs % 100);
+    let code = money.currency.code();
+    match locale {
+        Locale::Fr => format!("{number}\u{a0}{code}"),
+        _ => format!("{code} {number}"),
+    }
 }
 
 pub fn money(money: Money) -> String {
     money_in(current(), money)
 }
 
-/// A day as the language writes it: `Nov 25, 2026`, `25.11.2026`.
+/// A day as the locale writes it: `Nov 25, 2026`, `25/11/2026`, `25.11.2026`.
 pub fn date_in(locale: Locale, day: NaiveDate) -> String {
     match locale {
         Locale::En => day.format("%b %-d, %Y").to_string(),
-        Locale::Fr => day.format("%d.%m.%Y").to_string(),
+        Locale::Fr => day.format("%d/%m/%Y").to_string(),
+        Locale::EnCh | Locale::FrCh => day.format("%d.%m.%Y").to_string(),
     }
 }
 
@@ -359,40 +445,69 @@ mod tests {
 
     #[test]
     fn the_browser_language_is_negotiated() {
-        assert_eq!(Locale::negotiate("fr-CH,fr;q=0.9,en;q=0.8"), Locale::Fr);
-        assert_eq!(Locale::negotiate("de-CH,en;q=0.5,fr;q=0.7"), Locale::Fr);
+        assert_eq!(Locale::negotiate("fr-CH,fr;q=0.9,en;q=0.8"), Locale::FrCh);
+        assert_eq!(Locale::negotiate("fr-FR,fr;q=0.9"), Locale::Fr);
+        assert_eq!(Locale::negotiate("de-CH,en;q=0.5,fr;q=0.7"), Locale::FrCh);
+        assert_eq!(Locale::negotiate("de-CH"), Locale::EnCh);
         assert_eq!(Locale::negotiate("en-US,en;q=0.9"), Locale::En);
-        assert_eq!(Locale::negotiate("de-CH"), Locale::En);
+        assert_eq!(Locale::negotiate("it-LI;q=0.9,en-GB"), Locale::En);
+        assert_eq!(Locale::negotiate("es"), Locale::En);
         assert_eq!(Locale::negotiate(""), Locale::En);
+        assert_eq!(Locale::negotiate(" , ;q=1,"), Locale::En);
         assert_eq!(Locale::negotiate("fr;q=abc"), Locale::Fr);
     }
 
     #[test]
-    fn money_and_dates_follow_the_language() {
+    fn the_switch_changes_the_language_and_keeps_the_numbers() {
+        assert_eq!(Locale::EnCh.with_language("fr"), Some(Locale::FrCh));
+        assert_eq!(Locale::FrCh.with_language("en"), Some(Locale::EnCh));
+        assert_eq!(Locale::En.with_language("fr"), Some(Locale::Fr));
+        assert_eq!(Locale::Fr.with_language("fr"), Some(Locale::Fr));
+        assert_eq!(Locale::En.with_language("fr-CH"), None);
+        assert_eq!(Locale::En.with_language("de"), None);
+        for locale in [Locale::En, Locale::EnCh, Locale::Fr, Locale::FrCh] {
+            assert_eq!(locale.code().parse::<Locale>(), Ok(locale));
+        }
+    }
+
+    #[test]
+    fn money_and_dates_follow_the_locale() {
         let amount = Money::new(123_450, Currency::Chf);
         assert_eq!(money_in(Locale::En, amount), "CHF 1,234.50");
-        assert_eq!(money_in(Locale::Fr, amount), "CHF 1'234.50");
+        assert_eq!(money_in(Locale::EnCh, amount), "CHF 1'234.50");
+        assert_eq!(money_in(Locale::FrCh, amount), "CHF 1'234.50");
+        assert_eq!(money_in(Locale::Fr, amount), "1\u{202f}234,50\u{a0}CHF");
         assert_eq!(
-            money_in(Locale::Fr, Money::new(-100_000_000, Currency::Eur)),
+            money_in(Locale::FrCh, Money::new(-100_000_000, Currency::Eur)),
             "EUR -1'000'000.00"
+        );
+        assert_eq!(
+            money_in(Locale::En, Money::new(5, Currency::Chf)),
+            "CHF 0.05"
+        );
+        assert_eq!(
+            money_in(Locale::En, Money::new(-99_999, Currency::Chf)),
+            "CHF -999.99"
         );
         let day = NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
         assert_eq!(date_in(Locale::En, day), "Nov 5, 2026");
-        assert_eq!(date_in(Locale::Fr, day), "05.11.2026");
+        assert_eq!(date_in(Locale::Fr, day), "05/11/2026");
+        assert_eq!(date_in(Locale::FrCh, day), "05.11.2026");
+        assert_eq!(date_in(Locale::EnCh, day), "05.11.2026");
     }
 
     #[test]
     fn texts_are_translated_with_their_values() {
-        let text = Text::new("Role changed from %{from} to %{to}.")
-            .text("from", "Technical")
-            .text("to", "Billing");
+        let text = Text::new("Role changed from %{from} to %{to}. The person has been told.")
+            .text("from", "technical")
+            .text("to", "billing");
         assert_eq!(
             text.render(Locale::En),
-            "Role changed from Technical to Billing."
+            "Role changed from technical to billing. The person has been told."
         );
-        let french = text.render(Locale::Fr);
+        let french = text.render(Locale::FrCh);
         assert!(
-            french.contains("Technique") && french.contains("Facturation"),
+            french.contains("technique") && french.contains("facturation"),
             "{french}"
         );
         assert_eq!(

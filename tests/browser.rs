@@ -193,6 +193,52 @@ impl Browser {
             .unwrap();
     }
 
+    /// Picks an option of a drop-down list.
+    async fn select(&self, css: &str, value: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    /// The page's language, as its `<html lang>` says.
+    async fn language(&self) -> String {
+        self.client
+            .find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    /// Fails if the page is wider than the window (it would scroll sideways).
+    async fn assert_fits_the_window(&self, what: &str) {
+        let overflow = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if overflow.as_i64().unwrap() > 0 {
+            let culprits = self
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 8);",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            panic!("{what} scrolls sideways by {overflow}px: {culprits}");
+        }
+    }
+
     /// Presses and releases a key, as a person at the keyboard does.
     async fn press(&self, key: char) {
         let actions = KeyActions::new("keyboard".into())
@@ -428,7 +474,7 @@ async fn a_customer_invites_a_partner_who_accepts_then_stops() {
     b.check_page("stopped").await;
 }
 
-/// Tabs until the focused element's text (or id) contains `label`, checks that the
+/// Tabs until the focused control's text (or id) contains `label`, checks that the
 /// focus is visible, and presses `key` there (a key that loads a page waits for it).
 async fn tab_to(b: &Browser, label: &str, key: Option<char>) {
     for _ in 0..80 {
@@ -440,7 +486,10 @@ async fn tab_to(b: &Browser, label: &str, key: Option<char>) {
             .await
             .unwrap_or_default()
             .unwrap_or_default();
-        if text.contains(label) || id == label {
+        // A control, not a region that merely holds the text (a scrollable table).
+        let tag = active.tag_name().await.unwrap_or_default();
+        let control = ["a", "button", "input", "select", "textarea"].contains(&tag.as_str());
+        if control && (text.contains(label) || id == label) {
             let outline = active.css_value("outline-style").await.unwrap();
             assert_ne!(outline, "none", "the focus on {label:?} is visible");
             if let Some(key) = key {
@@ -508,27 +557,55 @@ async fn pages_hold_from_phone_width_to_a_wide_screen() {
             "/invoices".into(),
         ] {
             b.goto(&path).await;
-            let overflow = b
-                .client
-                .execute(
-                    "return document.documentElement.scrollWidth - window.innerWidth;",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            if overflow.as_i64().unwrap() > 0 {
-                let culprits = b
-                    .client
-                    .execute(
-                        "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 8);",
-                        vec![],
-                    )
-                    .await
-                    .unwrap();
-                panic!("{path} at {width}px scrolls sideways by {overflow}px: {culprits}");
-            }
+            b.assert_fits_the_window(&format!("{path} at {width}px"))
+                .await;
             b.check_page(&format!("{width}px{}", path.replace('/', "-")))
                 .await;
         }
     }
+}
+
+#[tokio::test]
+async fn the_header_switch_turns_the_console_french() {
+    let app = spawn_demo().await;
+    let Some(mut b) = open("french", &app).await else {
+        return;
+    };
+    b.log_in("alice@acme.test").await;
+    assert_eq!(b.language().await, "en");
+    b.select("#lang-switch", "fr").await;
+    b.click(".lang-switcher button").await;
+    assert_eq!(b.path().await, "/");
+    assert_eq!(b.language().await, "fr");
+    assert_eq!(b.text("h1").await, "Bonjour Alice");
+    b.check_page("tableau-de-bord").await;
+
+    // The customer's flow, in French, at phone width where French's longer words must fit.
+    b.client.set_window_size(375, 812).await.unwrap();
+    b.click_link("Partenaire").await;
+    b.check_page("partenaires").await;
+    b.click_link(WEB_AGENCY).await;
+    b.assert_fits_the_window("the partner page in French").await;
+    b.check_page("partenaire").await;
+    b.click("a.pencil").await;
+    b.check_page("paiement").await;
+    b.choose("#mode-partner").await;
+    b.click("form[action$='/payment/verify'] button[type=submit]")
+        .await;
+    b.assert_fits_the_window("the verify page in French").await;
+    b.check_page("verifier").await;
+    b.click("form[action$='/payment'] button[type=submit]")
+        .await;
+    let flash = b.text(".flash").await;
+    assert!(
+        flash.contains("Mode de paiement changé en « Le partenaire paie »"),
+        "{flash}"
+    );
+    b.check_page("change").await;
+
+    // The choice outlives the session.
+    b.log_out().await;
+    assert_eq!(b.language().await, "fr");
+    b.log_in("alice@acme.test").await;
+    assert_eq!(b.text("h1").await, "Bonjour Alice");
 }

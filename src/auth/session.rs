@@ -79,9 +79,24 @@ impl AppSession {
         Ok(())
     }
 
-    /// Ends the session: the server-side row is deleted and the cookie removed.
+    /// Ends the session: its server-side row is deleted. The language chosen stays, in a
+    /// new anonymous session under a new key; without one, the cookie goes too.
     pub fn log_out(&self) {
-        self.0.purge();
+        let locale = self
+            .0
+            .get::<Locale>(crate::i18n::SESSION_KEY)
+            .ok()
+            .flatten();
+        match locale {
+            Some(locale) => {
+                self.0.renew();
+                self.0.clear();
+                if self.0.insert(crate::i18n::SESSION_KEY, locale).is_err() {
+                    self.0.purge();
+                }
+            }
+            None => self.0.purge(),
+        }
     }
 
     /// The language the visitor chose (kept across login and logout of this session).

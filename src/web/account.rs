@@ -230,7 +230,7 @@ pub async fn switch_language(
         .0
         .lang
         .as_deref()
-        .and_then(|l| l.parse().ok())
+        .and_then(|language| crate::i18n::current().with_language(language))
         .ok_or_else(|| AppError::bad_request("Choose one of the languages offered."))?;
     session.set_locale(locale)?;
     if let Some(user_id) = session.user_id()? {

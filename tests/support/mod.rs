@@ -177,10 +177,20 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
 impl TestApp {
     /// A new browser with an empty cookie jar.
     pub fn browser(&self) -> Browser {
+        self.browser_speaking("")
+    }
+
+    /// A new browser whose `Accept-Language` is `languages` (none if empty).
+    pub fn browser_speaking(&self, languages: &str) -> Browser {
+        let mut headers = HeaderMap::new();
+        if !languages.is_empty() {
+            headers.insert("accept-language", languages.parse().unwrap());
+        }
         // A fresh connection per request: the server may close a kept-alive connection
         // after answering early (before reading a refused form), and a reused one would
         // then fail on the client's side.
         let client = reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(0)
@@ -194,7 +204,12 @@ impl TestApp {
 
     /// A browser logged in as `email` with the demo password.
     pub async fn logged_in(&self, email: &str) -> Browser {
-        let browser = self.browser();
+        self.logged_in_speaking(email, "").await
+    }
+
+    /// A browser speaking `languages`, logged in as `email` with the demo password.
+    pub async fn logged_in_speaking(&self, email: &str, languages: &str) -> Browser {
+        let browser = self.browser_speaking(languages);
         let page = browser.login(email, PASSWORD).await;
         assert_eq!(
             page.status,
