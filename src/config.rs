@@ -24,6 +24,9 @@ pub struct Config {
     pub run_renewals: bool,
     /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
     pub trust_forwarded: bool,
+    /// Tell each response's database work in a `Server-Timing` header (for development
+    /// and benchmarks: it shows how much work a page costs).
+    pub server_timing: bool,
 }
 
 #[derive(Clone)]
@@ -112,20 +115,15 @@ impl Config {
                 .ok_or_else(|| format!("VAT_RATE must be a percentage like 8.1 (got '{rate}')"))?,
             None => 810,
         };
-        let run_renewals = match var("RENEWALS").as_deref() {
-            None | Some("on") => true,
-            Some("off") => false,
-            Some(other) => return Err(format!("RENEWALS must be on or off (got '{other}')")),
+        let switch = |name: &str, default: bool| match var(name).as_deref() {
+            None => Ok(default),
+            Some("on") => Ok(true),
+            Some("off") => Ok(false),
+            Some(other) => Err(format!("{name} must be on or off (got '{other}')")),
         };
-        let trust_forwarded = match var("TRUST_FORWARDED_FOR").as_deref() {
-            None | Some("off") => false,
-            Some("on") => true,
-            Some(other) => {
-                return Err(format!(
-                    "TRUST_FORWARDED_FOR must be on or off (got '{other}')"
-                ));
-            }
-        };
+        let run_renewals = switch("RENEWALS", true)?;
+        let trust_forwarded = switch("TRUST_FORWARDED_FOR", false)?;
+        let server_timing = switch("SERVER_TIMING", false)?;
         Ok(Config {
             database_url,
             bind,
@@ -142,6 +140,7 @@ impl Config {
             vat_rate_bp,
             run_renewals,
             trust_forwarded,
+            server_timing,
         })
     }
 }

@@ -42,6 +42,8 @@ pub struct AppState {
     pub vat_rate_bp: i32,
     /// Whether the client address comes from `X-Forwarded-For` (behind a trusted proxy).
     pub trust_forwarded: bool,
+    /// Whether responses tell their database work in a `Server-Timing` header.
+    pub server_timing: bool,
 }
 
 pub struct Application {
@@ -110,6 +112,7 @@ impl Application {
             mail_wake: wake,
             vat_rate_bp: config.vat_rate_bp,
             trust_forwarded: config.trust_forwarded,
+            server_timing: config.server_timing,
         });
         let secure = config.base_url.is_https();
         let store = DbSessionStore::new(db.clone());
@@ -137,6 +140,9 @@ impl Application {
                 .wrap(middleware::from_fn(crate::i18n::with_locale))
                 .wrap(session)
                 .wrap(security_headers(secure))
+                .wrap(middleware::from_fn(
+                    crate::web::timing::measure_database_work,
+                ))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))

@@ -5,11 +5,13 @@ pub mod models;
 pub mod schema;
 mod types;
 
-use std::time::Duration;
+use std::cell::Cell;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use diesel::connection::{
-    AnsiTransactionManager, Connection, SimpleConnection, TransactionManager,
+    AnsiTransactionManager, Connection, Instrumentation, InstrumentationEvent, SimpleConnection,
+    TransactionManager,
 };
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{PgConnection, SqliteConnection};
@@ -106,7 +108,8 @@ impl DatabaseUrl {
                 } else {
                     format!("{}{sep}connect_timeout=5", self.target)
                 };
-                let conn = PgConnection::establish(&url).map_err(|e| self.error(e))?;
+                let mut conn = PgConnection::establish(&url).map_err(|e| self.error(e))?;
+                conn.set_instrumentation(StatementCounter::default());
                 Ok(DbConn::Pg(conn))
             }
             BackendKind::Sqlite => {
@@ -123,6 +126,7 @@ impl DatabaseUrl {
                     url: self.redacted(),
                     message: e.to_string(),
                 })?;
+                conn.set_instrumentation(StatementCounter::default());
                 Ok(DbConn::Sqlite(conn))
             }
         }
@@ -229,7 +233,8 @@ impl Db {
         self.pool.get()
     }
 
-    /// Runs blocking database work on the blocking thread pool.
+    /// Runs blocking database work on the blocking thread pool. Within
+    /// [`DatabaseWork::measure`], the statements it sends are counted.
     pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
@@ -237,11 +242,75 @@ impl Db {
         E: From<r2d2::PoolError> + From<actix_web::error::BlockingError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+        let started = Instant::now();
+        let (result, statements) = actix_web::web::block(move || {
+            let mut conn = match pool.get() {
+                Ok(conn) => conn,
+                Err(e) => return (Err(e.into()), 0),
+            };
+            let before = statements_sent(&mut conn);
+            let result = f(&mut conn);
+            (result, statements_sent(&mut conn) - before)
         })
-        .await?
+        .await?;
+        let _ = WORK.try_with(|work| {
+            work.statements.set(work.statements.get() + statements);
+            work.time.set(work.time.get() + started.elapsed());
+        });
+        result
+    }
+}
+
+/// Counts the statements a connection sends.
+#[derive(Default)]
+struct StatementCounter(u64);
+
+impl Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0 += 1;
+        }
+    }
+}
+
+fn statements_sent(conn: &mut DbConn) -> u64 {
+    conn.instrumentation()
+        .downcast_ref::<StatementCounter>()
+        .map_or(0, |counter| counter.0)
+}
+
+/// The database work done for one request (or any other unit of work): how many
+/// statements, and how long its database calls took, waiting for a connection included.
+#[derive(Debug, Default)]
+pub struct DatabaseWork {
+    statements: Cell<u64>,
+    time: Cell<Duration>,
+}
+
+tokio::task_local! {
+    static WORK: DatabaseWork;
+}
+
+impl DatabaseWork {
+    /// Runs `work`, counting the database work it does through [`Db::run`].
+    pub async fn measure<F: Future>(work: F) -> (F::Output, DatabaseWork) {
+        WORK.scope(DatabaseWork::default(), async move {
+            let output = work.await;
+            let done = WORK.with(|w| DatabaseWork {
+                statements: Cell::new(w.statements.get()),
+                time: Cell::new(w.time.get()),
+            });
+            (output, done)
+        })
+        .await
+    }
+
+    pub fn statements(&self) -> u64 {
+        self.statements.get()
+    }
+
+    pub fn time(&self) -> Duration {
+        self.time.get()
     }
 }
 

@@ -18,6 +18,7 @@ mod products;
 mod relationships;
 pub mod routes;
 mod team;
+pub mod timing;
 pub mod views;
 
 pub use routes::routes;

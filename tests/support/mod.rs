@@ -158,6 +158,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         vat_rate_bp: 810,
         run_renewals: false,
         trust_forwarded: false,
+        server_timing: true,
     };
     customize(&mut config);
     let app = Application::build_with_db(config, database.db.clone())
