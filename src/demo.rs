@@ -241,10 +241,7 @@ fn seed(conn: &mut DbConn, password_hash: &str) -> anyhow::Result<()> {
         )?;
     }
     // Invoices are settled within about six weeks; the most recent ones are still open.
-    let settled = invoice_ids_issued_before(conn, at(today, 40, 0))?;
-    for (id, issued_at) in settled {
-        order_rows::record_payment(conn, &id, issued_at + TimeDelta::days(12))?;
-    }
+    settle(conn, None, today - TimeDelta::days(40))?;
     Ok(())
 }
 
@@ -298,14 +295,23 @@ fn switch_to_partner_pays(
     Ok(())
 }
 
-fn invoice_ids_issued_before(
-    conn: &mut DbConn,
-    before: NaiveDateTime,
-) -> anyhow::Result<Vec<(String, NaiveDateTime)>> {
+/// Records the payment, twelve days after issue, of the open invoices issued before
+/// `before` (and from `from` on, if given).
+pub fn settle(conn: &mut DbConn, from: Option<NaiveDate>, before: NaiveDate) -> anyhow::Result<()> {
     use crate::db::schema::invoices;
     use diesel::prelude::*;
-    Ok(invoices::table
-        .filter(invoices::issued_at.lt(before))
+    let start = |day: NaiveDate| day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let mut query = invoices::table
+        .filter(invoices::issued_at.lt(start(before)))
+        .filter(invoices::paid_at.is_null())
         .select((invoices::id, invoices::issued_at))
-        .load(conn)?)
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(invoices::issued_at.ge(start(from)));
+    }
+    let open: Vec<(String, NaiveDateTime)> = query.load(conn)?;
+    for (id, issued_at) in open {
+        order_rows::record_payment(conn, &id, issued_at + TimeDelta::days(12))?;
+    }
+    Ok(())
 }

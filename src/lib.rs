@@ -6,6 +6,7 @@
 rust_i18n::i18n!("locales", fallback = "en");
 
 pub mod auth;
+pub mod bench_data;
 pub mod billing;
 pub mod commands;
 pub mod config;

@@ -10,8 +10,8 @@ use tracing_subscriber::fmt::format::FmtSpan;
 use partnerdesk::commands::{self, NewUser};
 use partnerdesk::config::Config;
 use partnerdesk::db::Db;
-use partnerdesk::demo;
 use partnerdesk::startup::Application;
+use partnerdesk::{bench_data, demo};
 
 #[derive(Parser)]
 #[command(name = "partnerdesk", version, about = "A partner-billing console")]
@@ -28,6 +28,16 @@ enum Command {
     Demo,
     /// Apply the pending database migrations.
     Migrate,
+    /// Fill an empty database: with the demo data, or with `--bench` the benchmark's.
+    Seed {
+        /// Ten years of a large partner business instead of the demo (see bench/README.md).
+        #[arg(long)]
+        bench: bool,
+        /// The benchmark dataset's size, in invoices (a multiple of 1000); the numbers of
+        /// organizations, partners and products follow.
+        #[arg(long, default_value_t = 1_000_000, requires = "bench")]
+        invoices: u64,
+    },
     /// Bill the automatic renewals that are due (serve also does it every hour).
     Renew {
         /// Bill what is due on this day (YYYY-MM-DD) instead of today.
@@ -108,6 +118,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             Db::connect(&config.database_url, 1)?;
             println!("database {} is up to date", config.database_url.redacted());
+            Ok(())
+        }
+        Command::Seed { bench, invoices } => {
+            let db = Db::connect(&config.database_url, 1)?;
+            let mut conn = db.get()?;
+            if !bench {
+                if !demo::seed_if_empty(&mut conn)? {
+                    anyhow::bail!("the database is not empty: the demo data needs an empty one");
+                }
+                println!("demo data written to {}", config.database_url.redacted());
+                return Ok(());
+            }
+            let size =
+                bench_data::BenchSize::with_invoices(invoices).map_err(anyhow::Error::msg)?;
+            let started = std::time::Instant::now();
+            bench_data::seed(&mut conn, size, |step| {
+                eprintln!("[{:>6.0} s] {step}", started.elapsed().as_secs_f64());
+            })?;
+            println!(
+                "benchmark data written to {} in {:.0} s; logins (password {}): {} (partner), {} (its client)",
+                config.database_url.redacted(),
+                started.elapsed().as_secs_f64(),
+                demo::PASSWORD,
+                bench_data::AGENCY_LOGIN,
+                bench_data::CLIENT_LOGIN,
+            );
             Ok(())
         }
         Command::Renew { date } => {

@@ -256,3 +256,33 @@ async fn demo_seeds_prints_the_logins_and_serves() {
         "the demo database is a file in the working directory"
     );
 }
+
+#[test]
+fn seed_fills_an_empty_database_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = |args: &[&str]| {
+        let output = partnerdesk(dir.path())
+            .arg("seed")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, _, stderr) = seed(&["--bench", "--invoices", "1500"]);
+    assert!(!ok);
+    assert!(stderr.contains("multiple of 1000"), "{stderr}");
+
+    let (ok, stdout, stderr) = seed(&[]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("demo data written"), "{stdout}");
+    let (ok, _, stderr) = seed(&[]);
+    assert!(!ok);
+    assert!(stderr.contains("not empty"), "{stderr}");
+    let (ok, _, stderr) = seed(&["--bench", "--invoices", "1000"]);
+    assert!(!ok);
+    assert!(stderr.contains("not empty"), "{stderr}");
+}

@@ -375,6 +375,15 @@ where
     }
 }
 
+/// Lets this connection commit without waiting for the disk: for data that can be made
+/// again (the benchmark's), never for the application's.
+pub fn relax_durability(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => c.batch_execute("PRAGMA synchronous = OFF"),
+        DbConn::Pg(c) => c.batch_execute("SET synchronous_commit = off"),
+    }
+}
+
 /// The current time, in UTC, at the precision both databases keep (microseconds).
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
