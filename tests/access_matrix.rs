@@ -543,6 +543,14 @@ const ROWS: &[Row] = &[
     },
     Row {
         method: "GET",
+        route: "/about",
+        path: "/about",
+        kind: Kind::None,
+        form: &[],
+        expect: |_, _| OK,
+    },
+    Row {
+        method: "GET",
         route: "/healthz",
         path: "/healthz",
         kind: Kind::None,

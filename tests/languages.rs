@@ -67,6 +67,13 @@ async fn every_page_of_the_demo_reads_in_the_browsers_language() {
     let login = visitor.get("/login").await;
     assert_eq!(html_lang(&login), "fr-CH");
     assert!(login.text().contains("Se connecter"), "{}", login.text());
+    assert!(login.has_link("/about"));
+    let about = visitor.get("/about").await;
+    assert!(
+        about.text().contains("À propos de partnerdesk"),
+        "{}",
+        about.text()
+    );
 
     let mut visited = 0;
     for email in partnerdesk::demo::LOGINS.iter().map(|login| login.email) {

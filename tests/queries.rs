@@ -207,3 +207,18 @@ async fn the_main_pages_send_as_many_statements_for_many_rows_as_for_few() {
         assert!(*n <= 15, "{page} sends {n} statements");
     }
 }
+
+#[tokio::test]
+async fn the_about_page_touches_no_database() {
+    let app = spawn_demo().await;
+    let visitor = app.browser();
+    assert_eq!(statements(&visitor, "/about").await, 0);
+    assert!(
+        visitor
+            .get("/about")
+            .await
+            .headers
+            .get("set-cookie")
+            .is_none()
+    );
+}

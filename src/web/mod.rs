@@ -1,5 +1,6 @@
 //! The web layer: thin handlers that extract, call the domain, and render.
 
+mod about;
 mod account;
 mod assets;
 mod clients;

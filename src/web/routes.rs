@@ -4,8 +4,8 @@ use actix_web::web::{self, ServiceConfig, get, post};
 
 use crate::web::errors::AppError;
 use crate::web::{
-    account, assets, clients, dashboard, health, income, invoices, login, org, partners, products,
-    relationships, team,
+    about, account, assets, clients, dashboard, health, income, invoices, login, org, partners,
+    products, relationships, team,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -83,6 +83,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/account/password", post().to(account::change_password))
         .route("/welcome/{token}", get().to(account::welcome))
         .route("/welcome/{token}", post().to(account::join))
+        .route("/about", get().to(about::show))
         .route("/healthz", get().to(health::check))
         .route("/static/{file}", get().to(assets::serve))
         .route("/favicon.ico", get().to(assets::favicon))
