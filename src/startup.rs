@@ -115,7 +115,7 @@ impl Application {
             server_timing: config.server_timing,
         });
         let secure = config.base_url.is_https();
-        let store = DbSessionStore::new(db.clone());
+        let store = DbSessionStore::new(db.clone(), IDLE_TIMEOUT);
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(store.clone(), key.clone())
                 // The __Host- prefix binds the cookie to this exact host over HTTPS.
@@ -131,7 +131,8 @@ impl Application {
                 .session_lifecycle(
                     BrowserSession::default()
                         .state_ttl(IDLE_TIMEOUT)
-                        .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                        // Loading a session extends it (see DbSessionStore::load).
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
                 )
                 .build();
             App::new()

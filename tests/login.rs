@@ -378,3 +378,44 @@ async fn idle_and_absolute_timeouts_end_a_session() {
     .await;
     assert_eq!(busy.get("/partners").await.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn using_a_session_keeps_it_alive_without_writing_on_every_page() {
+    use diesel::prelude::*;
+    use partnerdesk::db::schema::sessions;
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    assert_eq!(alice.get("/partners").await.status, StatusCode::OK);
+    let stored = || {
+        app.with_db(|conn| {
+            sessions::table
+                .filter(sessions::user_id.is_not_null())
+                .select((sessions::state, sessions::expires_at))
+                .first::<(String, chrono::NaiveDateTime)>(conn)
+                .unwrap()
+        })
+    };
+
+    // Reading pages changes nothing in the session's row.
+    let before = stored().await;
+    for path in ["/", "/partners", "/invoices", "/products"] {
+        assert_eq!(alice.get(path).await.status, StatusCode::OK);
+    }
+    assert_eq!(stored().await, before);
+
+    // A session idle for 59 minutes is used: its deadline moves an hour ahead again.
+    app.with_db(|conn| {
+        diesel::update(sessions::table)
+            .set(sessions::expires_at.eq(partnerdesk::db::now() + chrono::TimeDelta::minutes(1)))
+            .execute(conn)
+            .unwrap()
+    })
+    .await;
+    assert_eq!(alice.get("/partners").await.status, StatusCode::OK);
+    let (_, expires_at) = stored().await;
+    let left = expires_at - partnerdesk::db::now();
+    assert!(
+        left > chrono::TimeDelta::minutes(59),
+        "the session now ends in {left}"
+    );
+}

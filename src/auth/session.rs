@@ -138,7 +138,15 @@ impl AppSession {
     }
 
     pub fn take_flash(&self) -> Option<Flash> {
-        self.0.remove_as::<Flash>(FLASH).and_then(Result::ok)
+        // Removing marks the session changed, to be written back: only when there is
+        // a message (an unreadable one goes too).
+        match self.0.get::<Flash>(FLASH) {
+            Ok(None) => None,
+            found => {
+                self.0.remove(FLASH);
+                found.ok().flatten()
+            }
+        }
     }
 }
 

@@ -18,11 +18,13 @@ type State = HashMap<String, String>;
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
+    /// How long a session lives unused; every request that loads it extends it.
+    idle: Duration,
 }
 
 impl DbSessionStore {
-    pub fn new(db: Db) -> DbSessionStore {
-        DbSessionStore { db }
+    pub fn new(db: Db, idle: Duration) -> DbSessionStore {
+        DbSessionStore { db, idle }
     }
 }
 
@@ -67,9 +69,12 @@ impl DbSessionStore {
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let id = row_id(key);
+        // Extending the idle deadline here, in the same trip to the database, spares
+        // each request a second one after its response.
+        let extend_to = expiry(&self.idle);
         let stored = self
             .db
-            .run(move |conn| -> anyhow::Result<_> { Ok(sessions::load(conn, &id)?) })
+            .run(move |conn| -> anyhow::Result<_> { Ok(sessions::load(conn, &id, extend_to)?) })
             .await
             .map_err(LoadError::Other)?;
         match stored {

@@ -6,6 +6,7 @@ pub mod schema;
 mod types;
 
 use std::cell::Cell;
+use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
@@ -176,23 +177,62 @@ pub struct Manager {
     url: DatabaseUrl,
 }
 
+/// A connection of the pool, and when it last worked (`None`: after a failure).
+pub struct PoolConn {
+    conn: DbConn,
+    worked_at: Option<Instant>,
+}
+
+impl Deref for PoolConn {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl DerefMut for PoolConn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
+/// A PostgreSQL connection idle for longer is checked before it is lent out.
+const TRUSTED_FOR: Duration = Duration::from_secs(30);
+
 impl ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = PoolConn;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<DbConn, ConnectError> {
-        self.url.establish()
-    }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
-        conn.batch_execute("SELECT 1").map_err(|e| ConnectError {
-            url: self.url.redacted(),
-            message: e.to_string(),
+    fn connect(&self) -> Result<PoolConn, ConnectError> {
+        Ok(PoolConn {
+            conn: self.url.establish()?,
+            worked_at: Some(Instant::now()),
         })
     }
 
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking() || conn.is_broken()
+    /// An SQLite file cannot go away; a PostgreSQL connection that just worked is
+    /// trusted, one idle for a while or whose last work failed is asked `SELECT 1` (the
+    /// server may have closed it).
+    fn is_valid(&self, pooled: &mut PoolConn) -> Result<(), ConnectError> {
+        let fresh = pooled
+            .worked_at
+            .is_some_and(|at| at.elapsed() < TRUSTED_FOR);
+        if fresh || matches!(pooled.conn, DbConn::Sqlite(_)) {
+            return Ok(());
+        }
+        pooled
+            .conn
+            .batch_execute("SELECT 1")
+            .map_err(|e| ConnectError {
+                url: self.url.redacted(),
+                message: e.to_string(),
+            })?;
+        pooled.worked_at = Some(Instant::now());
+        Ok(())
+    }
+
+    fn has_broken(&self, pooled: &mut PoolConn) -> bool {
+        std::thread::panicking() || pooled.conn.is_broken()
     }
 }
 
@@ -250,6 +290,7 @@ impl Db {
             };
             let before = statements_sent(&mut conn);
             let result = f(&mut conn);
+            conn.worked_at = result.is_ok().then(Instant::now);
             (result, statements_sent(&mut conn) - before)
         })
         .await?;
@@ -261,14 +302,15 @@ impl Db {
     }
 }
 
-/// Counts the statements a connection sends.
+/// Counts the statements a connection sends (and logs them at trace level).
 #[derive(Default)]
 struct StatementCounter(u64);
 
 impl Instrumentation for StatementCounter {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
             self.0 += 1;
+            tracing::trace!(%query, "statement");
         }
     }
 }
