@@ -79,6 +79,16 @@ fn partner_of(c: u64, partners: u64) -> u64 {
     }
 }
 
+/// Half of the customers pay themselves; the other half let their partner pay (Bench
+/// Agency's too: its clients are every tenth customer).
+fn payment_mode_of(c: u64) -> PaymentMode {
+    if c % 4 < 2 {
+        PaymentMode::CustomerPays
+    } else {
+        PaymentMode::PartnerPays
+    }
+}
+
 /// Writes the dataset into an empty database, telling its progress to `progress`.
 pub fn seed(
     conn: &mut DbConn,
@@ -188,12 +198,7 @@ fn organizations(
         };
         let customer = org(conn, name, email, format!("Customer {c:05} Owner"))?;
         let partner = &partners[partner_of(c, size.partners) as usize];
-        // Half of the customers pay themselves; the other half let their partner pay.
-        let mode = if c.is_multiple_of(2) {
-            PaymentMode::CustomerPays
-        } else {
-            PaymentMode::PartnerPays
-        };
+        let mode = payment_mode_of(c);
         let invited_at = (since - TimeDelta::days(30))
             .and_hms_opt(10, 0, 0)
             .unwrap_or_default();
@@ -299,10 +304,16 @@ mod tests {
     }
 
     #[test]
-    fn bench_agency_has_a_tenth_of_the_clients() {
+    fn bench_agency_has_a_tenth_of_the_clients_half_of_whom_pay_themselves() {
         let agency = (0..9_000).filter(|c| partner_of(*c, 1_000) == 0).count();
         assert_eq!(agency, 900);
         assert!((0..9_000).all(|c| partner_of(c, 1_000) < 1_000));
         assert!((0..9).all(|c| partner_of(c, 1) == 0));
+        let agency_paying = (0..9_000)
+            .filter(|c| partner_of(*c, 1_000) == 0)
+            .filter(|c| payment_mode_of(*c) == PaymentMode::PartnerPays)
+            .count();
+        assert_eq!(agency_paying, 450);
+        assert_eq!(payment_mode_of(0), PaymentMode::CustomerPays);
     }
 }

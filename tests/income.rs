@@ -107,3 +107,63 @@ async fn income_is_for_the_partners_billing_people_only() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_long_ledger_keeps_its_balance_from_page_to_page() {
+    use diesel::prelude::*;
+    use partnerdesk::bench_data::{self, AGENCY_LOGIN, BenchSize};
+    use partnerdesk::db::schema::{income_entries, income_totals};
+
+    let app = spawn_app().await;
+    let size = BenchSize::with_invoices(1_000).unwrap();
+    app.with_db(move |conn| bench_data::seed(conn, size, |_| {}).unwrap())
+        .await;
+    let agency = app.logged_in(AGENCY_LOGIN).await;
+    let row_sel =
+        scraper::Selector::parse("section[aria-labelledby=ledger-title] tbody tr").unwrap();
+    let cell_sel = scraper::Selector::parse("td").unwrap();
+    let mut rows: Vec<(i64, i64)> = Vec::new();
+    let mut path = "/income".to_owned();
+    let mut pages = 0;
+    loop {
+        let page = agency.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        pages += 1;
+        rows.extend(page.html().select(&row_sel).map(|r| {
+            let cells: Vec<String> = r.select(&cell_sel).map(|c| c.text().collect()).collect();
+            (minor(&cells[4]), minor(&cells[5]))
+        }));
+        let next = page
+            .html()
+            .select(&scraper::Selector::parse("a[href^='/income?before=']").unwrap())
+            .next()
+            .and_then(|a| a.value().attr("href").map(str::to_owned));
+        match next {
+            Some(next) => path = next,
+            None => break,
+        }
+    }
+    assert!(pages > 5, "{pages} pages");
+    // Across every page break, each balance is the older one plus its own amount.
+    for pair in rows.windows(2) {
+        assert_eq!(pair[0].1, pair[1].1 + pair[0].0, "{pair:?}");
+    }
+    assert_eq!(rows.last().unwrap().1, rows.last().unwrap().0);
+
+    // The totals kept with each entry are the sums of the entries.
+    let (entries, totals): (i64, i64) = app
+        .with_db(|conn| {
+            let entries: Vec<i64> = income_entries::table
+                .select(income_entries::amount)
+                .load(conn)
+                .unwrap();
+            let totals: Vec<i64> = income_totals::table
+                .select(income_totals::amount)
+                .load(conn)
+                .unwrap();
+            (entries.iter().sum(), totals.iter().sum())
+        })
+        .await;
+    assert_eq!(entries, totals);
+    assert_eq!(rows[0].1, entries, "the newest balance is all the income");
+}

@@ -215,6 +215,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    income_totals (partner_org_id, customer_org_id, currency, kind) {
+        partner_org_id -> Text,
+        customer_org_id -> Text,
+        currency -> Text,
+        kind -> Text,
+        amount -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (org_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(partner_profiles -> organizations (org_id));
@@ -244,14 +254,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoices,
     invoice_lines,
     income_entries,
+    income_totals,
     requested_products,
     member_invitations,
     login_throttle,
-);
-
-diesel::allow_columns_to_appear_in_same_group_by_clause!(
-    organizations::name,
-    income_entries::customer_org_id,
-    income_entries::currency,
-    income_entries::kind,
 );

@@ -87,13 +87,14 @@ pub fn timeline(
         .limit(limit)
         .into_boxed();
     if let Some(before) = before {
-        query = query.filter(
-            partnership_events::occurred_at.lt(before.occurred_at).or(
+        // Written so that the first condition bounds the index range by itself.
+        query = query
+            .filter(partnership_events::occurred_at.le(before.occurred_at))
+            .filter(
                 partnership_events::occurred_at
-                    .eq(before.occurred_at)
-                    .and(partnership_events::id.lt(before.id.clone())),
-            ),
-        );
+                    .lt(before.occurred_at)
+                    .or(partnership_events::id.lt(before.id.clone())),
+            );
     }
     query.load(conn)
 }

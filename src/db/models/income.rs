@@ -1,12 +1,10 @@
 //! Reading a partner's income ledger, scoped to the partner organization in SQL.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
 
 use crate::db::DbConn;
-use crate::db::schema::{income_entries, offers, orders, organizations, products};
+use crate::db::schema::{income_entries, income_totals, offers, orders, organizations, products};
 use crate::domain::{Currency, IncomeKind, OrderKind};
 
 #[derive(Debug, Clone, Queryable)]
@@ -59,13 +57,14 @@ pub fn list(
         query = query.filter(income_entries::customer_org_id.eq(client.to_owned()));
     }
     if let Some(before) = before {
-        query = query.filter(
-            income_entries::created_at
-                .lt(before.created_at)
-                .or(income_entries::created_at
-                    .eq(before.created_at)
-                    .and(income_entries::id.lt(before.id.clone()))),
-        );
+        // Written so that the first condition bounds the index range by itself.
+        query = query
+            .filter(income_entries::created_at.le(before.created_at))
+            .filter(
+                income_entries::created_at
+                    .lt(before.created_at)
+                    .or(income_entries::id.lt(before.id.clone())),
+            );
     }
     query.load(conn)
 }
@@ -81,33 +80,46 @@ pub fn position(conn: &mut DbConn, partner_org_id: &str, id: &str) -> QueryResul
 }
 
 /// The balance per currency after `through` (itself included): where a page's running
-/// balance starts.
+/// balance starts. It is the total earned less what came after `through`, so the cost
+/// grows with how far back the page is, not with the size of the ledger.
 pub fn balance_through(
     conn: &mut DbConn,
     partner_org_id: &str,
     client: Option<&str>,
     through: &Before,
 ) -> QueryResult<Vec<(Currency, i64)>> {
-    let mut query = income_entries::table
+    let mut totals = income_totals::table
+        .filter(income_totals::partner_org_id.eq(partner_org_id))
+        .select((income_totals::currency, income_totals::amount))
+        .into_boxed();
+    let mut later = income_entries::table
         .filter(income_entries::partner_org_id.eq(partner_org_id))
+        .filter(income_entries::created_at.ge(through.created_at))
         .filter(
             income_entries::created_at
-                .lt(through.created_at)
-                .or(income_entries::created_at
-                    .eq(through.created_at)
-                    .and(income_entries::id.le(through.id.clone()))),
+                .gt(through.created_at)
+                .or(income_entries::id.gt(through.id.clone())),
         )
-        .group_by(income_entries::currency)
-        .select((
-            income_entries::currency,
-            sql::<Nullable<BigInt>>("CAST(SUM(income_entries.amount) AS BIGINT)"),
-        ))
+        .select((income_entries::currency, income_entries::amount))
         .into_boxed();
     if let Some(client) = client {
-        query = query.filter(income_entries::customer_org_id.eq(client.to_owned()));
+        totals = totals.filter(income_totals::customer_org_id.eq(client.to_owned()));
+        later = later.filter(income_entries::customer_org_id.eq(client.to_owned()));
     }
-    let sums: Vec<(Currency, Option<i64>)> = query.load(conn)?;
-    Ok(sums.into_iter().map(|(c, s)| (c, s.unwrap_or(0))).collect())
+    let mut balances: Vec<(Currency, i64)> = Vec::new();
+    let mut add =
+        |currency: Currency, amount: i64| match balances.iter_mut().find(|(c, _)| *c == currency) {
+            Some((_, sum)) => *sum += amount,
+            None => balances.push((currency, amount)),
+        };
+    for (currency, amount) in totals.load::<(Currency, i64)>(conn)? {
+        add(currency, amount);
+    }
+    for (currency, amount) in later.load::<(Currency, i64)>(conn)? {
+        add(currency, -amount);
+    }
+    balances.sort_by_key(|(c, _)| c.code());
+    Ok(balances)
 }
 
 /// Per client and currency: cashback and refund earned in all.
@@ -121,31 +133,24 @@ pub struct ClientTotal {
 }
 
 pub fn totals_by_client(conn: &mut DbConn, partner_org_id: &str) -> QueryResult<Vec<ClientTotal>> {
-    let rows: Vec<(String, String, Currency, IncomeKind, Option<i64>)> = income_entries::table
-        .inner_join(organizations::table.on(organizations::id.eq(income_entries::customer_org_id)))
-        .filter(income_entries::partner_org_id.eq(partner_org_id))
-        .group_by((
-            income_entries::customer_org_id,
-            organizations::name,
-            income_entries::currency,
-            income_entries::kind,
-        ))
+    let rows: Vec<(String, String, Currency, IncomeKind, i64)> = income_totals::table
+        .inner_join(organizations::table.on(organizations::id.eq(income_totals::customer_org_id)))
+        .filter(income_totals::partner_org_id.eq(partner_org_id))
         .select((
-            income_entries::customer_org_id,
+            income_totals::customer_org_id,
             organizations::name,
-            income_entries::currency,
-            income_entries::kind,
-            sql::<Nullable<BigInt>>("CAST(SUM(income_entries.amount) AS BIGINT)"),
+            income_totals::currency,
+            income_totals::kind,
+            income_totals::amount,
         ))
         .order((
             organizations::name,
-            income_entries::customer_org_id,
-            income_entries::currency,
+            income_totals::customer_org_id,
+            income_totals::currency,
         ))
         .load(conn)?;
     let mut totals: Vec<ClientTotal> = Vec::new();
     for (customer_org_id, customer_name, currency, kind, sum) in rows {
-        let sum = sum.unwrap_or(0);
         let same =
             |t: &&mut ClientTotal| t.customer_org_id == customer_org_id && t.currency == currency;
         let total = match totals.iter_mut().find(same) {

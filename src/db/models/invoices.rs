@@ -136,13 +136,14 @@ pub fn list(
             .filter(invoices::due_on.lt(today)),
     };
     if let Some(before) = before {
-        query = query.filter(
-            invoices::issued_at
-                .lt(before.issued_at)
-                .or(invoices::issued_at
-                    .eq(before.issued_at)
-                    .and(invoices::id.lt(before.id.clone()))),
-        );
+        // Written so that the first condition bounds the index range by itself.
+        query = query
+            .filter(invoices::issued_at.le(before.issued_at))
+            .filter(
+                invoices::issued_at
+                    .lt(before.issued_at)
+                    .or(invoices::id.lt(before.id.clone())),
+            );
     }
     query.load(conn)
 }

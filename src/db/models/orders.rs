@@ -5,8 +5,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{income_entries, invoice_counters, invoice_lines, invoices, orders};
+use crate::db::schema::{
+    income_entries, income_totals, invoice_counters, invoice_lines, invoices, orders,
+};
 use crate::domain::{Currency, IncomeKind, OrderKind, Placer};
+use diesel::upsert::excluded;
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = orders)]
@@ -121,11 +124,32 @@ pub fn insert_invoice(
     Ok(())
 }
 
+/// Records an income entry and adds it to the partner's totals for that client.
 pub fn insert_income(conn: &mut DbConn, income: &NewIncome<'_>) -> QueryResult<()> {
     diesel::insert_into(income_entries::table)
         .values(income)
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    let add = diesel::insert_into(income_totals::table)
+        .values((
+            income_totals::partner_org_id.eq(income.partner_org_id),
+            income_totals::customer_org_id.eq(income.customer_org_id),
+            income_totals::currency.eq(income.currency),
+            income_totals::kind.eq(income.kind),
+            income_totals::amount.eq(income.amount),
+        ))
+        .on_conflict((
+            income_totals::partner_org_id,
+            income_totals::customer_org_id,
+            income_totals::currency,
+            income_totals::kind,
+        ))
+        .do_update()
+        .set(income_totals::amount.eq(income_totals::amount + excluded(income_totals::amount)));
+    match conn {
+        DbConn::Pg(pg) => add.execute(pg),
+        DbConn::Sqlite(lite) => add.execute(lite),
+    }
+    .map(drop)
 }
 
 /// Records that an invoice was paid. The only change an issued invoice accepts, once.

@@ -156,15 +156,15 @@ pub fn views(conn: &mut DbConn, scope: Scope<'_>) -> QueryResult<Vec<Partnership
         let after_name = after.name.clone();
         let after_id = after.id.clone();
         query = match scope.side {
-            Side::Customer => query.filter(
-                partner_name.gt(after_name.clone()).or(partner_name
-                    .eq(after_name)
-                    .and(partnerships::id.gt(after_id))),
+            Side::Customer => query.filter(partner_name.ge(after_name.clone())).filter(
+                partner_name
+                    .gt(after_name)
+                    .or(partnerships::id.gt(after_id)),
             ),
-            Side::Partner => query.filter(
-                customer_name.gt(after_name.clone()).or(customer_name
-                    .eq(after_name)
-                    .and(partnerships::id.gt(after_id))),
+            Side::Partner => query.filter(customer_name.ge(after_name.clone())).filter(
+                customer_name
+                    .gt(after_name)
+                    .or(partnerships::id.gt(after_id)),
             ),
         };
     }

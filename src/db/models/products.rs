@@ -222,13 +222,14 @@ pub fn views(
             .filter(products::renews_on.between(from, to)),
     };
     query = match after {
-        Some(after) => query.filter(
-            products::created_at
-                .gt(after.created_at)
-                .or(products::created_at
-                    .eq(after.created_at)
-                    .and(products::id.gt(after.id.clone()))),
-        ),
+        // Written so that the first condition bounds the index range by itself.
+        Some(after) => query
+            .filter(products::created_at.ge(after.created_at))
+            .filter(
+                products::created_at
+                    .gt(after.created_at)
+                    .or(products::id.gt(after.id.clone())),
+            ),
         None => query,
     };
     query
