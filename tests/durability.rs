@@ -348,7 +348,7 @@ async fn a_burst_of_orders_killed_midway_leaves_nothing_half_written() {
     wait_until("some orders are placed", move || {
         orders::table
             .count()
-            .get_result::<i64>(&mut pool.get().unwrap())
+            .get_result::<i64>(&mut **pool.get().unwrap())
             .unwrap()
             >= orders_before + 5
     })
