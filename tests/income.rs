@@ -70,6 +70,16 @@ async fn the_ledger_runs_a_balance_newest_first_and_per_client() {
         "{clients:?}"
     );
 
+    // The filter offers each client with income once, and shows the one chosen.
+    let mut per_client = page.texts("section[aria-labelledby=totals-title] tbody th");
+    per_client.dedup();
+    let offered = page.texts("select#client option:not([value=''])");
+    assert_eq!(offered, per_client);
+    assert_eq!(
+        only_beta.texts("select#client option[selected]"),
+        vec![BETA.to_owned()]
+    );
+
     // The CSV carries the same balances.
     let csv = paul.get("/income.csv").await;
     assert_eq!(csv.status, StatusCode::OK);

@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use crate::auth::Member;
 use crate::db::models::income::{self, Before, ClientTotal, Entry};
-use crate::db::models::partnerships::{self, Scope, Side};
 use crate::domain::{Currency, Money};
 use crate::startup::AppState;
 use crate::web::errors::AppError;
@@ -107,7 +106,7 @@ pub async fn ledger(
     let org_id = member.org_id().to_owned();
     let client = query.client();
     let before = query.before.clone();
-    let (entries, balances, totals, clients) = {
+    let (entries, balances, totals) = {
         let client = client.clone();
         state
             .db
@@ -133,15 +132,7 @@ pub async fn ledger(
                     None => Vec::new(),
                 };
                 let totals = income::totals_by_client(conn, &org_id)?;
-                let scope = Scope {
-                    side: Side::Partner,
-                    org_id: &org_id,
-                    id: None,
-                    after: None,
-                    limit: 500,
-                };
-                let clients = partnerships::views(conn, scope)?;
-                Ok((entries, balances, totals, clients))
+                Ok((entries, balances, totals))
             })
             .await?
     };
@@ -161,20 +152,22 @@ pub async fn ledger(
             None => format!("/income?before={last}"),
         }
     });
-    let mut seen = std::collections::HashSet::new();
+    // The clients to filter by: those with income, once each (totals are per currency).
+    let mut clients: Vec<ClientChoice> = Vec::new();
+    for t in &totals {
+        if clients.last().is_none_or(|c| c.id != t.customer_org_id) {
+            clients.push(ClientChoice {
+                selected: client.as_deref() == Some(t.customer_org_id.as_str()),
+                id: t.customer_org_id.clone(),
+                name: t.customer_name.clone(),
+            });
+        }
+    }
     page(&LedgerPage {
         layout: Layout::new(&member, Section::Income)?,
         totals: totals.iter().map(total_row).collect(),
         rows: with_balances(&entries, balances.into_iter().collect()),
-        clients: clients
-            .into_iter()
-            .filter(|p| seen.insert(p.customer_org_id.clone()))
-            .map(|p| ClientChoice {
-                selected: client.as_deref() == Some(p.customer_org_id.as_str()),
-                id: p.customer_org_id,
-                name: p.customer_name,
-            })
-            .collect(),
+        clients,
         export_link: filter
             .map_or_else(|| "/income.csv".to_owned(), |f| format!("/income.csv?{f}")),
         next_page,

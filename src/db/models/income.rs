@@ -149,23 +149,22 @@ pub fn totals_by_client(conn: &mut DbConn, partner_org_id: &str) -> QueryResult<
             income_totals::currency,
         ))
         .load(conn)?;
+    // The rows come ordered by client and currency: one total per consecutive run.
     let mut totals: Vec<ClientTotal> = Vec::new();
     for (customer_org_id, customer_name, currency, kind, sum) in rows {
-        let same =
-            |t: &&mut ClientTotal| t.customer_org_id == customer_org_id && t.currency == currency;
-        let total = match totals.iter_mut().find(same) {
-            Some(t) => t,
-            None => {
-                totals.push(ClientTotal {
-                    customer_org_id,
-                    customer_name,
-                    currency,
-                    cashback: 0,
-                    refund: 0,
-                });
-                totals.last_mut().expect("just pushed")
-            }
-        };
+        let continues = totals
+            .last()
+            .is_some_and(|t| t.customer_org_id == customer_org_id && t.currency == currency);
+        if !continues {
+            totals.push(ClientTotal {
+                customer_org_id,
+                customer_name,
+                currency,
+                cashback: 0,
+                refund: 0,
+            });
+        }
+        let total = totals.last_mut().expect("a total for this row");
         match kind {
             IncomeKind::Cashback => total.cashback += sum,
             IncomeKind::Refund => total.refund += sum,
