@@ -464,6 +464,21 @@ mod tests {
         assert!(DatabaseUrl::parse("  ").is_err());
     }
 
+    /// Set in .cargo/config.toml: without it every statement with a bound LIMIT is
+    /// compiled again at each execution.
+    #[test]
+    fn sqlite_plans_each_statement_once() {
+        use diesel::prelude::*;
+        use diesel::sql_types::Integer;
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let on: i32 = diesel::select(diesel::dsl::sql::<Integer>(
+            "sqlite_compileoption_used('ENABLE_QPSG')",
+        ))
+        .get_result(&mut conn)
+        .unwrap();
+        assert_eq!(on, 1, "SQLite was built without SQLITE_ENABLE_QPSG");
+    }
+
     #[test]
     fn passwords_never_appear_in_messages() {
         let url = DatabaseUrl::parse("postgres://app:s3cret@db.example:5432/pd").unwrap();

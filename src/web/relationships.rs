@@ -478,15 +478,15 @@ impl GrantFields {
 
 /// The names of the products a partnership manages (or, pending, would manage).
 pub fn product_names(conn: &mut DbConn, view: &PartnershipView) -> Result<Vec<String>, AppError> {
-    use crate::db::models::products;
-    let ids = if view.status == crate::domain::PartnershipStatus::Pending {
-        products::requested(conn, &view.id)?
-    } else {
-        products::managed_by(conn, &view.id)?
-    };
-    Ok(products::choices(conn, &view.customer_org_id)?
+    let pending = view.status == crate::domain::PartnershipStatus::Pending;
+    let products = crate::db::models::products::of_partnership(
+        conn,
+        &view.customer_org_id,
+        &view.id,
+        pending,
+    )?;
+    Ok(products
         .into_iter()
-        .filter(|p| ids.contains(&p.id))
         .map(|p| {
             t2(
                 "%{product} (renews %{date})",

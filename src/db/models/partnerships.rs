@@ -328,7 +328,11 @@ pub fn pending_sent_before(
     before: NaiveDateTime,
 ) -> QueryResult<Vec<(String, String)>> {
     partnerships::table
-        .filter(partnerships::status.eq(PartnershipStatus::Pending))
+        // Literal, as in the partial index `partnerships_pending`, so that the planner
+        // uses it.
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "partnerships.status = 'pending'",
+        ))
         .filter(partnerships::invited_at.lt(before))
         .select((partnerships::id, partnerships::customer_org_id))
         .load(conn)

@@ -284,7 +284,10 @@ pub fn advance_renewal(
 /// Products whose automatic renewal is due on `today` or before, oldest first.
 pub fn due(conn: &mut DbConn, today: NaiveDate, limit: i64) -> QueryResult<Vec<String>> {
     products::table
-        .filter(products::auto_renew.eq(1))
+        // Literal, as in the partial index `products_due`, so that the planner uses it.
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "products.auto_renew = 1",
+        ))
         .filter(products::renews_on.le(today))
         .order((products::renews_on, products::id))
         .select(products::id)
@@ -382,6 +385,37 @@ pub struct Listed {
     pub id: String,
     pub offer_name: String,
     pub renews_on: NaiveDate,
+}
+
+/// The products of `customer_org_id` that a partnership manages or, when `requested`,
+/// that its invitation asks for: one query, in the order of [`choices`].
+pub fn of_partnership(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+    partnership_id: &str,
+    requested: bool,
+) -> QueryResult<Vec<Listed>> {
+    use crate::db::schema::requested_products;
+    let query = products::table
+        .inner_join(offers::table)
+        .filter(products::customer_org_id.eq(customer_org_id))
+        .order((offers::position, products::created_at, products::id))
+        .select((products::id, offers::name, products::renews_on));
+    if requested {
+        query
+            .filter(
+                products::id.eq_any(
+                    requested_products::table
+                        .filter(requested_products::partnership_id.eq(partnership_id))
+                        .select(requested_products::product_id),
+                ),
+            )
+            .load(conn)
+    } else {
+        query
+            .filter(products::partnership_id.eq(partnership_id))
+            .load(conn)
+    }
 }
 
 /// The customer's products, for choosing those a limited partner manages.
