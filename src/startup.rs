@@ -104,6 +104,7 @@ impl Application {
         }
 
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let workers = config.workers.unwrap_or(cores);
         let state = web::Data::new(AppState {
             db: db.clone(),
             // One core is left to the pages however many logins are hashed at once.
@@ -140,6 +141,7 @@ impl Application {
                 .wrap(middleware::from_fn(crate::web::guards::refuse_nul_in_url))
                 .wrap(middleware::from_fn(crate::i18n::with_locale))
                 .wrap(session)
+                .wrap(middleware::from_fn(crate::auth::preload::scope))
                 .wrap(security_headers(secure))
                 .wrap(middleware::from_fn(
                     crate::web::timing::measure_database_work,
@@ -156,7 +158,10 @@ impl Application {
                 )
                 .configure(crate::web::routes)
         })
-        .workers(config.workers.unwrap_or(cores))
+        .workers(workers)
+        // Database work runs on each worker's blocking threads: no more of them than the
+        // worker's share of the pool, so that a thread never waits for a connection.
+        .worker_max_blocking_threads((config.db_max_connections as usize / workers).max(1))
         .shutdown_timeout(10)
         .listen(listener)?
         .run();

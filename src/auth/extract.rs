@@ -8,8 +8,9 @@ use std::pin::Pin;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::Method, web};
 use chrono::{DateTime, Utc};
 
+use crate::auth::preload;
 use crate::auth::session::AppSession;
-use crate::db::models::users::{self, MembershipView, User};
+use crate::db::models::users::{MembershipView, User};
 use crate::domain::Role;
 use crate::startup::AppState;
 use crate::web::errors::AppError;
@@ -85,16 +86,18 @@ impl FromRequest for Member {
                 session.log_out();
                 return Err(login_required(&req));
             }
-            let (user, memberships) = state
-                .db
-                .run(move |conn| -> Result<_, AppError> {
-                    let Some(user) = users::find(conn, &user_id)? else {
-                        return Ok((None, Vec::new()));
-                    };
-                    let memberships = users::memberships(conn, &user.id)?;
-                    Ok((Some(user), memberships))
-                })
-                .await?;
+            let loaded = match preload::take(&user_id) {
+                Some(loaded) => loaded,
+                None => {
+                    state
+                        .db
+                        .run(move |conn| -> Result<_, AppError> {
+                            Ok(preload::load(conn, &user_id)?)
+                        })
+                        .await?
+                }
+            };
+            let (user, memberships) = (loaded.user, loaded.memberships);
             let Some(user) = user else {
                 session.log_out();
                 return Err(login_required(&req));

@@ -2,6 +2,7 @@
 
 pub mod extract;
 pub mod password;
+pub mod preload;
 pub mod session;
 pub mod store;
 pub mod throttle;

@@ -9,6 +9,7 @@ use chrono::TimeDelta;
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
+use crate::auth::preload;
 use crate::auth::session::{LOGIN_KEYS, USER_ID_KEY};
 use crate::db::models::sessions;
 use crate::db::{Db, now};
@@ -72,14 +73,26 @@ impl SessionStore for DbSessionStore {
         // Extending the idle deadline here, in the same trip to the database, spares
         // each request a second one after its response.
         let extend_to = expiry(&self.idle);
-        let stored = self
+        // So is the member the session belongs to, when the page will ask.
+        let with_member = preload::is_wanted();
+        let (stored, member) = self
             .db
-            .run(move |conn| -> anyhow::Result<_> { Ok(sessions::load(conn, &id, extend_to)?) })
+            .run(move |conn| -> anyhow::Result<_> {
+                let stored = sessions::load(conn, &id, extend_to)?;
+                let member = match stored.as_ref().and_then(|(_, user_id)| user_id.as_ref()) {
+                    Some(user_id) if with_member => Some(preload::load(conn, user_id)?),
+                    _ => None,
+                };
+                Ok((stored, member))
+            })
             .await
             .map_err(LoadError::Other)?;
+        if let Some(member) = member {
+            preload::fill(member);
+        }
         match stored {
             None => Ok(None),
-            Some(json) => serde_json::from_str(&json)
+            Some((json, _)) => serde_json::from_str(&json)
                 .map(Some)
                 .map_err(|e| LoadError::Deserialization(e.into())),
         }

@@ -7,21 +7,25 @@ use diesel::prelude::*;
 use crate::db::schema::sessions;
 use crate::db::{DbConn, now};
 
-/// A live session's state; its idle deadline is pushed back to `extend_to` on the way
-/// (when that moves it by more than a minute: most reads write nothing).
-pub fn load(conn: &mut DbConn, id: &str, extend_to: NaiveDateTime) -> QueryResult<Option<String>> {
-    let found: Option<(String, NaiveDateTime)> = sessions::table
+/// A live session's state and user; its idle deadline is pushed back to `extend_to` on
+/// the way (when that moves it by more than a minute: most reads write nothing).
+pub fn load(
+    conn: &mut DbConn,
+    id: &str,
+    extend_to: NaiveDateTime,
+) -> QueryResult<Option<(String, Option<String>)>> {
+    let found: Option<(String, Option<String>, NaiveDateTime)> = sessions::table
         .find(id)
         .filter(sessions::expires_at.gt(now()))
-        .select((sessions::state, sessions::expires_at))
+        .select((sessions::state, sessions::user_id, sessions::expires_at))
         .first(conn)
         .optional()?;
-    if let Some((_, expires_at)) = &found
+    if let Some((_, _, expires_at)) = &found
         && *expires_at < extend_to - TimeDelta::minutes(1)
     {
         extend(conn, id, extend_to)?;
     }
-    Ok(found.map(|(state, _)| state))
+    Ok(found.map(|(state, user_id, _)| (state, user_id)))
 }
 
 pub fn insert(
