@@ -160,7 +160,8 @@ impl Application {
         })
         .workers(workers)
         // Database work runs on each worker's blocking threads: no more of them than the
-        // worker's share of the pool, so that a thread never waits for a connection.
+        // worker's share of the pool, so that threads seldom wait for a connection (the
+        // default allows hundreds, which then queue for ten connections).
         .worker_max_blocking_threads((config.db_max_connections as usize / workers).max(1))
         .shutdown_timeout(10)
         .listen(listener)?
