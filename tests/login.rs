@@ -158,6 +158,66 @@ async fn logging_in_gives_a_new_session_id_and_logging_out_ends_it_for_good() {
 }
 
 #[tokio::test]
+async fn anonymous_visits_write_nothing_and_their_cookie_cannot_be_forged() {
+    use diesel::prelude::*;
+    use partnerdesk::db::schema::sessions;
+    let app = spawn_demo().await;
+    let rows = || app.with_db(|conn| sessions::table.count().get_result::<i64>(conn).unwrap());
+    let before = rows().await;
+
+    // Visitors open the login page: each gets a form token, the database gets nothing.
+    for _ in 0..5 {
+        let page = app.browser().get("/login").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.field("csrf_token").is_some());
+    }
+    assert_eq!(rows().await, before);
+
+    // The session lives in an encrypted cookie: changed by one character, it holds
+    // nothing, and the form's token is refused.
+    let browser = app.browser();
+    let form = browser.get("/login").await;
+    let token = form.field("csrf_token").unwrap();
+    let cookie = cookie_pair(&session_cookie(&form).unwrap());
+    let (name, value) = cookie.split_once('=').unwrap();
+    let mut forged: Vec<char> = value.chars().collect();
+    let middle = forged.len() / 2;
+    forged[middle] = if forged[middle] == 'A' { 'B' } else { 'A' };
+    let forged = format!("{name}={}", forged.into_iter().collect::<String>());
+    let answer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/login", app.address))
+        .header("cookie", forged)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "alice@acme.test"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert!(answer.text().await.unwrap().contains("expired"));
+
+    // With the real cookie, the same form logs in: now the session has a row.
+    let done = browser
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "alice@acme.test"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(browser.get("/partners").await.status, StatusCode::OK);
+    assert_eq!(rows().await, before + 1);
+}
+
+#[tokio::test]
 async fn a_password_change_ends_every_session_of_the_user() {
     let app = spawn_demo().await;
     let laptop = app.logged_in("alice@acme.test").await;

@@ -1,5 +1,11 @@
-//! Sessions kept in the database, so that any instance can serve any request and a
-//! session ends for good when it is deleted (logout, password change).
+//! Sessions of logged-in users are kept in the database, so that any instance can serve
+//! any request and a session ends for good when it is deleted (logout, password change).
+//!
+//! A session without a user (a login form's CSRF token, a language chosen before logging
+//! in, a message) is kept in its cookie instead: its key carries its state and deadline,
+//! and the cookie is encrypted and authenticated with the session key
+//! (`CookieContentSecurity::Private`), so a client can neither read nor forge it. Visiting
+//! the login page writes nothing to the database.
 
 use std::collections::HashMap;
 
@@ -44,6 +50,33 @@ fn expiry(ttl: &Duration) -> chrono::NaiveDateTime {
     now() + TimeDelta::seconds(ttl.whole_seconds())
 }
 
+/// The start of the keys of sessions kept in their cookie (database keys are
+/// alphanumeric).
+const IN_COOKIE: &str = "c.";
+
+/// Larger anonymous states go to the database: the encrypted cookie must stay well under
+/// the 4,096 bytes browsers keep.
+const MAX_IN_COOKIE: usize = 1500;
+
+/// The key that holds an anonymous `state` until `ttl` from now, if it is small enough.
+fn cookie_key(state: &State, ttl: &Duration) -> Option<SessionKey> {
+    if user_of(state).is_some() {
+        return None;
+    }
+    let deadline = expiry(ttl).and_utc().timestamp();
+    let json = serde_json::to_string(&(deadline, state)).ok()?;
+    (json.len() <= MAX_IN_COOKIE)
+        .then(|| format!("{IN_COOKIE}{json}").try_into().ok())
+        .flatten()
+}
+
+/// The state a cookie key holds: `Ok(None)` when its deadline has passed.
+fn from_cookie_key(json: &str) -> Result<Option<State>, LoadError> {
+    let (deadline, state): (i64, State) =
+        serde_json::from_str(json).map_err(|e| LoadError::Deserialization(e.into()))?;
+    Ok((deadline > now().and_utc().timestamp()).then_some(state))
+}
+
 fn new_key() -> SessionKey {
     Alphanumeric
         .sample_string(&mut rand::rng(), 64)
@@ -52,6 +85,14 @@ fn new_key() -> SessionKey {
 }
 
 impl DbSessionStore {
+    /// A new session: in its cookie when it can be, else in the database.
+    async fn create(&self, state: State, ttl: &Duration) -> anyhow::Result<SessionKey> {
+        match cookie_key(&state, ttl) {
+            Some(key) => Ok(key),
+            None => self.insert(state, ttl).await,
+        }
+    }
+
     async fn insert(&self, state: State, ttl: &Duration) -> anyhow::Result<SessionKey> {
         let key = new_key();
         let id = row_id(&key);
@@ -69,6 +110,9 @@ impl DbSessionStore {
 
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        if let Some(json) = key.as_ref().strip_prefix(IN_COOKIE) {
+            return from_cookie_key(json);
+        }
         let id = row_id(key);
         // Extending the idle deadline here, in the same trip to the database, spares
         // each request a second one after its response.
@@ -99,7 +143,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
-        self.insert(state, ttl).await.map_err(SaveError::Other)
+        self.create(state, ttl).await.map_err(SaveError::Other)
     }
 
     async fn update(
@@ -108,6 +152,17 @@ impl SessionStore for DbSessionStore {
         mut state: State,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
+        let in_cookie = key.as_ref().starts_with(IN_COOKIE);
+        if let Some(new_key) = cookie_key(&state, ttl) {
+            if !in_cookie {
+                // No longer anybody's: the row goes.
+                self.delete(&key).await.map_err(UpdateError::Other)?;
+            }
+            return Ok(new_key);
+        }
+        if in_cookie {
+            return self.insert(state, ttl).await.map_err(UpdateError::Other);
+        }
         let id = row_id(&key);
         let json =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
@@ -132,10 +187,14 @@ impl SessionStore for DbSessionStore {
         // The session was ended while this request ran: keep what the page needs
         // (its CSRF token, a message) under a new, anonymous session, never the login.
         state.retain(|k, _| !LOGIN_KEYS.contains(&k.as_str()));
-        self.insert(state, ttl).await.map_err(UpdateError::Other)
+        self.create(state, ttl).await.map_err(UpdateError::Other)
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
+        if key.as_ref().starts_with(IN_COOKIE) {
+            // Its deadline moves when its state changes.
+            return Ok(());
+        }
         let id = row_id(key);
         let expires_at = expiry(ttl);
         self.db
@@ -144,6 +203,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        if key.as_ref().starts_with(IN_COOKIE) {
+            return Ok(());
+        }
         let id = row_id(key);
         self.db
             .run(move |conn| -> anyhow::Result<()> { Ok(sessions::delete(conn, &id)?) })
