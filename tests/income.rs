@@ -70,14 +70,18 @@ async fn the_ledger_runs_a_balance_newest_first_and_per_client() {
         "{clients:?}"
     );
 
-    // The filter offers each client with income once, and shows the one chosen.
-    let mut per_client = page.texts("section[aria-labelledby=totals-title] tbody th");
-    per_client.dedup();
-    let offered = page.texts("select#client option:not([value=''])");
-    assert_eq!(offered, per_client);
-    assert_eq!(
-        only_beta.texts("select#client option[selected]"),
-        vec![BETA.to_owned()]
+    // Each client's name leads to its own ledger, which says whose it is.
+    let link = format!("/income?client={beta}");
+    assert!(page.has_link(&link), "no link to {link}");
+    assert!(
+        only_beta
+            .text()
+            .contains(&format!("Only {BETA}'s entries.")),
+        "the filtered ledger names its client"
+    );
+    assert!(
+        only_beta.has_link("/income"),
+        "and leads back to all clients"
     );
 
     // The CSV carries the same balances.

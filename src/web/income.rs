@@ -17,6 +17,8 @@ use crate::web::views::{csv_text, date};
 
 const PAGE_SIZE: i64 = 50;
 const EXPORT_CHUNK: i64 = 1000;
+/// Clients per page of the per-client totals.
+const CLIENTS_PER_PAGE: usize = 50;
 
 fn income_member(member: &Member) -> Result<(), AppError> {
     if member.is_partner_org() && member.role().sees_billing() {
@@ -30,6 +32,8 @@ fn income_member(member: &Member) -> Result<(), AppError> {
 pub struct LedgerQuery {
     client: Option<String>,
     before: Option<String>,
+    /// The page of the per-client totals, from 1.
+    clients: Option<usize>,
 }
 
 impl LedgerQuery {
@@ -49,15 +53,30 @@ struct EntryRow {
 
 struct TotalRow {
     client: String,
+    /// The client's own ledger.
+    link: String,
     cashback: String,
     refund: String,
     total: String,
 }
 
-struct ClientChoice {
-    id: String,
-    name: String,
-    selected: bool,
+/// The part of `totals` (sorted by client) that holds the clients of page `page` (from
+/// 1), and whether more clients follow.
+fn clients_page(totals: &[ClientTotal], page: usize) -> (&[ClientTotal], bool) {
+    let mut starts = Vec::new();
+    for (i, t) in totals.iter().enumerate() {
+        if i == 0 || totals[i - 1].customer_org_id != t.customer_org_id {
+            starts.push(i);
+        }
+    }
+    let first = (page.max(1) - 1).saturating_mul(CLIENTS_PER_PAGE);
+    let Some(&from) = starts.get(first) else {
+        return (&[], false);
+    };
+    match starts.get(first + CLIENTS_PER_PAGE) {
+        Some(&to) => (&totals[from..to], true),
+        None => (&totals[from..], false),
+    }
 }
 
 #[derive(Template)]
@@ -65,8 +84,10 @@ struct ClientChoice {
 struct LedgerPage {
     layout: Layout,
     totals: Vec<TotalRow>,
+    next_clients: Option<String>,
     rows: Vec<EntryRow>,
-    clients: Vec<ClientChoice>,
+    /// The client whose ledger is shown, when only one's is.
+    client_name: Option<String>,
     export_link: String,
     next_page: Option<String>,
 }
@@ -138,6 +159,10 @@ pub async fn ledger(
     };
     let total_row = |t: &ClientTotal| TotalRow {
         client: t.customer_name.clone(),
+        link: format!(
+            "/income?{}",
+            serde_urlencoded::to_string([("client", &t.customer_org_id)]).unwrap_or_default()
+        ),
         cashback: Money::new(t.cashback, t.currency).to_string(),
         refund: Money::new(t.refund, t.currency).to_string(),
         total: Money::new(t.cashback + t.refund, t.currency).to_string(),
@@ -152,22 +177,26 @@ pub async fn ledger(
             None => format!("/income?before={last}"),
         }
     });
-    // The clients to filter by: those with income, once each (totals are per currency).
-    let mut clients: Vec<ClientChoice> = Vec::new();
-    for t in &totals {
-        if clients.last().is_none_or(|c| c.id != t.customer_org_id) {
-            clients.push(ClientChoice {
-                selected: client.as_deref() == Some(t.customer_org_id.as_str()),
-                id: t.customer_org_id.clone(),
-                name: t.customer_name.clone(),
-            });
-        }
-    }
+    let clients_at = query.clients.unwrap_or(1).max(1);
+    let (shown, more) = clients_page(&totals, clients_at);
+    let clients_link = |n: usize| match &filter {
+        Some(f) => format!("/income?{f}&clients={n}"),
+        None => format!("/income?clients={n}"),
+    };
+    let client_name = client.as_deref().map(|id| {
+        totals
+            .iter()
+            .find(|t| t.customer_org_id == id)
+            .map(|t| t.customer_name.clone())
+            .or_else(|| entries.first().map(|e| e.customer_name.clone()))
+            .unwrap_or_default()
+    });
     page(&LedgerPage {
         layout: Layout::new(&member, Section::Income)?,
-        totals: totals.iter().map(total_row).collect(),
+        totals: shown.iter().map(total_row).collect(),
+        next_clients: more.then(|| clients_link(clients_at + 1)),
         rows: with_balances(&entries, balances.into_iter().collect()),
-        clients,
+        client_name,
         export_link: filter
             .map_or_else(|| "/income.csv".to_owned(), |f| format!("/income.csv?{f}")),
         next_page,
@@ -252,4 +281,51 @@ pub async fn export(
             "attachment; filename=\"income.csv\"",
         ))
         .body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn total(client: usize, currency: Currency) -> ClientTotal {
+        ClientTotal {
+            customer_org_id: format!("c{client:03}"),
+            customer_name: format!("Client {client:03}"),
+            currency,
+            cashback: 100,
+            refund: 0,
+        }
+    }
+
+    #[test]
+    fn the_per_client_totals_come_fifty_clients_a_page() {
+        // 120 clients, every third with a second currency: 160 rows.
+        let mut totals = Vec::new();
+        for c in 0..120 {
+            totals.push(total(c, Currency::Chf));
+            if c % 3 == 0 {
+                totals.push(total(c, Currency::Eur));
+            }
+        }
+        let clients = |rows: &[ClientTotal]| {
+            let mut ids: Vec<String> = rows.iter().map(|t| t.customer_org_id.clone()).collect();
+            ids.dedup();
+            ids
+        };
+        let mut seen = Vec::new();
+        for page in 1..=3 {
+            let (rows, more) = clients_page(&totals, page);
+            let ids = clients(rows);
+            assert_eq!(ids.len(), if page < 3 { 50 } else { 20 }, "page {page}");
+            assert_eq!(more, page < 3, "page {page}");
+            seen.extend(ids);
+        }
+        assert_eq!(seen, clients(&totals), "every client once, in order");
+        assert_eq!(clients_page(&totals, 4), (&[][..], false));
+        assert_eq!(
+            clients_page(&totals, 0).0.len(),
+            clients_page(&totals, 1).0.len()
+        );
+        assert_eq!(clients_page(&[], 1), (&[][..], false));
+    }
 }

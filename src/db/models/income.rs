@@ -123,7 +123,7 @@ pub fn balance_through(
 }
 
 /// Per client and currency: cashback and refund earned in all.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientTotal {
     pub customer_org_id: String,
     pub customer_name: String,
