@@ -117,11 +117,14 @@ impl DatabaseUrl {
                 let mut conn =
                     SqliteConnection::establish(&self.target).map_err(|e| self.error(e))?;
                 // synchronous=FULL: an acknowledged order or invoice must survive a power cut.
+                // cache_size: 512 KiB of pages per connection (the default is 2 MiB); the
+                // system's file cache holds the rest, and pages were no slower for it.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = FULL;
                      PRAGMA foreign_keys = ON;
-                     PRAGMA busy_timeout = 10000;",
+                     PRAGMA busy_timeout = 10000;
+                     PRAGMA cache_size = -512;",
                 )
                 .map_err(|e| ConnectError {
                     url: self.redacted(),
