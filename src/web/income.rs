@@ -140,6 +140,7 @@ pub async fn ledger(
                 };
                 let entries =
                     income::list(conn, &org_id, client.as_deref(), before.as_ref(), PAGE_SIZE)?;
+                let totals = income::totals_by_client(conn, &org_id)?;
                 let balances = match entries.first() {
                     Some(newest) => income::balance_through(
                         conn,
@@ -149,10 +150,10 @@ pub async fn ledger(
                             created_at: newest.created_at,
                             id: newest.id.clone(),
                         },
+                        income::earned_in(&totals, client.as_deref()),
                     )?,
                     None => Vec::new(),
                 };
-                let totals = income::totals_by_client(conn, &org_id)?;
                 Ok((entries, balances, totals))
             })
             .await?
@@ -239,10 +240,17 @@ pub async fn export(
                             created_at: newest.created_at,
                             id: newest.id.clone(),
                         };
+                        let earned = income::earned(conn, &org_id, client.as_deref())?;
                         balances.insert(
-                            income::balance_through(conn, &org_id, client.as_deref(), &through)?
-                                .into_iter()
-                                .collect(),
+                            income::balance_through(
+                                conn,
+                                &org_id,
+                                client.as_deref(),
+                                &through,
+                                earned,
+                            )?
+                            .into_iter()
+                            .collect(),
                         )
                     }
                 };

@@ -79,19 +79,55 @@ pub fn position(conn: &mut DbConn, partner_org_id: &str, id: &str) -> QueryResul
         .map(|found| found.map(|(created_at, id)| Before { created_at, id }))
 }
 
-/// The balance per currency after `through` (itself included): where a page's running
-/// balance starts. It is the total earned less what came after `through`, so the cost
-/// grows with how far back the page is, not with the size of the ledger.
-pub fn balance_through(
+/// What the partner earned in all (from `client` only, when given), per currency.
+pub fn earned(
     conn: &mut DbConn,
     partner_org_id: &str,
     client: Option<&str>,
-    through: &Before,
 ) -> QueryResult<Vec<(Currency, i64)>> {
     let mut totals = income_totals::table
         .filter(income_totals::partner_org_id.eq(partner_org_id))
         .select((income_totals::currency, income_totals::amount))
         .into_boxed();
+    if let Some(client) = client {
+        totals = totals.filter(income_totals::customer_org_id.eq(client.to_owned()));
+    }
+    Ok(sum_by_currency(totals.load(conn)?))
+}
+
+/// The same as [`earned`], from the per-client totals already read.
+pub fn earned_in(totals: &[ClientTotal], client: Option<&str>) -> Vec<(Currency, i64)> {
+    sum_by_currency(
+        totals
+            .iter()
+            .filter(|t| client.is_none_or(|c| t.customer_org_id == c))
+            .map(|t| (t.currency, t.cashback + t.refund)),
+    )
+}
+
+fn sum_by_currency(amounts: impl IntoIterator<Item = (Currency, i64)>) -> Vec<(Currency, i64)> {
+    let mut sums: Vec<(Currency, i64)> = Vec::new();
+    for (currency, amount) in amounts {
+        match sums.iter_mut().find(|(c, _)| *c == currency) {
+            Some((_, sum)) => *sum += amount,
+            None => sums.push((currency, amount)),
+        }
+    }
+    sums.sort_by_key(|(c, _)| c.code());
+    sums
+}
+
+/// The balance per currency after `through` (itself included): where a page's running
+/// balance starts. It is what was `earned` in all (see [`earned`]) less what came after
+/// `through`, so the cost grows with how far back the page is, not with the size of the
+/// ledger.
+pub fn balance_through(
+    conn: &mut DbConn,
+    partner_org_id: &str,
+    client: Option<&str>,
+    through: &Before,
+    earned: Vec<(Currency, i64)>,
+) -> QueryResult<Vec<(Currency, i64)>> {
     let mut later = income_entries::table
         .filter(income_entries::partner_org_id.eq(partner_org_id))
         .filter(income_entries::created_at.ge(through.created_at))
@@ -103,23 +139,16 @@ pub fn balance_through(
         .select((income_entries::currency, income_entries::amount))
         .into_boxed();
     if let Some(client) = client {
-        totals = totals.filter(income_totals::customer_org_id.eq(client.to_owned()));
         later = later.filter(income_entries::customer_org_id.eq(client.to_owned()));
     }
-    let mut balances: Vec<(Currency, i64)> = Vec::new();
-    let mut add =
-        |currency: Currency, amount: i64| match balances.iter_mut().find(|(c, _)| *c == currency) {
-            Some((_, sum)) => *sum += amount,
-            None => balances.push((currency, amount)),
-        };
-    for (currency, amount) in totals.load::<(Currency, i64)>(conn)? {
-        add(currency, amount);
-    }
-    for (currency, amount) in later.load::<(Currency, i64)>(conn)? {
-        add(currency, -amount);
-    }
-    balances.sort_by_key(|(c, _)| c.code());
-    Ok(balances)
+    let later = later.load::<(Currency, i64)>(conn)?;
+    Ok(sum_by_currency(
+        earned.into_iter().chain(
+            later
+                .into_iter()
+                .map(|(currency, amount)| (currency, -amount)),
+        ),
+    ))
 }
 
 /// Per client and currency: cashback and refund earned in all.
