@@ -87,14 +87,7 @@ async fn logging_in_gives_a_new_session_id_and_logging_out_ends_it_for_good() {
     let anonymous = session_cookie(&form).expect("the login form starts a session for its token");
     let token = form.field("csrf_token").unwrap();
     let done = browser
-        .post(
-            "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", "alice@acme.test"),
-                ("password", PASSWORD),
-            ],
-        )
+        .login_with_token(&token, "alice@acme.test", PASSWORD)
         .await;
     let logged_in = session_cookie(&done).expect("login sets a new session cookie");
     assert_ne!(
@@ -203,14 +196,7 @@ async fn anonymous_visits_write_nothing_and_their_cookie_cannot_be_forged() {
 
     // With the real cookie, the same form logs in: now the session has a row.
     let done = browser
-        .post(
-            "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", "alice@acme.test"),
-                ("password", PASSWORD),
-            ],
-        )
+        .login_with_token(&token, "alice@acme.test", PASSWORD)
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(browser.get("/partners").await.status, StatusCode::OK);

@@ -470,7 +470,7 @@ mod tests {
     /// Set in .cargo/config.toml: without it every statement with a bound LIMIT is
     /// compiled again at each execution.
     #[test]
-    fn sqlite_plans_each_statement_once() {
+    fn sqlite_is_built_with_the_planner_stability_guarantee() {
         use diesel::prelude::*;
         use diesel::sql_types::Integer;
         let mut conn = SqliteConnection::establish(":memory:").unwrap();

@@ -184,13 +184,12 @@ pub async fn ledger(
         Some(f) => format!("/income?{f}&clients={n}"),
         None => format!("/income?clients={n}"),
     };
-    let client_name = client.as_deref().map(|id| {
+    // A client without income has no entries to show either.
+    let client_name = client.as_deref().and_then(|id| {
         totals
             .iter()
             .find(|t| t.customer_org_id == id)
             .map(|t| t.customer_name.clone())
-            .or_else(|| entries.first().map(|e| e.customer_name.clone()))
-            .unwrap_or_default()
     });
     page(&LedgerPage {
         layout: Layout::new(&member, Section::Income)?,
@@ -240,7 +239,8 @@ pub async fn export(
                             created_at: newest.created_at,
                             id: newest.id.clone(),
                         };
-                        let earned = income::earned(conn, &org_id, client.as_deref())?;
+                        let totals = income::totals_by_client(conn, &org_id)?;
+                        let earned = income::earned_in(&totals, client.as_deref());
                         balances.insert(
                             income::balance_through(
                                 conn,

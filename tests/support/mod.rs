@@ -479,10 +479,15 @@ impl Browser {
         let token = form
             .field("csrf_token")
             .expect("the login form has a CSRF token");
+        self.login_with_token(&token, email, password).await
+    }
+
+    /// Sends the login form with the token of a login page fetched before.
+    pub async fn login_with_token(&self, token: &str, email: &str, password: &str) -> Page {
         self.post(
             "/login",
             &[
-                ("csrf_token", &token),
+                ("csrf_token", token),
                 ("email", email),
                 ("password", password),
             ],

@@ -79,23 +79,8 @@ pub fn position(conn: &mut DbConn, partner_org_id: &str, id: &str) -> QueryResul
         .map(|found| found.map(|(created_at, id)| Before { created_at, id }))
 }
 
-/// What the partner earned in all (from `client` only, when given), per currency.
-pub fn earned(
-    conn: &mut DbConn,
-    partner_org_id: &str,
-    client: Option<&str>,
-) -> QueryResult<Vec<(Currency, i64)>> {
-    let mut totals = income_totals::table
-        .filter(income_totals::partner_org_id.eq(partner_org_id))
-        .select((income_totals::currency, income_totals::amount))
-        .into_boxed();
-    if let Some(client) = client {
-        totals = totals.filter(income_totals::customer_org_id.eq(client.to_owned()));
-    }
-    Ok(sum_by_currency(totals.load(conn)?))
-}
-
-/// The same as [`earned`], from the per-client totals already read.
+/// What the partner earned in all (from `client` only, when given), per currency, from
+/// its [`totals_by_client`].
 pub fn earned_in(totals: &[ClientTotal], client: Option<&str>) -> Vec<(Currency, i64)> {
     sum_by_currency(
         totals
@@ -118,7 +103,7 @@ fn sum_by_currency(amounts: impl IntoIterator<Item = (Currency, i64)>) -> Vec<(C
 }
 
 /// The balance per currency after `through` (itself included): where a page's running
-/// balance starts. It is what was `earned` in all (see [`earned`]) less what came after
+/// balance starts. It is what was earned in all (see [`earned_in`]) less what came after
 /// `through`, so the cost grows with how far back the page is, not with the size of the
 /// ledger.
 pub fn balance_through(

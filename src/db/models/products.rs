@@ -387,8 +387,18 @@ pub struct Listed {
     pub renews_on: NaiveDate,
 }
 
+/// The customer's products as lists show them, in offer order then oldest first.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn listed<'a>(customer_org_id: &'a str) -> _ {
+    products::table
+        .inner_join(offers::table)
+        .filter(products::customer_org_id.eq(customer_org_id))
+        .order((offers::position, products::created_at, products::id))
+        .select((products::id, offers::name, products::renews_on))
+}
+
 /// The products of `customer_org_id` that a partnership manages or, when `requested`,
-/// that its invitation asks for: one query, in the order of [`choices`].
+/// that its invitation asks for: one query.
 pub fn of_partnership(
     conn: &mut DbConn,
     customer_org_id: &str,
@@ -396,13 +406,8 @@ pub fn of_partnership(
     requested: bool,
 ) -> QueryResult<Vec<Listed>> {
     use crate::db::schema::requested_products;
-    let query = products::table
-        .inner_join(offers::table)
-        .filter(products::customer_org_id.eq(customer_org_id))
-        .order((offers::position, products::created_at, products::id))
-        .select((products::id, offers::name, products::renews_on));
     if requested {
-        query
+        listed(customer_org_id)
             .filter(
                 products::id.eq_any(
                     requested_products::table
@@ -412,7 +417,7 @@ pub fn of_partnership(
             )
             .load(conn)
     } else {
-        query
+        listed(customer_org_id)
             .filter(products::partnership_id.eq(partnership_id))
             .load(conn)
     }
@@ -420,11 +425,5 @@ pub fn of_partnership(
 
 /// The customer's products, for choosing those a limited partner manages.
 pub fn choices(conn: &mut DbConn, customer_org_id: &str) -> QueryResult<Vec<Listed>> {
-    products::table
-        .inner_join(offers::table)
-        .filter(products::customer_org_id.eq(customer_org_id))
-        .order((offers::position, products::created_at, products::id))
-        .select((products::id, offers::name, products::renews_on))
-        .limit(1000)
-        .load(conn)
+    listed(customer_org_id).limit(1000).load(conn)
 }
