@@ -14,7 +14,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use diesel::{AsExpression, FromSqlRow, sql_types::Text as SqlText};
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr};
@@ -214,13 +214,13 @@ pub fn t(key: &str) -> String {
 
 /// Translates, then fills `%{name}` with `value`.
 pub fn t1(key: &str, name: &str, value: impl Display) -> String {
-    fill(translate(current(), key), &[(name, value.to_string())])
+    fill(translate(current(), key), vec![(name, value.to_string())])
 }
 
 pub fn t2(key: &str, n1: &str, v1: impl Display, n2: &str, v2: impl Display) -> String {
     fill(
         translate(current(), key),
-        &[(n1, v1.to_string()), (n2, v2.to_string())],
+        vec![(n1, v1.to_string()), (n2, v2.to_string())],
     )
 }
 
@@ -235,7 +235,7 @@ pub fn t3(
 ) -> String {
     fill(
         translate(current(), key),
-        &[
+        vec![
             (n1, v1.to_string()),
             (n2, v2.to_string()),
             (n3, v3.to_string()),
@@ -243,9 +243,8 @@ pub fn t3(
     )
 }
 
-fn fill(text: String, args: &[(&str, String)]) -> String {
-    let names: Vec<&str> = args.iter().map(|(n, _)| *n).collect();
-    let values: Vec<String> = args.iter().map(|(_, v)| v.clone()).collect();
+fn fill(text: String, args: Vec<(&str, String)>) -> String {
+    let (names, values): (Vec<&str>, Vec<String>) = args.into_iter().unzip();
     rust_i18n::replace_patterns(&text, &names, &values)
 }
 
@@ -259,13 +258,13 @@ impl In {
     }
 
     pub fn t1(&self, key: &str, name: &str, value: impl Display) -> String {
-        fill(translate(self.0, key), &[(name, value.to_string())])
+        fill(translate(self.0, key), vec![(name, value.to_string())])
     }
 
     pub fn t2(&self, key: &str, n1: &str, v1: impl Display, n2: &str, v2: impl Display) -> String {
         fill(
             translate(self.0, key),
-            &[(n1, v1.to_string()), (n2, v2.to_string())],
+            vec![(n1, v1.to_string()), (n2, v2.to_string())],
         )
     }
 
@@ -285,7 +284,7 @@ impl In {
     ) -> String {
         fill(
             translate(self.0, key),
-            &[
+            vec![
                 (n1, v1.to_string()),
                 (n2, v2.to_string()),
                 (n3, v3.to_string()),
@@ -368,7 +367,7 @@ impl Text {
                 (name.as_str(), value)
             })
             .collect();
-        fill(translate(locale, &self.key), &args)
+        fill(translate(locale, &self.key), args)
     }
 }
 
@@ -416,12 +415,17 @@ pub fn money(money: Money) -> String {
     money_in(current(), money)
 }
 
-/// A day as the locale writes it: `Nov 25, 2026`, `25/11/2026`, `25.11.2026`.
+/// A day as the locale writes it: `Nov 25, 2026`, `25/11/2026`, `25.11.2026`. Written
+/// out rather than through a `strftime` pattern, which would be parsed at every call.
 pub fn date_in(locale: Locale, day: NaiveDate) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (d, m, y) = (day.day(), day.month(), day.year());
     match locale {
-        Locale::En => day.format("%b %-d, %Y").to_string(),
-        Locale::Fr => day.format("%d/%m/%Y").to_string(),
-        Locale::EnCh | Locale::FrCh => day.format("%d.%m.%Y").to_string(),
+        Locale::En => format!("{} {d}, {y:04}", MONTHS[day.month0() as usize]),
+        Locale::Fr => format!("{d:02}/{m:02}/{y:04}"),
+        Locale::EnCh | Locale::FrCh => format!("{d:02}.{m:02}.{y:04}"),
     }
 }
 
@@ -431,7 +435,8 @@ pub fn date(day: NaiveDate) -> String {
 
 /// A moment, in UTC, said so.
 pub fn datetime_in(locale: Locale, at: NaiveDateTime) -> String {
-    format!("{} {} UTC", date_in(locale, at.date()), at.format("%H:%M"))
+    let (date, h, m) = (date_in(locale, at.date()), at.hour(), at.minute());
+    format!("{date} {h:02}:{m:02} UTC")
 }
 
 pub fn datetime(at: NaiveDateTime) -> String {

@@ -1,6 +1,23 @@
 //! Storage: one connection type over SQLite and PostgreSQL, the pool, the migrations,
 //! and the one way to run a write transaction.
 
+/// Runs `$body` with `$c` bound to the connection of the database's own backend (an
+/// `SqliteConnection` or a `PgConnection`), for the queries that pages run most.
+///
+/// Through the multi-backend connection, diesel writes a statement's SQL text again each
+/// time it runs it, already prepared or not, up to three times (to find it in the
+/// statement cache, to check it may be cached, to collect its binds): a third of the work
+/// of a page. On the backend's own connection a query of a fixed shape is found in the
+/// cache by its type, and a boxed one has its SQL written once.
+macro_rules! natively {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Pg($c) => $body,
+        }
+    };
+}
+
 pub mod models;
 pub mod schema;
 mod types;

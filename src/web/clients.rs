@@ -44,7 +44,6 @@ pub async fn list(
             let scope = Scope {
                 side: Side::Partner,
                 org_id: &org_id,
-                id: None,
                 after: cursor.as_ref(),
                 limit: PAGE_SIZE,
             };

@@ -50,7 +50,6 @@ pub async fn list(
             let scope = Scope {
                 side: Side::Customer,
                 org_id: &org_id,
-                id: None,
                 after: cursor.as_ref(),
                 limit: PAGE_SIZE,
             };

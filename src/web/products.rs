@@ -156,7 +156,6 @@ pub async fn list(
             let scope = Scope {
                 side,
                 org_id: &org_id,
-                id: None,
                 after: None,
                 limit: 500,
             };

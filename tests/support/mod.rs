@@ -240,7 +240,6 @@ impl TestApp {
             let scope = partnerships::Scope {
                 side: Side::Customer,
                 org_id: &customer.id,
-                id: None,
                 after: None,
                 limit: 100,
             };

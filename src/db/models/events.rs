@@ -49,7 +49,9 @@ pub struct Before {
     pub id: String,
 }
 
-/// A partnership's events, newest first, for an organization at either end of it.
+/// A partnership's events, newest first, for an organization at either end of it. Of a
+/// fixed shape for the first page and for the others (not boxed): every partnership's
+/// page runs it.
 pub fn timeline(
     conn: &mut DbConn,
     org_id: &str,
@@ -57,7 +59,7 @@ pub fn timeline(
     before: Option<&Before>,
     limit: i64,
 ) -> QueryResult<Vec<EventView>> {
-    let mut query = partnership_events::table
+    let newest_first = partnership_events::table
         .inner_join(partnerships::table)
         .left_join(users::table)
         .left_join(
@@ -84,19 +86,19 @@ pub fn timeline(
             users::name.nullable(),
             organizations::name.nullable(),
         ))
-        .limit(limit)
-        .into_boxed();
-    if let Some(before) = before {
+        .limit(limit);
+    natively!(conn, |c| match before {
+        None => newest_first.load(c),
         // Written so that the first condition bounds the index range by itself.
-        query = query
+        Some(before) => newest_first
             .filter(partnership_events::occurred_at.le(before.occurred_at))
             .filter(
                 partnership_events::occurred_at
                     .lt(before.occurred_at)
-                    .or(partnership_events::id.lt(before.id.clone())),
-            );
-    }
-    query.load(conn)
+                    .or(partnership_events::id.lt(&before.id)),
+            )
+            .load(c),
+    })
 }
 
 /// The position of one event of a visible partnership, to continue a timeline after it.

@@ -113,50 +113,56 @@ pub fn list(
     before: Option<&Before>,
     limit: i64,
 ) -> QueryResult<Vec<Invoice>> {
-    let mut query = invoices::table
-        .filter(invoices::payer_org_id.eq(payer_org_id))
-        .order((invoices::issued_at.desc(), invoices::id.desc()))
-        .select(Invoice::as_select())
-        .limit(limit)
-        .into_boxed();
-    if let Some(from) = filter.from {
-        query = query.filter(invoices::issued_at.ge(from.and_hms_opt(0, 0, 0).unwrap_or_default()));
-    }
-    if let Some(to) = filter.to.and_then(|d| d.succ_opt()) {
-        query = query.filter(invoices::issued_at.lt(to.and_hms_opt(0, 0, 0).unwrap_or_default()));
-    }
-    query = match filter.status {
-        None => query,
-        Some(Status::Paid) => query.filter(invoices::paid_at.is_not_null()),
-        Some(Status::Open) => query
-            .filter(invoices::paid_at.is_null())
-            .filter(invoices::due_on.ge(today)),
-        Some(Status::Overdue) => query
-            .filter(invoices::paid_at.is_null())
-            .filter(invoices::due_on.lt(today)),
-    };
-    if let Some(before) = before {
-        // Written so that the first condition bounds the index range by itself.
-        query = query
-            .filter(invoices::issued_at.le(before.issued_at))
-            .filter(
-                invoices::issued_at
-                    .lt(before.issued_at)
-                    .or(invoices::id.lt(before.id.clone())),
-            );
-    }
-    query.load(conn)
+    natively!(conn, |conn| {
+        let mut query = invoices::table
+            .filter(invoices::payer_org_id.eq(payer_org_id))
+            .order((invoices::issued_at.desc(), invoices::id.desc()))
+            .select(Invoice::as_select())
+            .limit(limit)
+            .into_boxed();
+        if let Some(from) = filter.from {
+            query =
+                query.filter(invoices::issued_at.ge(from.and_hms_opt(0, 0, 0).unwrap_or_default()));
+        }
+        if let Some(to) = filter.to.and_then(|d| d.succ_opt()) {
+            query =
+                query.filter(invoices::issued_at.lt(to.and_hms_opt(0, 0, 0).unwrap_or_default()));
+        }
+        query = match filter.status {
+            None => query,
+            Some(Status::Paid) => query.filter(invoices::paid_at.is_not_null()),
+            Some(Status::Open) => query
+                .filter(invoices::paid_at.is_null())
+                .filter(invoices::due_on.ge(today)),
+            Some(Status::Overdue) => query
+                .filter(invoices::paid_at.is_null())
+                .filter(invoices::due_on.lt(today)),
+        };
+        if let Some(before) = before {
+            // Written so that the first condition bounds the index range by itself.
+            query = query
+                .filter(invoices::issued_at.le(before.issued_at))
+                .filter(
+                    invoices::issued_at
+                        .lt(before.issued_at)
+                        .or(invoices::id.lt(before.id.clone())),
+                );
+        }
+        query.load(conn)
+    })
 }
 
 /// The position of one of the payer's invoices, to continue a list after it.
 pub fn position(conn: &mut DbConn, payer_org_id: &str, id: &str) -> QueryResult<Option<Before>> {
-    invoices::table
-        .filter(invoices::payer_org_id.eq(payer_org_id))
-        .filter(invoices::id.eq(id))
-        .select((invoices::issued_at, invoices::id))
-        .first::<(NaiveDateTime, String)>(conn)
-        .optional()
-        .map(|found| found.map(|(issued_at, id)| Before { issued_at, id }))
+    natively!(conn, |conn| {
+        invoices::table
+            .filter(invoices::payer_org_id.eq(payer_org_id))
+            .filter(invoices::id.eq(id))
+            .select((invoices::issued_at, invoices::id))
+            .first::<(NaiveDateTime, String)>(conn)
+            .optional()
+            .map(|found| found.map(|(issued_at, id)| Before { issued_at, id }))
+    })
 }
 
 /// One of the payer's invoices, with its lines and what it was for.
@@ -165,32 +171,34 @@ pub fn find(
     payer_org_id: &str,
     id: &str,
 ) -> QueryResult<Option<(Invoice, Vec<Line>, Subject)>> {
-    let Some(invoice) = invoices::table
-        .filter(invoices::payer_org_id.eq(payer_org_id))
-        .filter(invoices::id.eq(id))
-        .select(Invoice::as_select())
-        .first(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let lines = invoice_lines::table
-        .filter(invoice_lines::invoice_id.eq(&invoice.id))
-        .order(invoice_lines::position)
-        .select(Line::as_select())
-        .load(conn)?;
-    let subject = orders::table
-        .inner_join(products::table.inner_join(offers::table))
-        .inner_join(organizations::table.on(organizations::id.eq(orders::customer_org_id)))
-        .filter(orders::id.eq(&invoice.order_id))
-        .select((
-            organizations::name,
-            offers::name,
-            orders::kind,
-            orders::placed_by,
-            orders::period_start,
-            orders::period_end,
-        ))
-        .first(conn)?;
-    Ok(Some((invoice, lines, subject)))
+    natively!(conn, |conn| {
+        let Some(invoice) = invoices::table
+            .filter(invoices::payer_org_id.eq(payer_org_id))
+            .filter(invoices::id.eq(id))
+            .select(Invoice::as_select())
+            .first(conn)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let lines = invoice_lines::table
+            .filter(invoice_lines::invoice_id.eq(&invoice.id))
+            .order(invoice_lines::position)
+            .select(Line::as_select())
+            .load(conn)?;
+        let subject = orders::table
+            .inner_join(products::table.inner_join(offers::table))
+            .inner_join(organizations::table.on(organizations::id.eq(orders::customer_org_id)))
+            .filter(orders::id.eq(&invoice.order_id))
+            .select((
+                organizations::name,
+                offers::name,
+                orders::kind,
+                orders::placed_by,
+                orders::period_start,
+                orders::period_end,
+            ))
+            .first(conn)?;
+        Ok(Some((invoice, lines, subject)))
+    })
 }

@@ -91,105 +91,111 @@ pub struct Cursor {
     pub id: String,
 }
 
-/// What to load: always one organization's side; then one partnership, or a page.
+/// What to load: a page of one organization's partnerships, on one side.
 pub struct Scope<'a> {
     pub side: Side,
     pub org_id: &'a str,
-    pub id: Option<&'a str>,
     pub after: Option<&'a Cursor>,
     pub limit: i64,
 }
 
-/// Partnerships of `scope.org_id` on `scope.side`, ordered by the counterpart's name.
-pub fn views(conn: &mut DbConn, scope: Scope<'_>) -> QueryResult<Vec<PartnershipView>> {
-    let (customers, partners) =
-        diesel::alias!(organizations as customers, organizations as partners);
-    let customer_name = customers.field(organizations::name);
-    let partner_name = partners.field(organizations::name);
+diesel::alias!(organizations as customers: Customers, organizations as partners: Partners);
 
-    let mut query = partnerships::table
-        .inner_join(
-            customers.on(customers
-                .field(organizations::id)
-                .eq(partnerships::customer_org_id)),
-        )
-        .inner_join(
-            partners.on(partners
-                .field(organizations::id)
-                .eq(partnerships::partner_org_id)),
-        )
-        .inner_join(
-            partner_profiles::table.on(partner_profiles::org_id.eq(partnerships::partner_org_id)),
-        )
-        .select((
-            partnerships::id,
-            partnerships::customer_org_id,
-            customer_name,
-            partnerships::partner_org_id,
-            partner_name,
-            partner_profiles::rate_bp,
-            partnerships::access,
-            partnerships::payment_mode,
-            partnerships::status,
-            partnerships::version,
-            partnerships::created_at,
-            partnerships::updated_at,
-            partnerships::initiated_by,
-            partnerships::invited_at,
-            partnerships::ended_at,
-        ))
-        .limit(scope.limit)
-        .into_boxed();
-
-    query = match scope.side {
-        Side::Customer => query
-            .filter(partnerships::customer_org_id.eq(scope.org_id))
-            .order((partner_name, partnerships::id)),
-        Side::Partner => query
-            .filter(partnerships::partner_org_id.eq(scope.org_id))
-            .order((customer_name, partnerships::id)),
+/// Partnerships with both organizations' names and the partner's rate, selected as
+/// [`ViewRow`]s.
+macro_rules! joined_views {
+    () => {
+        partnerships::table
+            .inner_join(
+                customers.on(customers
+                    .field(organizations::id)
+                    .eq(partnerships::customer_org_id)),
+            )
+            .inner_join(
+                partners.on(partners
+                    .field(organizations::id)
+                    .eq(partnerships::partner_org_id)),
+            )
+            .inner_join(
+                partner_profiles::table
+                    .on(partner_profiles::org_id.eq(partnerships::partner_org_id)),
+            )
+            .select((
+                partnerships::id,
+                partnerships::customer_org_id,
+                customers.field(organizations::name),
+                partnerships::partner_org_id,
+                partners.field(organizations::name),
+                partner_profiles::rate_bp,
+                partnerships::access,
+                partnerships::payment_mode,
+                partnerships::status,
+                partnerships::version,
+                partnerships::created_at,
+                partnerships::updated_at,
+                partnerships::initiated_by,
+                partnerships::invited_at,
+                partnerships::ended_at,
+            ))
     };
-    if let Some(id) = scope.id {
-        query = query.filter(partnerships::id.eq(id));
-    }
-    if let Some(after) = scope.after {
-        let after_name = after.name.clone();
-        let after_id = after.id.clone();
-        query = match scope.side {
-            Side::Customer => query.filter(partner_name.ge(after_name.clone())).filter(
-                partner_name
-                    .gt(after_name)
-                    .or(partnerships::id.gt(after_id)),
-            ),
-            Side::Partner => query.filter(customer_name.ge(after_name.clone())).filter(
-                customer_name
-                    .gt(after_name)
-                    .or(partnerships::id.gt(after_id)),
-            ),
-        };
-    }
-    query
-        .load::<ViewRow>(conn)?
-        .into_iter()
-        .map(into_view)
-        .collect()
 }
 
-/// One partnership, if `org_id` stands at `side` of it.
+/// Partnerships of `scope.org_id` on `scope.side`, ordered by the counterpart's name.
+pub fn views(conn: &mut DbConn, scope: Scope<'_>) -> QueryResult<Vec<PartnershipView>> {
+    let customer_name = customers.field(organizations::name);
+    let partner_name = partners.field(organizations::name);
+    let rows = natively!(conn, |c| {
+        let mut query = joined_views!().limit(scope.limit).into_boxed();
+        query = match scope.side {
+            Side::Customer => query
+                .filter(partnerships::customer_org_id.eq(scope.org_id))
+                .order((partner_name, partnerships::id)),
+            Side::Partner => query
+                .filter(partnerships::partner_org_id.eq(scope.org_id))
+                .order((customer_name, partnerships::id)),
+        };
+        if let Some(after) = scope.after {
+            let after_name = after.name.clone();
+            let after_id = after.id.clone();
+            query = match scope.side {
+                Side::Customer => query.filter(partner_name.ge(after_name.clone())).filter(
+                    partner_name
+                        .gt(after_name)
+                        .or(partnerships::id.gt(after_id)),
+                ),
+                Side::Partner => query.filter(customer_name.ge(after_name.clone())).filter(
+                    customer_name
+                        .gt(after_name)
+                        .or(partnerships::id.gt(after_id)),
+                ),
+            };
+        }
+        query.load::<ViewRow>(c)
+    })?;
+    rows.into_iter().map(into_view).collect()
+}
+
+/// One partnership, if `org_id` stands at `side` of it. A query of a fixed shape (not
+/// boxed, unlike the lists'): every page about a partnership runs it.
 pub fn find(
     conn: &mut DbConn,
     side: Side,
     org_id: &str,
     id: &str,
 ) -> QueryResult<Option<PartnershipView>> {
-    let scope = Scope {
-        side,
-        org_id,
-        id: Some(id),
-        after: None,
-        limit: 1,
-    };
-    Ok(views(conn, scope)?.into_iter().next())
+    let row = natively!(conn, |c| match side {
+        Side::Customer => joined_views!()
+            .filter(partnerships::customer_org_id.eq(org_id))
+            .filter(partnerships::id.eq(id))
+            .first::<ViewRow>(c)
+            .optional(),
+        Side::Partner => joined_views!()
+            .filter(partnerships::partner_org_id.eq(org_id))
+            .filter(partnerships::id.eq(id))
+            .first::<ViewRow>(c)
+            .optional(),
+    })?;
+    row.map(into_view).transpose()
 }
 
 /// The live (not ended) partnership between a customer and a partner, if any.

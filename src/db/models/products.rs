@@ -406,7 +406,7 @@ pub fn of_partnership(
     requested: bool,
 ) -> QueryResult<Vec<Listed>> {
     use crate::db::schema::requested_products;
-    if requested {
+    natively!(conn, |c| if requested {
         listed(customer_org_id)
             .filter(
                 products::id.eq_any(
@@ -415,12 +415,12 @@ pub fn of_partnership(
                         .select(requested_products::product_id),
                 ),
             )
-            .load(conn)
+            .load(c)
     } else {
         listed(customer_org_id)
             .filter(products::partnership_id.eq(partnership_id))
-            .load(conn)
-    }
+            .load(c)
+    })
 }
 
 /// The customer's products, for choosing those a limited partner manages.

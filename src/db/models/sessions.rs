@@ -14,12 +14,14 @@ pub fn load(
     id: &str,
     extend_to: NaiveDateTime,
 ) -> QueryResult<Option<(String, Option<String>)>> {
-    let found: Option<(String, Option<String>, NaiveDateTime)> = sessions::table
-        .find(id)
-        .filter(sessions::expires_at.gt(now()))
-        .select((sessions::state, sessions::user_id, sessions::expires_at))
-        .first(conn)
-        .optional()?;
+    let found: Option<(String, Option<String>, NaiveDateTime)> = natively!(conn, |c| {
+        sessions::table
+            .find(id)
+            .filter(sessions::expires_at.gt(now()))
+            .select((sessions::state, sessions::user_id, sessions::expires_at))
+            .first(c)
+            .optional()
+    })?;
     if let Some((_, _, expires_at)) = &found
         && *expires_at < extend_to - TimeDelta::minutes(1)
     {

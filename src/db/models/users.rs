@@ -28,11 +28,11 @@ pub struct MembershipView {
 }
 
 pub fn find(conn: &mut DbConn, user_id: &str) -> QueryResult<Option<User>> {
-    users::table
+    natively!(conn, |c| users::table
         .find(user_id)
         .select(User::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// The id and password hash for a login attempt.
@@ -94,7 +94,7 @@ pub fn set_password(conn: &mut DbConn, user_id: &str, password_hash: &str) -> Qu
 
 /// Every organization the user belongs to, by name.
 pub fn memberships(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<MembershipView>> {
-    memberships::table
+    natively!(conn, |c| memberships::table
         .inner_join(organizations::table)
         .left_join(partner_profiles::table.on(partner_profiles::org_id.eq(memberships::org_id)))
         .filter(memberships::user_id.eq(user_id))
@@ -106,7 +106,7 @@ pub fn memberships(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Membersh
             memberships::role,
             partner_profiles::rate_bp.nullable(),
         ))
-        .load(conn)
+        .load(c))
 }
 
 /// Remembers the language a person reads partnerdesk in (their emails follow it).
