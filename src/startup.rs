@@ -215,7 +215,9 @@ fn security_headers(https: bool) -> DefaultHeaders {
 }
 
 /// Bills the due automatic renewals at start and then every hour. Billing is idempotent,
-/// so several instances doing it at once bill each renewal once.
+/// so several instances doing it at once bill each renewal once. It runs many short
+/// transactions, so it does not take the writers' turn ([`Db::write`]) for all of them:
+/// pages' writes go between them.
 async fn bill_renewals(db: Db, vat_rate_bp: i32) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {

@@ -99,7 +99,7 @@ impl DbSessionStore {
         let json = serde_json::to_string(&state)?;
         let expires_at = expiry(ttl);
         self.db
-            .run(move |conn| -> anyhow::Result<()> {
+            .write(move |conn| -> anyhow::Result<()> {
                 sessions::insert(conn, &id, user_of(&state).as_deref(), &json, expires_at)?;
                 Ok(())
             })
@@ -170,7 +170,7 @@ impl SessionStore for DbSessionStore {
         let expires_at = expiry(ttl);
         let updated = self
             .db
-            .run(move |conn| -> anyhow::Result<bool> {
+            .write(move |conn| -> anyhow::Result<bool> {
                 Ok(sessions::update(
                     conn,
                     &id,
@@ -198,7 +198,9 @@ impl SessionStore for DbSessionStore {
         let id = row_id(key);
         let expires_at = expiry(ttl);
         self.db
-            .run(move |conn| -> anyhow::Result<()> { Ok(sessions::extend(conn, &id, expires_at)?) })
+            .write(move |conn| -> anyhow::Result<()> {
+                Ok(sessions::extend(conn, &id, expires_at)?)
+            })
             .await
     }
 
@@ -208,7 +210,7 @@ impl SessionStore for DbSessionStore {
         }
         let id = row_id(key);
         self.db
-            .run(move |conn| -> anyhow::Result<()> { Ok(sessions::delete(conn, &id)?) })
+            .write(move |conn| -> anyhow::Result<()> { Ok(sessions::delete(conn, &id)?) })
             .await
     }
 }

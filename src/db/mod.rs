@@ -24,6 +24,7 @@ mod types;
 
 use std::cell::Cell;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
@@ -264,6 +265,8 @@ pub type PooledConn = r2d2::PooledConnection<Manager>;
 pub struct Db {
     pool: Pool,
     backend: BackendKind,
+    /// SQLite: the turn of this process's writers (see [`Db::write`]).
+    writers: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Db {
@@ -282,6 +285,8 @@ impl Db {
         Ok(Db {
             pool,
             backend: url.backend(),
+            writers: (url.backend() == BackendKind::Sqlite)
+                .then(|| Arc::new(tokio::sync::Mutex::new(()))),
         })
     }
 
@@ -291,6 +296,26 @@ impl Db {
 
     pub fn get(&self) -> Result<PooledConn, r2d2::PoolError> {
         self.pool.get()
+    }
+
+    /// Runs database work that writes. SQLite lets one writer in at a time, and one that
+    /// waits for its lock holds a connection and a blocking thread while it does: under a
+    /// storm of logins, the waiting writers took the whole pool and the pages that only
+    /// read waited behind them. So this process's writers take turns here, waiting
+    /// without holding anything, before they take a connection. (Another process writing
+    /// the same file is still waited for by SQLite's busy timeout.) PostgreSQL locks rows,
+    /// not the database: its writers go straight to [`Db::run`].
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<r2d2::PoolError> + From<actix_web::error::BlockingError> + Send + 'static,
+    {
+        let _turn = match &self.writers {
+            Some(writers) => Some(writers.lock().await),
+            None => None,
+        };
+        self.run(f).await
     }
 
     /// Runs blocking database work on the blocking thread pool. Within
@@ -482,6 +507,81 @@ mod tests {
                 .contains("not supported")
         );
         assert!(DatabaseUrl::parse("  ").is_err());
+    }
+
+    /// Writers waiting for SQLite's lock must not take the connections that readers need.
+    #[actix_web::test]
+    async fn waiting_writers_leave_the_pool_to_readers() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(dir.path().join("w.db").to_str().unwrap()).unwrap();
+        let db = Db::connect(&url, 2).unwrap();
+        db.run(|c| -> anyhow::Result<()> {
+            Ok(c.batch_execute("CREATE TABLE scratch (x INTEGER)")?)
+        })
+        .await
+        .unwrap();
+        let insert = |conn: &mut DbConn| -> anyhow::Result<()> {
+            write_tx(conn, |c| {
+                Ok(c.batch_execute("INSERT INTO scratch VALUES (1)")?)
+            })
+        };
+
+        // One writer holds the lock (and a connection) until it is released…
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let first = actix_web::rt::spawn({
+            let db = db.clone();
+            async move {
+                db.write(move |conn| -> anyhow::Result<()> {
+                    insert(conn)?;
+                    write_tx(conn, |c| -> anyhow::Result<()> {
+                        c.batch_execute("INSERT INTO scratch VALUES (2)")?;
+                        released.recv()?;
+                        Ok(())
+                    })
+                })
+                .await
+            }
+        });
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        // …four more wait for their turn…
+        let others: Vec<_> = (0..4)
+            .map(|_| {
+                let db = db.clone();
+                actix_web::rt::spawn(async move { db.write(insert).await })
+            })
+            .collect();
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        // …and a reader still gets the other connection at once.
+        let read = actix_web::rt::time::timeout(
+            Duration::from_secs(5),
+            db.run(|c| -> anyhow::Result<()> {
+                Ok(c.batch_execute("SELECT count(*) FROM scratch")?)
+            }),
+        )
+        .await;
+        assert!(
+            matches!(read, Ok(Ok(()))),
+            "a reader waited behind the writers"
+        );
+
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        for other in others {
+            other.await.unwrap().unwrap();
+        }
+        let rows: i64 = db
+            .run(|c| -> anyhow::Result<i64> {
+                use diesel::prelude::*;
+                Ok(
+                    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                        "(SELECT count(*) FROM scratch)",
+                    ))
+                    .get_result(c)?,
+                )
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows, 6, "every writer wrote, in turn");
     }
 
     /// Set in .cargo/config.toml: without it every statement with a bound LIMIT is

@@ -97,7 +97,7 @@ impl Sender {
     pub async fn deliver_due(&self) -> anyhow::Result<usize> {
         let batch = self
             .db
-            .run(|conn| -> anyhow::Result<_> { Ok(outbox::claim_due(conn, LEASE, BATCH)?) })
+            .write(|conn| -> anyhow::Result<_> { Ok(outbox::claim_due(conn, LEASE, BATCH)?) })
             .await?;
         let attempted = batch.len();
         for email in batch {
@@ -110,7 +110,7 @@ impl Sender {
                 Ok(()) => {
                     tracing::info!(to = %email.recipient, message_id = %email.message_id, "email delivered");
                     self.db
-                        .run(move |conn| -> anyhow::Result<()> {
+                        .write(move |conn| -> anyhow::Result<()> {
                             Ok(outbox::mark_sent(conn, &id)?)
                         })
                         .await?;
@@ -119,7 +119,7 @@ impl Sender {
                     let retry_at = now() + backoff(email.attempts + 1);
                     tracing::warn!(to = %email.recipient, attempt = email.attempts + 1, %error, %retry_at, "email delivery failed; will retry");
                     self.db
-                        .run(move |conn| -> anyhow::Result<()> {
+                        .write(move |conn| -> anyhow::Result<()> {
                             Ok(outbox::mark_failed(conn, &id, &error, retry_at)?)
                         })
                         .await?;

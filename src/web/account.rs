@@ -91,7 +91,9 @@ pub async fn change_password(
     let (user_id, mail) = (member.user.id.clone(), state.mail.clone());
     state
         .db
-        .run(move |conn| Ok::<_, AppError>(members::change_password(conn, &mail, &user_id, &hash)))
+        .write(move |conn| {
+            Ok::<_, AppError>(members::change_password(conn, &mail, &user_id, &hash))
+        })
         .await?
         .map_err(|e| AppError::Internal(e.into()))?;
     state.mail_wake.notify_one();
@@ -196,7 +198,7 @@ pub async fn join(
     let name = form.name;
     let (user_id, org_id) = state
         .db
-        .run(move |conn| Ok::<_, AppError>(members::accept(conn, &token, &name, &hash, now())))
+        .write(move |conn| Ok::<_, AppError>(members::accept(conn, &token, &name, &hash, now())))
         .await?
         .map_err(|e| match e {
             MemberError::NotFound => AppError::NotFound,
@@ -236,7 +238,7 @@ pub async fn switch_language(
     if let Some(user_id) = session.user_id()? {
         state
             .db
-            .run(move |conn| users::set_locale(conn, &user_id, locale).map_err(AppError::from))
+            .write(move |conn| users::set_locale(conn, &user_id, locale).map_err(AppError::from))
             .await?;
     }
     // Back to the page the switch was on: a path of this site, never another site.

@@ -171,7 +171,7 @@ pub async fn ask(
     let mail = state.mail.clone();
     let id = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let actor = Actor {
                 user_id: &user_id,
                 user_name: &user_name,

@@ -166,7 +166,7 @@ pub async fn submit(
         let keys = keys.clone();
         state
             .db
-            .run(move |conn| keys.failed(conn, now()).map_err(AppError::from))
+            .write(move |conn| keys.failed(conn, now()).map_err(AppError::from))
             .await?;
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, t(WRONG_CREDENTIALS));
     };
@@ -175,7 +175,7 @@ pub async fn submit(
         let user_id = user_id.clone();
         state
             .db
-            .run(move |conn| -> Result<_, AppError> {
+            .write(move |conn| -> Result<_, AppError> {
                 keys.succeeded(conn)?;
                 // A person's language is the one they chose, or else the one they first
                 // logged in with; their emails follow it.

@@ -232,7 +232,7 @@ pub async fn verify_payment(
     let org_id = member.org_id().to_owned();
     let outcome = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let planned =
                 modes::plan(conn, &org_id, &view.id, to, version).and_then(
                     |planned| match &planned {
@@ -295,7 +295,7 @@ pub async fn save_payment(
     let mail = state.mail.clone();
     let outcome = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let actor = Actor {
                 user_id: &user_id,
                 user_name: &user_name,
@@ -443,7 +443,7 @@ pub async fn invite(
     let mail = state.mail.clone();
     let id = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let actor = Actor {
                 user_id: &user_id,
                 user_name: &user_name,

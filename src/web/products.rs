@@ -379,7 +379,7 @@ async fn quote_or_place(
     let vat = state.vat_rate_bp;
     let outcome = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let acting = Acting::Member {
                 org_id: &org_id,
                 user_id: &user_id,

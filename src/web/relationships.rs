@@ -107,7 +107,7 @@ where
     let partnership_id = view.id.clone();
     let outcome = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let actor = Actor {
                 user_id: &user_id,
                 user_name: &user_name,

@@ -142,7 +142,7 @@ pub async fn invite(
     let address = email.as_str().to_owned();
     let invited = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let actor = Actor {
                 user_id: &user_id,
                 user_name: &user_name,
@@ -195,7 +195,7 @@ pub async fn change_role(
     let mail = state.mail.clone();
     let change = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let actor = Actor {
                 user_id: &user_id,
                 user_name: &user_name,
@@ -233,7 +233,7 @@ pub async fn remove(
     let mail = state.mail.clone();
     let removed = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let actor = Actor {
                 user_id: &user_id,
                 user_name: &user_name,
