@@ -44,9 +44,29 @@ struct Browser {
 }
 
 impl Drop for Browser {
+    /// Ends the WebDriver session first, so that chromedriver closes Chromium: killed on
+    /// its own, it would leave the browser's processes running after the test.
     fn drop(&mut self) {
+        end_session(&self.driver_url, &self.session);
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// `DELETE /session/{id}`, waited for (Drop cannot await the async client).
+fn end_session(driver_url: &str, session: &str) {
+    use std::io::{Read, Write};
+    let Some(host) = driver_url.strip_prefix("http://") else {
+        return;
+    };
+    let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request =
+        format!("DELETE /session/{session} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let _ = stream.read_to_end(&mut Vec::new());
     }
 }
 
