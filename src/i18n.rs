@@ -499,6 +499,11 @@ mod tests {
         assert_eq!(date_in(Locale::Fr, day), "05/11/2026");
         assert_eq!(date_in(Locale::FrCh, day), "05.11.2026");
         assert_eq!(date_in(Locale::EnCh, day), "05.11.2026");
+        let may = NaiveDate::from_ymd_opt(2027, 5, 31).unwrap();
+        assert_eq!(date_in(Locale::En, may), "May 31, 2027");
+        let at = day.and_hms_opt(9, 7, 59).unwrap();
+        assert_eq!(datetime_in(Locale::En, at), "Nov 5, 2026 09:07 UTC");
+        assert_eq!(datetime_in(Locale::FrCh, at), "05.11.2026 09:07 UTC");
     }
 
     #[test]
