@@ -279,7 +279,7 @@ fn order(
         managed_by,
     };
     let at = day.and_hms_opt(9, 0, 0).unwrap_or_default();
-    orders::place(conn, acting, request, None, at, VAT_RATE_BP)?;
+    orders::place(conn, acting, request, at, VAT_RATE_BP)?;
     Ok(())
 }
 

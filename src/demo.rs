@@ -224,14 +224,7 @@ fn seed(conn: &mut DbConn, password_hash: &str) -> anyhow::Result<()> {
             switch_to_partner_pays(conn, &beta.id, beta_agency, &carla, at(today, days_ago, 11))?;
         }
         for (_, acting, request) in orders.iter().filter(|(d, _, _)| *d == days_ago) {
-            orders::place(
-                conn,
-                *acting,
-                *request,
-                None,
-                at(today, days_ago, 9),
-                VAT_RATE_BP,
-            )?;
+            orders::place(conn, *acting, *request, at(today, days_ago, 9), VAT_RATE_BP)?;
         }
         orders::renew_due(
             conn,

@@ -240,7 +240,8 @@ async fn bill_renewals(db: Db, vat_rate_bp: i32) {
     }
 }
 
-/// Hourly housekeeping: expired sessions go, unanswered invitations expire.
+/// Hourly housekeeping: expired sessions and old order reviews go, unanswered
+/// invitations expire.
 async fn maintenance(db: Db, mail: MailContext, wake: Arc<Notify>) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -252,6 +253,10 @@ async fn maintenance(db: Db, mail: MailContext, wake: Arc<Notify>) {
                 crate::db::models::throttle::purge(
                     conn,
                     crate::db::now() - crate::auth::throttle::WINDOW,
+                )?;
+                crate::db::models::intents::purge(
+                    conn,
+                    crate::db::now() - chrono::TimeDelta::days(crate::orders::INTENT_KEPT_DAYS),
                 )?;
                 let invitations =
                     crate::partnerships::expire_invitations(conn, &mail, crate::db::now())?;

@@ -310,7 +310,6 @@ fn play(ops: Vec<Op>) {
                         user_id: &user,
                     },
                     request,
-                    None,
                     clock,
                     VAT,
                 )
@@ -336,7 +335,6 @@ fn play(ops: Vec<Op>) {
                         user_id: &partner_user,
                     },
                     request,
-                    None,
                     clock,
                     VAT,
                 );
@@ -403,7 +401,6 @@ fn play(ops: Vec<Op>) {
                     Request::Renewal {
                         product_id: &product_id,
                     },
-                    None,
                     clock,
                     VAT,
                 );

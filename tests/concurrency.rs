@@ -60,7 +60,7 @@ async fn simultaneous_changes_and_orders_stay_consistent() {
                 .text()
                 .await
                 .unwrap();
-            let (payer, total) = {
+            let intent = {
                 let html = scraper::Html::parse_document(&quote);
                 let field = |name: &str| {
                     html.select(&scraper::Selector::parse(&format!("input[name={name}]")).unwrap())
@@ -68,12 +68,13 @@ async fn simultaneous_changes_and_orders_stay_consistent() {
                         .and_then(|e| e.value().attr("value").map(str::to_owned))
                         .unwrap_or_default()
                 };
-                (field("expected_payer"), field("expected_total"))
+                field("intent")
             };
-            let mut confirm = form.clone();
-            confirm.push(("confirm", "1".to_owned()));
-            confirm.push(("expected_payer", payer));
-            confirm.push(("expected_total", total));
+            let confirm = vec![
+                ("csrf_token", form[0].1.clone()),
+                ("intent", intent),
+                ("confirm", "1".to_owned()),
+            ];
             (
                 "order",
                 client

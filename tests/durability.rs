@@ -325,18 +325,28 @@ async fn a_burst_of_orders_killed_midway_leaves_nothing_half_written() {
         .map(|_| {
             let client = alice.client.clone();
             let url = format!("{}/orders", server.address);
+            let token = token.clone();
             let form = vec![
                 ("csrf_token", token.clone()),
                 ("customer_org_id", acme.clone()),
                 ("offer", "domain-ch".to_owned()),
-                ("confirm", "1".to_owned()),
-                ("expected_payer", acme.clone()),
-                ("expected_total", "1622".to_owned()),
             ];
             tokio::spawn(async move {
+                // The review, then its confirmation.
+                let review = client.post(&url).form(&form).send().await?.text().await?;
+                let intent = scraper::Html::parse_document(&review)
+                    .select(&scraper::Selector::parse("input[name=intent]").unwrap())
+                    .next()
+                    .and_then(|e| e.value().attr("value").map(str::to_owned))
+                    .unwrap_or_default();
+                let confirm = [
+                    ("csrf_token", token),
+                    ("intent", intent),
+                    ("confirm", "1".to_owned()),
+                ];
                 client
                     .post(url)
-                    .form(&form)
+                    .form(&confirm)
                     .send()
                     .await
                     .map(|r| r.status())

@@ -109,8 +109,7 @@ async fn the_list_pages_by_keys_without_gaps_or_repeats() {
                 offer_code: "domain-ch",
                 managed_by: None,
             };
-            partnerdesk::orders::place(conn, acting, request, None, partnerdesk::db::now(), 810)
-                .unwrap();
+            partnerdesk::orders::place(conn, acting, request, partnerdesk::db::now(), 810).unwrap();
         }
     })
     .await;

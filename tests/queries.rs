@@ -164,7 +164,7 @@ fn grow(conn: &mut DbConn, n: usize) {
                 offer_code: ["web-hosting", "domain-ch", "kdrive"][i % 3],
                 managed_by,
             };
-            orders::place(conn, acting, request, None, start, 810).unwrap();
+            orders::place(conn, acting, request, start, 810).unwrap();
         }
 
         // A colleague of Alice.

@@ -225,6 +225,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    order_intents (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        customer_org_id -> Text,
+        offer_code -> Text,
+        product_id -> Nullable<Text>,
+        partnership_id -> Nullable<Text>,
+        payer_org_id -> Text,
+        currency -> Text,
+        public_price -> BigInt,
+        discount -> BigInt,
+        total -> BigInt,
+        income_kind -> Nullable<Text>,
+        income_amount -> Nullable<BigInt>,
+        period_start -> Date,
+        period_end -> Date,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        order_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (org_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(partner_profiles -> organizations (org_id));
@@ -258,4 +283,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     requested_products,
     member_invitations,
     login_throttle,
+    order_intents,
 );

@@ -13,6 +13,7 @@ mod income;
 mod invoices;
 pub mod layout;
 mod login;
+mod orders;
 mod org;
 mod partners;
 mod products;

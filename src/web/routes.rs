@@ -4,8 +4,8 @@ use actix_web::web::{self, ServiceConfig, get, post};
 
 use crate::web::errors::AppError;
 use crate::web::{
-    about, account, assets, clients, dashboard, health, income, invoices, login, org, partners,
-    products, relationships, team,
+    about, account, assets, clients, dashboard, health, income, invoices, login, orders, org,
+    partners, products, relationships, team,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -67,8 +67,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             get().to(relationships::timeline_csv),
         )
         .route("/products", get().to(products::list))
-        .route("/orders", post().to(products::order))
-        .route("/products/{id}/renew", post().to(products::renew))
+        .route("/orders", post().to(orders::order))
+        .route("/products/{id}/renew", post().to(orders::renew))
         .route("/invoices", get().to(invoices::list))
         .route("/invoices.csv", get().to(invoices::export))
         .route("/invoices/{id}", get().to(invoices::show))

@@ -582,18 +582,11 @@ pub async fn order_and_confirm(
         confirmation.text()
     );
     let field = |name: &str| confirmation.field(name).unwrap_or_default();
-    let mut fields: Vec<(String, String)> = [
-        "csrf_token",
-        "customer_org_id",
-        "offer",
-        "managed_by",
-        "expected_payer",
-        "expected_total",
-    ]
-    .into_iter()
-    .filter(|name| confirmation.field(name).is_some())
-    .map(|name| (name.to_owned(), field(name)))
-    .collect();
+    let mut fields: Vec<(String, String)> = ["csrf_token", "intent"]
+        .into_iter()
+        .filter(|name| confirmation.field(name).is_some())
+        .map(|name| (name.to_owned(), field(name)))
+        .collect();
     fields.push(("confirm".into(), "1".into()));
     let fields: Vec<(&str, &str)> = fields
         .iter()

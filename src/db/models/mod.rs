@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod income;
+pub mod intents;
 pub mod invoices;
 pub mod offers;
 pub mod orders;

@@ -1,18 +1,27 @@
-//! Ordering and renewing. Resolves who acts and under which partnership, applies the
-//! billing rules, and writes the order, its invoice (numbered without gaps) and the
-//! partner's income in one transaction, with the payment mode in force at that moment.
+//! Ordering and renewing. Resolves who acts and under which partnership and applies the
+//! billing rules ([`quote`]); a member reviews the quote and confirms it once
+//! ([`confirm`]); placing writes the order, its invoice (numbered without gaps) and the
+//! partner's income in one transaction, with the payment mode in force at that moment
+//! ([`place`]); the scheduler bills the automatic renewals ([`renewals`]).
 
-use chrono::{Months, NaiveDate, NaiveDateTime, TimeDelta};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+mod confirm;
+mod place;
+mod renewals;
+
+pub use confirm::{Confirmation, INTENT_KEPT_DAYS, INTENT_VALID_MINUTES, Review, confirm, review};
+pub use place::place;
+pub use renewals::{RenewalRun, renew_due};
+
+use chrono::{Months, NaiveDate};
+use diesel::result::Error as DieselError;
 
 use crate::billing::{self, Charge, Management, Payer, Refusal, Totals};
+use crate::db::DbConn;
 use crate::db::models::offers;
-use crate::db::models::orders::{self as rows, NewIncome, NewInvoice, NewLine, NewOrder};
 use crate::db::models::orgs;
 use crate::db::models::partnerships::{self, Side};
-use crate::db::models::products::{self, Product, ProductView};
-use crate::db::{DbConn, new_id, write_tx};
-use crate::domain::{Currency, OrderKind, PartnershipStatus, Placer};
+use crate::db::models::products::{self, ProductView};
+use crate::domain::{Access, Currency, OrderKind, PartnershipStatus, Placer};
 use crate::i18n::Text;
 
 /// Invoices are due this many days after they are issued.
@@ -46,6 +55,8 @@ pub struct ManagedBy {
     pub partnership_id: String,
     pub partner_org_id: String,
     pub partner_name: String,
+    /// The partner's rights, and who pays the renewals it places.
+    pub access: Access,
 }
 
 /// Everything an order will do, computed before it is placed: the confirmation page
@@ -70,13 +81,6 @@ pub struct Quote {
     pub period_end: NaiveDate,
 }
 
-/// What the user confirmed: an order is placed only if these still hold.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confirmed {
-    pub payer_org_id: String,
-    pub total: i64,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
     /// The customer or the product is not the acting organization's to order for.
@@ -88,9 +92,9 @@ pub enum OrderError {
     UnknownManager,
     #[error(transparent)]
     Refused(#[from] Refusal),
-    /// The terms changed between the confirmation and the order (e.g. the payment mode).
-    #[error("the terms of this order changed")]
-    Changed { quote: Box<Quote> },
+    /// The confirmation came after its review expired.
+    #[error("this review expired")]
+    Expired,
     /// This period of the product was billed meanwhile.
     #[error("this period is already billed")]
     AlreadyBilled,
@@ -104,14 +108,20 @@ impl From<DieselError> for OrderError {
     }
 }
 
-/// An order that was placed.
-#[derive(Debug, Clone)]
+/// An order that was placed, as its confirmation tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placed {
     pub order_id: String,
     pub product_id: String,
     pub invoice_id: String,
     pub invoice_number: String,
-    pub quote: Quote,
+    pub kind: OrderKind,
+    pub placer: Placer,
+    pub offer_name: String,
+    pub customer_name: String,
+    pub payer_org_id: String,
+    pub payer_name: String,
+    pub period_end: NaiveDate,
 }
 
 fn one_year_after(date: NaiveDate) -> NaiveDate {
@@ -131,6 +141,7 @@ fn management(product: &ProductView) -> (Management, Option<ManagedBy>) {
                 partnership_id: m.partnership_id.clone(),
                 partner_org_id: m.partner_org_id.clone(),
                 partner_name: m.partner_name.clone(),
+                access: m.access,
             }),
         ),
         _ => (Management::Unmanaged, None),
@@ -183,6 +194,7 @@ pub fn quote(
                         partnership_id: p.id.clone(),
                         partner_org_id: p.partner_org_id.clone(),
                         partner_name: p.partner_name.clone(),
+                        access: p.access,
                     }),
                 ),
                 None => (Management::Unmanaged, None),
@@ -313,206 +325,5 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
         totals,
         period_start: d.period_start,
         period_end,
-    })
-}
-
-/// Places an order: recomputes the quote with what is in force now, refuses if it is
-/// not what the user confirmed, then writes everything or nothing.
-pub fn place(
-    conn: &mut DbConn,
-    acting: Acting<'_>,
-    request: Request<'_>,
-    confirmed: Option<&Confirmed>,
-    at: NaiveDateTime,
-    vat_rate_bp: i32,
-) -> Result<Placed, OrderError> {
-    write_tx(conn, |conn| {
-        let quote = quote(conn, acting, request, at.date(), vat_rate_bp)?;
-        if let Some(confirmed) = confirmed
-            && (confirmed.payer_org_id != quote.payer_org_id
-                || confirmed.total != quote.totals.total)
-        {
-            return Err(OrderError::Changed {
-                quote: Box::new(quote),
-            });
-        }
-        write(conn, acting, quote, at)
-    })
-}
-
-fn write(
-    conn: &mut DbConn,
-    acting: Acting<'_>,
-    quote: Quote,
-    at: NaiveDateTime,
-) -> Result<Placed, OrderError> {
-    let product_id = match &quote.product_id {
-        Some(id) => {
-            if !products::advance_renewal(conn, id, quote.period_start, quote.period_end)? {
-                return Err(OrderError::AlreadyBilled);
-            }
-            id.clone()
-        }
-        None => {
-            let product = Product {
-                id: new_id(),
-                customer_org_id: quote.customer_org_id.clone(),
-                offer_code: quote.offer_code.clone(),
-                partnership_id: quote.managed_by.as_ref().map(|m| m.partnership_id.clone()),
-                renews_on: quote.period_end,
-                auto_renew: 1,
-                created_at: at,
-            };
-            products::insert(conn, &product)?;
-            product.id
-        }
-    };
-    let order_id = new_id();
-    let user_id = match acting {
-        Acting::Member { user_id, .. } => Some(user_id),
-        Acting::Scheduler => None,
-    };
-    let order = NewOrder {
-        id: &order_id,
-        customer_org_id: &quote.customer_org_id,
-        product_id: &product_id,
-        kind: quote.kind,
-        placed_by: quote.placer,
-        placed_by_user_id: user_id,
-        partnership_id: quote.managed_by.as_ref().map(|m| m.partnership_id.as_str()),
-        payer_org_id: &quote.payer_org_id,
-        currency: quote.currency,
-        public_price: quote.charge.public_price,
-        discount: quote.charge.discount,
-        price: quote.charge.price,
-        period_start: quote.period_start,
-        period_end: quote.period_end,
-        created_at: at,
-    };
-    rows::insert_order(conn, &order).map_err(|e| match e {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-            OrderError::AlreadyBilled
-        }
-        other => other.into(),
-    })?;
-
-    let year = chrono::Datelike::year(&at.date());
-    let sequence = rows::next_invoice_sequence(conn, year)?;
-    let invoice_id = new_id();
-    let invoice_number = format!("{year}-{sequence:06}");
-    let lines: Vec<NewLine<'_>> = quote
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, (description, amount))| NewLine {
-            id: new_id(),
-            invoice_id: &invoice_id,
-            position: i32::try_from(i).unwrap_or(i32::MAX) + 1,
-            description: description.clone(),
-            amount: *amount,
-        })
-        .collect();
-    let invoice = NewInvoice {
-        id: &invoice_id,
-        number: &invoice_number,
-        year,
-        sequence,
-        payer_org_id: &quote.payer_org_id,
-        payer_name: &quote.payer_name,
-        order_id: &order_id,
-        currency: quote.currency,
-        issued_at: at,
-        due_on: at.date() + TimeDelta::days(PAYMENT_TERM_DAYS),
-        subtotal: quote.totals.subtotal,
-        vat_rate_bp: quote.totals.vat_rate_bp,
-        vat: quote.totals.vat,
-        total: quote.totals.total,
-    };
-    rows::insert_invoice(conn, &invoice, &lines)?;
-
-    if let (Some((kind, amount)), Some(manager)) = (quote.charge.income, &quote.managed_by) {
-        rows::insert_income(
-            conn,
-            &NewIncome {
-                id: &new_id(),
-                partner_org_id: &manager.partner_org_id,
-                customer_org_id: &quote.customer_org_id,
-                order_id: &order_id,
-                kind,
-                currency: quote.currency,
-                amount,
-                created_at: at,
-            },
-        )?;
-    }
-    Ok(Placed {
-        order_id,
-        product_id,
-        invoice_id,
-        invoice_number,
-        quote,
-    })
-}
-
-/// What a run of the automatic renewals did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct RenewalRun {
-    pub renewed: usize,
-    pub failed: usize,
-}
-
-/// Bills every automatic renewal due on `today` or before, each in its own transaction,
-/// with the payment mode in force now. A product overdue by several years is renewed
-/// once per missed year. Running it again (or on two instances at once) bills nothing twice.
-pub fn renew_due(
-    conn: &mut DbConn,
-    today: NaiveDate,
-    at: NaiveDateTime,
-    vat_rate_bp: i32,
-) -> anyhow::Result<RenewalRun> {
-    let mut run = RenewalRun::default();
-    let mut failed: Vec<String> = Vec::new();
-    loop {
-        let due: Vec<String> = products::due(conn, today, 100)?
-            .into_iter()
-            .filter(|id| !failed.contains(id))
-            .collect();
-        if due.is_empty() {
-            return Ok(run);
-        }
-        for id in due {
-            match renew_one(conn, &id, today, at, vat_rate_bp) {
-                Ok(true) => run.renewed += 1,
-                Ok(false) | Err(OrderError::AlreadyBilled) => {}
-                Err(e) => {
-                    tracing::error!(product = %id, error = %e, "automatic renewal failed");
-                    run.failed += 1;
-                    failed.push(id);
-                }
-            }
-        }
-    }
-}
-
-fn renew_one(
-    conn: &mut DbConn,
-    product_id: &str,
-    today: NaiveDate,
-    at: NaiveDateTime,
-    vat_rate_bp: i32,
-) -> Result<bool, OrderError> {
-    write_tx(conn, |conn| {
-        let quote = quote(
-            conn,
-            Acting::Scheduler,
-            Request::Renewal { product_id },
-            today,
-            vat_rate_bp,
-        )?;
-        if quote.period_start > today {
-            return Ok(false); // renewed meanwhile
-        }
-        write(conn, Acting::Scheduler, quote, at)?;
-        Ok(true)
     })
 }

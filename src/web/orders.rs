@@ -1,0 +1,336 @@
+//! Ordering and renewing by hand: the form's first post shows the confirmation (who
+//! pays, how much) under a single-use intent; the confirmation's post carries only that
+//! intent and places the order once, however often it is sent.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, http::header, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::{FlashKind, Member};
+use crate::billing;
+use crate::db::now;
+use crate::domain::{Access, Money, OrderKind, PaymentMode, Placer, Rate};
+use crate::i18n::{Text, date, t, t2};
+use crate::orders::{self, Confirmation, OrderError, Placed, Quote, Request, Review};
+use crate::startup::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::errors::AppError;
+use crate::web::layout::{Layout, Section, page, page_with_status};
+
+const BUYERS_ONLY: &str = "Only the organization's legal representatives and administrators can order and renew products.";
+const TERMS_CHANGED: &str = "The terms changed since you reviewed them (for example, the payment mode). Nothing was ordered: check the new terms and confirm again.";
+
+/// The fields of the order and renewal forms, and of their confirmation.
+#[derive(Deserialize)]
+pub struct OrderForm {
+    customer_org_id: Option<String>,
+    offer: Option<String>,
+    managed_by: Option<String>,
+    /// The confirmation's button: place what the intent names.
+    confirm: Option<String>,
+    intent: Option<String>,
+}
+
+impl OrderForm {
+    /// The intent confirmed, if this is the confirmation.
+    fn intent(&self) -> Result<Option<String>, AppError> {
+        match (
+            &self.confirm,
+            self.intent.as_deref().filter(|i| !i.is_empty()),
+        ) {
+            (_, Some(intent)) => Ok(Some(intent.to_owned())),
+            (Some(_), None) => Err(AppError::bad_request(
+                "The confirmation is incomplete. Start the order again.",
+            )),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "products/confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    action: String,
+    intent: String,
+    quote: Quote,
+    notice: Option<&'static str>,
+    payer_is_us: bool,
+    /// A customer ordering a product whose renewals its partner pays: this one it pays.
+    pays_this_one: Option<String>,
+    lines: Vec<(String, String)>,
+    subtotal: String,
+    vat_rate: String,
+    vat: String,
+    total: String,
+    income: Option<String>,
+    back: &'static str,
+    is_renewal: bool,
+    period: String,
+}
+
+fn back_to_products(placer: Placer) -> &'static str {
+    if placer == Placer::Partner {
+        "/products?view=clients"
+    } else {
+        "/products"
+    }
+}
+
+fn confirm_page(
+    member: &Member,
+    action: String,
+    review: Review,
+    notice: Option<&'static str>,
+) -> Result<ConfirmPage, AppError> {
+    let Review { quote, intent_id } = review;
+    let money = |minor: i64| Money::new(minor, quote.currency).to_string();
+    let placer_is_partner = quote.placer == Placer::Partner;
+    let pays_this_one = quote
+        .managed_by
+        .as_ref()
+        .filter(|m| {
+            quote.placer == Placer::Customer && m.access == Access::Full(PaymentMode::PartnerPays)
+        })
+        .map(|m| {
+            Text::new("%{partner} pays the automatic renewals of this product, but this one you order yourself: %{customer} pays it, %{total}, at the public price, and receives the invoice.")
+                .arg("partner", &m.partner_name)
+                .arg("customer", &quote.customer_name)
+                .arg("total", money(quote.totals.total))
+                .to_string()
+        });
+    Ok(ConfirmPage {
+        is_renewal: quote.kind == OrderKind::Renewal,
+        period: t2(
+            "%{start} to %{end}",
+            "start",
+            date(quote.period_start),
+            "end",
+            date(quote.period_end),
+        ),
+        layout: Layout::new(member, Section::Products)?,
+        payer_is_us: quote.payer_org_id == member.org_id(),
+        pays_this_one,
+        lines: quote
+            .lines
+            .iter()
+            .map(|(d, a)| (d.clone(), money(*a)))
+            .collect(),
+        subtotal: money(quote.totals.subtotal),
+        vat_rate: Rate::from_bp(quote.totals.vat_rate_bp)
+            .map_or_else(|_| String::new(), |r| r.to_string()),
+        vat: money(quote.totals.vat),
+        total: money(quote.totals.total),
+        // The partner sees what it earns; the customer is not shown its partner's rate.
+        income: quote
+            .charge
+            .income
+            .filter(|_| placer_is_partner)
+            .map(|(kind, amount)| {
+                t2(
+                    "%{kind} of %{amount}",
+                    "kind",
+                    t(kind.label()),
+                    "amount",
+                    money(amount),
+                )
+            }),
+        back: back_to_products(quote.placer),
+        action,
+        intent: intent_id,
+        quote,
+        notice,
+    })
+}
+
+fn order_refusal(e: OrderError) -> AppError {
+    match e {
+        OrderError::NotFound => AppError::NotFound,
+        OrderError::UnknownOffer => AppError::bad_request("Choose an offer from the catalog."),
+        OrderError::UnknownManager => {
+            AppError::bad_request("Choose one of your partners, or nobody, to manage the product.")
+        }
+        OrderError::Refused(billing::Refusal::LimitedPartnerCannotOrder) => AppError::forbidden(
+            "A partner with limited access cannot order or renew for its client.",
+        ),
+        OrderError::Refused(billing::Refusal::NotManagedByThePartner) => AppError::forbidden(
+            "Only the partner managing this product with full access can renew it.",
+        ),
+        OrderError::Refused(billing::Refusal::NegativePrice) => {
+            AppError::Internal(anyhow::anyhow!("negative catalog price"))
+        }
+        OrderError::AlreadyBilled => AppError::conflict(
+            "This period was billed meanwhile: the product is already renewed. Nothing was charged twice.",
+        ),
+        OrderError::Expired => AppError::conflict(
+            "This confirmation is too old to be used. Nothing was ordered: start the order again to see the terms in force now.",
+        ),
+        OrderError::Storage(e) => AppError::Internal(e),
+    }
+}
+
+/// What the confirmation says once the order is placed (now, or by an earlier click).
+fn placed_message(member: &Member, placed: &Placed, again: bool) -> Text {
+    let invoice = if placed.payer_org_id == member.org_id() {
+        Text::new("Invoice %{number} was issued to %{payer}.")
+            .arg("number", &placed.invoice_number)
+            .arg("payer", &placed.payer_name)
+    } else {
+        Text::new("The invoice was issued to %{payer}.").arg("payer", &placed.payer_name)
+    };
+    let what = match placed.kind {
+        OrderKind::New => Text::new("%{offer} ordered for %{customer}.")
+            .arg("offer", &placed.offer_name)
+            .arg("customer", &placed.customer_name),
+        OrderKind::Renewal => Text::new("%{offer} of %{customer} renewed until %{date}.")
+            .arg("offer", &placed.offer_name)
+            .arg("customer", &placed.customer_name)
+            .arg("date", date(placed.period_end)),
+    };
+    let done = Text::new("%{what} %{invoice}")
+        .text("what", what)
+        .text("invoice", invoice);
+    if again {
+        Text::new("%{done} This order was already confirmed: nothing was charged again.")
+            .text("done", done)
+    } else {
+        done
+    }
+}
+
+/// What was posted: an order or renewal to review, or an intent to confirm.
+enum Step {
+    Review(OwnedRequest),
+    Confirm {
+        intent: String,
+        product_id: Option<String>,
+    },
+}
+
+/// Reviews or confirms, and answers with the confirmation page or the result.
+async fn review_or_confirm(
+    member: Member,
+    state: web::Data<AppState>,
+    step: Step,
+    action: String,
+) -> Result<HttpResponse, AppError> {
+    let (org_id, user_id) = (member.org_id().to_owned(), member.user.id.clone());
+    let vat = state.vat_rate_bp;
+    let outcome = state
+        .db
+        .write(move |conn| {
+            Ok::<_, AppError>(match step {
+                Step::Review(request) => {
+                    orders::review(conn, &org_id, &user_id, request.borrow(), now(), vat).map(Err)
+                }
+                Step::Confirm { intent, product_id } => orders::confirm(
+                    conn,
+                    &org_id,
+                    &user_id,
+                    &intent,
+                    product_id.as_deref(),
+                    now(),
+                    vat,
+                )
+                .map(Ok),
+            })
+        })
+        .await?;
+    let (placed, again) = match outcome {
+        Ok(Err(review)) => return page(&confirm_page(&member, action, review, None)?),
+        Ok(Ok(Confirmation::Changed(review))) => {
+            return page_with_status(
+                StatusCode::CONFLICT,
+                &confirm_page(&member, action, review, Some(TERMS_CHANGED))?,
+            );
+        }
+        Ok(Ok(Confirmation::Placed(placed))) => (placed, false),
+        Ok(Ok(Confirmation::AlreadyPlaced(placed))) => (placed, true),
+        Err(e) => return Err(order_refusal(e)),
+    };
+    member
+        .session
+        .flash(FlashKind::Success, placed_message(&member, &placed, again))?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, back_to_products(placed.placer)))
+        .finish())
+}
+
+/// A request that can cross into the blocking pool.
+enum OwnedRequest {
+    New {
+        customer_org_id: String,
+        offer_code: String,
+        managed_by: Option<String>,
+    },
+    Renewal {
+        product_id: String,
+    },
+}
+
+impl OwnedRequest {
+    fn borrow(&self) -> Request<'_> {
+        match self {
+            OwnedRequest::New {
+                customer_org_id,
+                offer_code,
+                managed_by,
+            } => Request::New {
+                customer_org_id,
+                offer_code,
+                managed_by: managed_by.as_deref(),
+            },
+            OwnedRequest::Renewal { product_id } => Request::Renewal { product_id },
+        }
+    }
+}
+
+/// `POST /orders`: the order form shows its confirmation; the confirmation orders.
+pub async fn order(
+    member: Member,
+    state: web::Data<AppState>,
+    form: CsrfForm<OrderForm>,
+) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), BUYERS_ONLY)?;
+    let form = form.0;
+    let step = match form.intent()? {
+        Some(intent) => Step::Confirm {
+            intent,
+            product_id: None,
+        },
+        None => Step::Review(OwnedRequest::New {
+            customer_org_id: form
+                .customer_org_id
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| member.org_id().to_owned()),
+            offer_code: form
+                .offer
+                .filter(|o| !o.is_empty())
+                .ok_or_else(|| AppError::bad_request("Choose an offer from the catalog."))?,
+            managed_by: form.managed_by.filter(|m| !m.is_empty()),
+        }),
+    };
+    review_or_confirm(member, state, step, "/orders".into()).await
+}
+
+/// `POST /products/{id}/renew`: the renew button shows its confirmation; the
+/// confirmation renews the period it named.
+pub async fn renew(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: CsrfForm<OrderForm>,
+) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), BUYERS_ONLY)?;
+    let product_id = id.into_inner();
+    let action = format!("/products/{product_id}/renew");
+    let step = match form.0.intent()? {
+        Some(intent) => Step::Confirm {
+            intent,
+            product_id: Some(product_id),
+        },
+        None => Step::Review(OwnedRequest::Renewal { product_id }),
+    };
+    review_or_confirm(member, state, step, action).await
+}
