@@ -164,7 +164,11 @@ async fn a_renewal_bills_the_period_it_named_and_never_one_already_billed() {
         refused.text()
     );
     assert_eq!(billing_counts(&app).await, after);
-    assert_eq!(invoice_numbers_taken(&app).await, numbers, "no number taken");
+    assert_eq!(
+        invoice_numbers_taken(&app).await,
+        numbers,
+        "no number taken"
+    );
 
     // A new review names the next period, which can be billed.
     let next = alice.submit(&action, &[]).await;

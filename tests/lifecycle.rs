@@ -665,15 +665,22 @@ async fn the_customer_changes_the_access_and_both_sides_are_told() {
         )
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
+    // Going to full access with the partner paying moves who pays: verified first.
+    let fields = [
+        ("access", "full"),
+        ("payment_mode", "partner"),
+        ("version", version.as_str()),
+    ];
+    let verify = alice
+        .submit(&format!("/partners/{id}/access"), &fields)
+        .await;
+    assert_eq!(verify.status, StatusCode::OK, "{}", verify.text());
+    assert!(verify.text().contains("Verify the change"));
+    assert_eq!(app.partnership(ACME, &id).await.access, Access::Limited);
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirm", "1"));
     let back = alice
-        .submit(
-            &format!("/partners/{id}/access"),
-            &[
-                ("access", "full"),
-                ("payment_mode", "partner"),
-                ("version", &version),
-            ],
-        )
+        .submit(&format!("/partners/{id}/access"), &confirmed)
         .await;
     assert_eq!(back.status, StatusCode::SEE_OTHER);
     assert_eq!(

@@ -14,7 +14,7 @@ use crate::domain::{Access, AccessKind, EventKind, PartnershipStatus, PaymentMod
 use crate::i18n::Text;
 use crate::mail::MailContext;
 use crate::mail::notifications::{Notice, people, send_notice};
-use crate::partnerships::Actor;
+use crate::partnerships::{Actor, renewals_paid_under};
 
 /// An invitation is valid this long after it was (last) sent.
 pub const INVITATION_DAYS: i64 = 30;
@@ -617,6 +617,20 @@ pub fn change_access(
             Some(&from.to_stored()),
             Some(&to.to_stored()),
         )?;
+        // Who pays is changed through this form too: it is then a payment-mode change
+        // as well, in the timeline as in the emails.
+        let (paid_before, paid_after) = (renewals_paid_under(from), renewals_paid_under(to));
+        if paid_before != paid_after {
+            record(
+                conn,
+                &p,
+                at,
+                Some(actor),
+                EventKind::PaymentModeChanged,
+                Some(paid_before.as_str()),
+                Some(paid_after.as_str()),
+            )?;
+        }
         let mut paragraphs = vec![
             Text::new("%{actor} (%{email}) of %{customer} changed the rights of %{partner}.")
                 .arg("actor", actor.user_name)
@@ -629,6 +643,18 @@ pub fn change_access(
                 Text::new("%{partner} keeps technical rights on %{count} listed product(s). %{customer} now pays for all its orders and renewals.")
                     .arg("partner", &p.partner_name)
                     .arg("count", listed.len())
+                    .arg("customer", &p.customer_name),
+            );
+        }
+        if paid_before != paid_after {
+            let payer = match paid_after {
+                PaymentMode::PartnerPays => &p.partner_name,
+                PaymentMode::CustomerPays => &p.customer_name,
+            };
+            paragraphs.push(
+                Text::new("Who pays changes with it: from now on %{payer} pays the renewals of the products %{partner} manages for %{customer}, and the orders %{partner} places.")
+                    .arg("payer", payer)
+                    .arg("partner", &p.partner_name)
                     .arg("customer", &p.customer_name),
             );
         }

@@ -154,23 +154,36 @@ pub fn change(
 /// How long ahead the verify step looks for renewals whose payer changes.
 pub const RENEWAL_HORIZON_DAYS: i64 = 90;
 
-/// A renewal coming up under the partnership, and what it costs whom in each mode.
+/// Who pays a renewal, and its price before VAT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidBy {
+    pub payer: Payer,
+    pub payer_name: String,
+    pub price: i64,
+}
+
+/// A renewal coming up under the partnership, and what it costs whom before and after.
 #[derive(Debug, Clone)]
 pub struct RenewalPreview {
     pub offer_name: String,
     pub renews_on: NaiveDate,
     pub currency: Currency,
-    pub now: (String, i64),
-    pub after: (String, i64),
+    pub now: PaidBy,
+    pub after: PaidBy,
 }
 
-/// The automatic renewals of the next 90 days whose payer a switch `from` → `to` changes,
-/// with the payer and the price (before VAT) in each mode.
+/// Who pays renewals under `access`: a payment mode, the customer with limited access.
+pub fn renewals_paid_under(access: Access) -> PaymentMode {
+    access.payment_mode().unwrap_or(PaymentMode::CustomerPays)
+}
+
+/// The automatic renewals of the next 90 days whose payer a change of the partner's
+/// rights `from` → `to` moves, with the payer and the price (before VAT) on each side.
 pub fn upcoming_renewals(
     conn: &mut DbConn,
     partnership: &PartnershipView,
-    from: PaymentMode,
-    to: PaymentMode,
+    from: Access,
+    to: Access,
     today: NaiveDate,
 ) -> Result<Vec<RenewalPreview>, ModeChangeError> {
     let visible = Visible::RenewingUnder {
@@ -179,25 +192,28 @@ pub fn upcoming_renewals(
         from: today,
         to: today + TimeDelta::days(RENEWAL_HORIZON_DAYS),
     };
-    let payer_and_price =
-        |mode: PaymentMode, price: i64| -> Result<(String, i64), ModeChangeError> {
-            let management = Management::Partner {
-                access: Access::Full(mode),
-                rate: partnership.rate,
-            };
-            let charge = billing::charge(management, Placer::Scheduler, price)
-                .map_err(|e| ModeChangeError::Storage(e.into()))?;
-            let payer = match charge.payer {
-                Payer::Customer => partnership.customer_name.clone(),
-                Payer::Partner => partnership.partner_name.clone(),
-            };
-            Ok((payer, charge.price))
+    let paid_by = |access: Access, price: i64| -> Result<PaidBy, ModeChangeError> {
+        let management = Management::Partner {
+            access,
+            rate: partnership.rate,
         };
+        let charge = billing::charge(management, Placer::Scheduler, price)
+            .map_err(|e| ModeChangeError::Storage(e.into()))?;
+        let payer_name = match charge.payer {
+            Payer::Customer => partnership.customer_name.clone(),
+            Payer::Partner => partnership.partner_name.clone(),
+        };
+        Ok(PaidBy {
+            payer: charge.payer,
+            payer_name,
+            price: charge.price,
+        })
+    };
     let mut previews = Vec::new();
     for product in products::views(conn, visible, None, 500)? {
-        let now = payer_and_price(from, product.yearly_price)?;
-        let after = payer_and_price(to, product.yearly_price)?;
-        if now.0 != after.0 {
+        let now = paid_by(from, product.yearly_price)?;
+        let after = paid_by(to, product.yearly_price)?;
+        if now.payer != after.payer {
             previews.push(RenewalPreview {
                 offer_name: product.offer_name,
                 renews_on: product.renews_on,

@@ -199,6 +199,8 @@ pub struct GrantForm {
     #[serde(default)]
     pub products: Vec<String>,
     pub version: Option<String>,
+    /// Present on the verify step's button: the change was verified.
+    pub confirm: Option<String>,
 }
 
 /// Reads the rights a form grants: an access, a payment mode with full access, the

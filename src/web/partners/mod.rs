@@ -1,0 +1,203 @@
+//! The customer's side: its partners, adding one, and (in the submodules) changing
+//! who pays (pencil → edit → verify → confirm) and what the partner may do.
+
+mod access;
+mod payment;
+
+pub use access::{edit_access, save_access};
+pub use payment::{edit_payment, save_payment, verify_payment};
+
+use actix_web::{HttpResponse, http::header, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::{FlashKind, Member};
+use crate::db::models::orgs::{self, PartnerMatch};
+use crate::db::models::partnerships::{self, Scope, Side};
+use crate::db::now;
+use crate::domain::PaymentMode;
+use crate::i18n::Text;
+use crate::partnerships::{self as lifecycle, Actor};
+use crate::startup::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::errors::AppError;
+use crate::web::layout::{Layout, Section, page};
+use crate::web::relationships::{GrantFields, grant_from, refusal};
+use crate::web::views::{PAGE_SIZE, PageQuery, Summary, next_page_link};
+
+const MANAGERS_ONLY: &str =
+    "Only the organization's legal representatives and administrators can change the payment mode.";
+
+#[derive(Template)]
+#[template(path = "partners/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Summary>,
+    next_page: Option<String>,
+    can_invite: bool,
+}
+
+pub async fn list(
+    member: Member,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let org_id = member.org_id().to_owned();
+    let cursor = query.cursor();
+    let views = state
+        .db
+        .run(move |conn| {
+            let scope = Scope {
+                side: Side::Customer,
+                org_id: &org_id,
+                after: cursor.as_ref(),
+                limit: PAGE_SIZE,
+            };
+            partnerships::views(conn, scope).map_err(AppError::from)
+        })
+        .await?;
+    page(&ListPage {
+        layout: Layout::new(&member, Section::Partners)?,
+        can_invite: member.role().manages_partners(),
+        rows: views
+            .iter()
+            .map(|p| Summary::new(p, Side::Customer))
+            .collect(),
+        next_page: next_page_link("/partners", &views, Side::Customer),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct InviteQuery {
+    q: Option<String>,
+    partner: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "partners/new.html")]
+struct InvitePage {
+    layout: Layout,
+    q: String,
+    searched: bool,
+    results: Vec<PartnerMatch>,
+    chosen: Option<PartnerMatch>,
+    grant: GrantFields,
+    partner_name: String,
+    customer_name: String,
+}
+
+/// Adding a partner: search the registered partners, choose one, choose the rights.
+pub async fn new_partner(
+    member: Member,
+    state: web::Data<AppState>,
+    query: web::Query<InviteQuery>,
+) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
+    let q = query
+        .q
+        .clone()
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(100)
+        .collect::<String>();
+    let chosen_id = query.partner.clone();
+    let org_id = member.org_id().to_owned();
+    let searching = q.chars().count() >= 2;
+    let (results, chosen, grant) = {
+        let q = q.clone();
+        state
+            .db
+            .run(move |conn| -> Result<_, AppError> {
+                let results = if searching {
+                    orgs::search_partners(conn, &q, &org_id, 20)?
+                } else {
+                    Vec::new()
+                };
+                let chosen = match chosen_id {
+                    Some(id) => {
+                        Some(orgs::partner_match(conn, &id, &org_id)?.ok_or(AppError::NotFound)?)
+                    }
+                    None => None,
+                };
+                let grant = GrantFields::load(conn, &org_id, true, PaymentMode::CustomerPays, &[])?;
+                Ok((results, chosen, grant))
+            })
+            .await?
+    };
+    page(&InvitePage {
+        layout: Layout::new(&member, Section::Partners)?,
+        searched: searching,
+        partner_name: chosen
+            .as_ref()
+            .map_or_else(|| "the partner".to_owned(), |c| c.name.clone()),
+        customer_name: member.current.org_name.clone(),
+        q,
+        results,
+        chosen,
+        grant,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    partner_org_id: Option<String>,
+    access: Option<String>,
+    payment_mode: Option<String>,
+    #[serde(default)]
+    products: Vec<String>,
+}
+
+pub async fn invite(
+    member: Member,
+    state: web::Data<AppState>,
+    form: CsrfForm<InviteForm>,
+) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
+    let form = form.0;
+    let grant = grant_from(
+        form.access.as_deref(),
+        form.payment_mode.as_deref(),
+        &form.products,
+    )?;
+    let partner = form
+        .partner_org_id
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| AppError::bad_request("Choose a partner to invite."))?;
+    let (user_id, user_name, user_email, org_id) = (
+        member.user.id.clone(),
+        member.user.name.clone(),
+        member.user.email.clone(),
+        member.org_id().to_owned(),
+    );
+    let mail = state.mail.clone();
+    let id = state
+        .db
+        .write(move |conn| {
+            let actor = Actor {
+                user_id: &user_id,
+                user_name: &user_name,
+                user_email: &user_email,
+                org_id: &org_id,
+            };
+            Ok::<_, AppError>(lifecycle::invite_partner(
+                conn,
+                &mail,
+                &actor,
+                &partner,
+                &grant,
+                now(),
+            ))
+        })
+        .await?
+        .map_err(refusal)?;
+    state.mail_wake.notify_one();
+    member.session.flash(
+        FlashKind::Success,
+        Text::new("Invitation sent. The partner has %{days} days to accept or refuse it.")
+            .arg("days", lifecycle::INVITATION_DAYS),
+    )?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/partners/{id}")))
+        .finish())
+}
