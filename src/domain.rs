@@ -264,6 +264,10 @@ pub enum EventKind {
     AccessChanged,
     PaymentModeChanged,
     Ended,
+    /// A product another partner managed now managed under this partnership.
+    ProductTakenOver,
+    /// A product this partnership managed now managed by another partner.
+    ProductMovedAway,
 }
 
 impl EventKind {
@@ -278,6 +282,8 @@ impl EventKind {
             EventKind::AccessChanged => "Access changed",
             EventKind::PaymentModeChanged => "Payment mode changed",
             EventKind::Ended => "Collaboration ended",
+            EventKind::ProductTakenOver => "Product taken over from another partner",
+            EventKind::ProductMovedAway => "Product moved to another partner",
         }
     }
 }

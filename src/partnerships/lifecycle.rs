@@ -14,6 +14,7 @@ use crate::domain::{Access, AccessKind, EventKind, PartnershipStatus, PaymentMod
 use crate::i18n::Text;
 use crate::mail::MailContext;
 use crate::mail::notifications::{Notice, people, send_notice};
+use crate::partnerships::handover::hand_over;
 use crate::partnerships::{Actor, renewals_paid_under};
 
 /// An invitation is valid this long after it was (last) sent.
@@ -65,7 +66,7 @@ impl Grant {
 }
 
 /// The page of a partnership on each side.
-fn path(side: Side, id: &str) -> String {
+pub(super) fn path(side: Side, id: &str) -> String {
     match side {
         Side::Customer => format!("/partners/{id}"),
         Side::Partner => format!("/clients/{id}"),
@@ -97,7 +98,7 @@ fn load(
     partnerships::find(conn, side, org_id, id)?.ok_or(LifecycleError::NotFound)
 }
 
-fn record(
+pub(super) fn record(
     conn: &mut DbConn,
     p: &PartnershipView,
     at: NaiveDateTime,
@@ -122,7 +123,7 @@ fn record(
 }
 
 /// Tells `roles` of the organization at `side` about `notice`.
-fn tell(
+pub(super) fn tell(
     conn: &mut DbConn,
     mail: &MailContext,
     p: &PartnershipView,
@@ -411,9 +412,6 @@ pub fn accept(
         if !partnerships::activate(conn, &p.id, access, at)? {
             return Err(LifecycleError::Stale);
         }
-        if access == Access::Limited {
-            products::assign(conn, &p.customer_org_id, &p.id, &listed)?;
-        }
         let p = load(conn, side, actor.org_id, id)?;
         record(
             conn,
@@ -424,6 +422,9 @@ pub fn accept(
             None,
             Some(&access.to_stored()),
         )?;
+        if access == Access::Limited {
+            hand_over(conn, mail, actor, &p, &listed, at)?;
+        }
         let notice = Notice {
             subject: Text::new("%{org} accepted: %{partner} now manages %{customer}'s products")
                 .arg("org", org_name(&p, side))
@@ -605,7 +606,7 @@ pub fn change_access(
         }
         if to == Access::Limited {
             products::release(conn, &p.id, &listed)?;
-            products::assign(conn, &p.customer_org_id, &p.id, &listed)?;
+            hand_over(conn, mail, actor, &p, &listed, at)?;
         }
         let from = p.access;
         record(

@@ -2,6 +2,7 @@
 //! change the access and who pays, and stop. Each action checks the partnership as it
 //! is now and writes the change, its timeline event and its emails in one transaction.
 
+mod handover;
 mod lifecycle;
 mod payment_mode;
 

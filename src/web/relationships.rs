@@ -445,9 +445,12 @@ pub struct GrantFields {
 
 impl GrantFields {
     /// The fields for `customer_org_id`'s products, `checked` being those already listed.
+    /// A product another partner than `partnership_id`'s manages says so: choosing it
+    /// moves it.
     pub fn load(
         conn: &mut DbConn,
         customer_org_id: &str,
+        partnership_id: Option<&str>,
         full: bool,
         payment: PaymentMode,
         checked: &[String],
@@ -456,13 +459,7 @@ impl GrantFields {
             .into_iter()
             .map(|p| ProductChoice {
                 checked: checked.contains(&p.id),
-                label: t2(
-                    "%{product} (renews %{date})",
-                    "product",
-                    &p.offer_name,
-                    "date",
-                    date(p.renews_on),
-                ),
+                label: product_label(&p, partnership_id, Side::Customer),
                 id: p.id,
             })
             .collect();
@@ -478,8 +475,44 @@ impl GrantFields {
     }
 }
 
-/// The names of the products a partnership manages (or, pending, would manage).
-pub fn product_names(conn: &mut DbConn, view: &PartnershipView) -> Result<Vec<String>, AppError> {
+/// A product as a grant or a partnership page lists it. One that another partner
+/// manages says so, since giving it to this partner moves it: the customer reads who
+/// manages it now, the partner only that another partner does.
+fn product_label(
+    p: &crate::db::models::products::Listed,
+    partnership_id: Option<&str>,
+    reader: Side,
+) -> String {
+    let renews = t2(
+        "%{product} (renews %{date})",
+        "product",
+        &p.offer_name,
+        "date",
+        date(p.renews_on),
+    );
+    match (p.managed_elsewhere(partnership_id), reader) {
+        (None, _) => renews,
+        (Some(partner), Side::Customer) => Text::new(
+            "%{product}: managed by %{partner} now, it moves to the new partner when the access takes effect",
+        )
+        .arg("product", &renews)
+        .arg("partner", partner)
+        .to_string(),
+        (Some(_), Side::Partner) => Text::new(
+            "%{product}: managed by another partner now, it moves to you when you accept",
+        )
+        .arg("product", &renews)
+        .to_string(),
+    }
+}
+
+/// The names of the products a partnership manages (or, pending, would manage), as
+/// `reader` sees them.
+pub fn product_names(
+    conn: &mut DbConn,
+    view: &PartnershipView,
+    reader: Side,
+) -> Result<Vec<String>, AppError> {
     let pending = view.status == crate::domain::PartnershipStatus::Pending;
     let products = crate::db::models::products::of_partnership(
         conn,
@@ -488,16 +521,8 @@ pub fn product_names(conn: &mut DbConn, view: &PartnershipView) -> Result<Vec<St
         pending,
     )?;
     Ok(products
-        .into_iter()
-        .map(|p| {
-            t2(
-                "%{product} (renews %{date})",
-                "product",
-                &p.offer_name,
-                "date",
-                date(p.renews_on),
-            )
-        })
+        .iter()
+        .map(|p| product_label(p, Some(&view.id), reader))
         .collect())
 }
 
@@ -539,7 +564,7 @@ pub async fn show(
             let view = partnerships::find(conn, side, &org_id, &id)?.ok_or(AppError::NotFound)?;
             let timeline =
                 crate::web::views::timeline_page(conn, &org_id, &view.id, before.as_deref())?;
-            let products = product_names(conn, &view)?;
+            let products = product_names(conn, &view, side)?;
             let answering = side == Side::Customer
                 && view.status == crate::domain::PartnershipStatus::Pending
                 && view.initiated_by == Side::Partner;
@@ -548,6 +573,7 @@ pub async fn show(
                 Some(GrantFields::load(
                     conn,
                     &view.customer_org_id,
+                    Some(&view.id),
                     full,
                     PaymentMode::CustomerPays,
                     &[],

@@ -129,6 +129,8 @@ pub fn describe_change(event: &EventView) -> (String, String) {
 fn describe_value(kind: EventKind, value: &str) -> String {
     let described = match kind {
         EventKind::PaymentModeChanged => value.parse::<PaymentMode>().ok().map(|m| t(m.label())),
+        // A product's name, as it was when it moved.
+        EventKind::ProductTakenOver | EventKind::ProductMovedAway => None,
         _ => Access::from_stored(value).map(|a| t(a.label())),
     };
     described.unwrap_or_else(|| value.to_owned())

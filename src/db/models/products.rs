@@ -346,6 +346,26 @@ pub fn assign(
     .execute(conn)
 }
 
+/// Of `ids`, the customer's products that an active partnership other than `except`
+/// manages now: (product id, offer name, partnership id).
+pub fn managed_elsewhere(
+    conn: &mut DbConn,
+    customer_org_id: &str,
+    ids: &[String],
+    except: &str,
+) -> QueryResult<Vec<(String, String, String)>> {
+    products::table
+        .inner_join(offers::table)
+        .inner_join(partnerships::table)
+        .filter(products::customer_org_id.eq(customer_org_id))
+        .filter(products::id.eq_any(ids))
+        .filter(partnerships::status.eq(PartnershipStatus::Active))
+        .filter(partnerships::id.ne(except))
+        .order((partnerships::id, offers::position, products::id))
+        .select((products::id, offers::name, partnerships::id))
+        .load(conn)
+}
+
 /// Takes back from the partnership every product it manages but those in `keep`.
 pub fn release(conn: &mut DbConn, partnership_id: &str, keep: &[String]) -> QueryResult<usize> {
     diesel::update(
@@ -379,22 +399,51 @@ pub fn requested(conn: &mut DbConn, partnership_id: &str) -> QueryResult<Vec<Str
         .load(conn)
 }
 
-/// A product as a grant form lists it.
+/// A product as a grant form lists it, with the partnership managing it now, if any.
 #[derive(Debug, Clone, Queryable)]
 pub struct Listed {
     pub id: String,
     pub offer_name: String,
     pub renews_on: NaiveDate,
+    pub manager: Option<(String, String)>,
 }
 
-/// The customer's products as lists show them, in offer order then oldest first.
+impl Listed {
+    /// The name of the partner managing it now, when that is not `partnership_id`.
+    pub fn managed_elsewhere(&self, partnership_id: Option<&str>) -> Option<&str> {
+        self.manager
+            .as_ref()
+            .filter(|(id, _)| Some(id.as_str()) != partnership_id)
+            .map(|(_, name)| name.as_str())
+    }
+}
+
+/// The customer's products as lists show them, in offer order then oldest first, with
+/// the active partnership (id, partner's name) managing each.
 #[diesel::dsl::auto_type(no_type_alias)]
 fn listed<'a>(customer_org_id: &'a str) -> _ {
+    let active: PartnershipStatus = PartnershipStatus::Active;
     products::table
         .inner_join(offers::table)
+        .left_join(
+            partnerships::table.on(partnerships::id
+                .nullable()
+                .eq(products::partnership_id)
+                .and(partnerships::status.eq(active))),
+        )
+        .left_join(
+            organizations::table.on(organizations::id
+                .nullable()
+                .eq(partnerships::partner_org_id.nullable())),
+        )
         .filter(products::customer_org_id.eq(customer_org_id))
         .order((offers::position, products::created_at, products::id))
-        .select((products::id, offers::name, products::renews_on))
+        .select((
+            products::id,
+            offers::name,
+            products::renews_on,
+            (partnerships::id, organizations::name).nullable(),
+        ))
 }
 
 /// The products of `customer_org_id` that a partnership manages or, when `requested`,

@@ -53,6 +53,7 @@ pub async fn edit_access(
             GrantFields::load(
                 conn,
                 &customer,
+                Some(&partnership),
                 access.payment_mode().is_some(),
                 mode,
                 &managed,

@@ -120,7 +120,8 @@ pub async fn new_partner(
                     }
                     None => None,
                 };
-                let grant = GrantFields::load(conn, &org_id, true, PaymentMode::CustomerPays, &[])?;
+                let grant =
+                    GrantFields::load(conn, &org_id, None, true, PaymentMode::CustomerPays, &[])?;
                 Ok((results, chosen, grant))
             })
             .await?
