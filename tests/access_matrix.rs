@@ -74,6 +74,8 @@ enum Kind {
     Invoice,
     Product,
     Colleague,
+    /// An invitation to join an organization, addressed to someone's email.
+    Invitation,
     Token,
     File,
 }
@@ -541,6 +543,23 @@ const ROWS: &[Row] = &[
         form: &[],
         expect: |_, _| NOT_FOUND,
     },
+    // Only the addressee answers; the entitled answer is tested in tests/team.rs.
+    Row {
+        method: "POST",
+        route: "/invitations/{id}/accept",
+        path: "/invitations/{}/accept",
+        kind: Kind::Invitation,
+        form: &[],
+        expect: |w, _| member_page(w, NOT_FOUND),
+    },
+    Row {
+        method: "POST",
+        route: "/invitations/{id}/decline",
+        path: "/invitations/{}/decline",
+        kind: Kind::Invitation,
+        form: &[],
+        expect: |w, _| member_page(w, NOT_FOUND),
+    },
     Row {
         method: "GET",
         route: "/about",
@@ -640,6 +659,8 @@ struct Ids {
     acme_product_studio: String,
     beta_product: String,
     user_of: std::collections::HashMap<&'static str, String>,
+    /// Acme's invitation to Carla.
+    invitation_to_carla: String,
 }
 
 impl Ids {
@@ -663,6 +684,11 @@ impl Ids {
         match kind {
             Kind::None => None,
             Kind::Token => None,
+            // Nobody names their own (accepting it would change the data); Carla's is
+            // everyone else's foreign one.
+            Kind::Invitation => {
+                (!own && who != Who::Carla).then(|| self.invitation_to_carla.clone())
+            }
             Kind::File => own.then(|| "app.css".to_owned()),
             Kind::CustomerPartnership => match who {
                 Who::Alice | Who::Bob => pick(Some(&self.acme_agency), &self.beta_agency),
@@ -777,7 +803,29 @@ async fn every_route_answers_every_user_as_the_rules_say() {
                 .unwrap()
         })
     };
+    let alice = app.logged_in("alice@acme.test").await;
+    let invited = alice
+        .submit(
+            "/team/invite",
+            &[
+                ("email", "carla@beta.test"),
+                ("name", "Carla"),
+                ("role", "billing"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status.as_u16(), SEE_OTHER);
+    let invitation_to_carla: String = app
+        .with_db(|conn| {
+            use partnerdesk::db::schema::member_invitations;
+            member_invitations::table
+                .select(member_invitations::id)
+                .first(conn)
+                .unwrap()
+        })
+        .await;
     let ids = Ids {
+        invitation_to_carla,
         acme_product_agency: product_under(acme_agency.clone()).await,
         acme_product_studio: product_under(acme_studio.clone()).await,
         beta_product: product_under(beta_agency.clone()).await,

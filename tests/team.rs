@@ -120,11 +120,25 @@ async fn a_new_colleague_is_invited_and_joins_with_a_password() {
     );
 }
 
+/// The organizations a dashboard's person works in: the switcher's, or the one named.
+fn switcher(page: &Page) -> Vec<String> {
+    let options = page.texts("#org-switch option");
+    if !options.is_empty() {
+        return options;
+    }
+    let lead = page.texts(".lead").join(" ");
+    let org = lead
+        .strip_prefix("You are working in ")
+        .and_then(|rest| rest.split(" as ").next())
+        .unwrap_or_default();
+    vec![org.to_owned()]
+}
+
 #[tokio::test]
-async fn someone_with_an_account_is_added_at_once() {
+async fn someone_with_an_account_becomes_a_member_only_on_accepting() {
     let app = spawn_demo().await;
     let alice = app.logged_in("alice@acme.test").await;
-    let added = alice
+    let invited = alice
         .submit(
             "/team/invite",
             &[
@@ -134,18 +148,71 @@ async fn someone_with_an_account_is_added_at_once() {
             ],
         )
         .await;
-    assert_eq!(added.status, StatusCode::SEE_OTHER);
-    let told = app
-        .wait_for_email("paul@webagency.test", "You now have access to Acme SA")
-        .await;
-    assert!(told.text.contains("Role: Technical"), "{}", told.text);
-    app.wait_for_email("alice@acme.test", "You now have access to Acme SA")
-        .await;
-    let paul = app.logged_in("paul@webagency.test").await;
-    assert_eq!(
-        paul.get("/").await.texts("#org-switch option"),
-        [ACME, WEB_AGENCY]
+    assert_eq!(invited.status, StatusCode::SEE_OTHER);
+    // The inviter reads what it would read for an address without an account.
+    let said = alice.get("/team").await.texts(".flash").join(" ");
+    assert!(
+        said.contains("Invitation sent to paul@webagency.test"),
+        "{said}"
     );
+    let paul = app.logged_in("paul@webagency.test").await;
+    let home = paul.get("/").await;
+    assert_eq!(
+        switcher(&home),
+        [WEB_AGENCY],
+        "not a member before accepting"
+    );
+    assert!(
+        home.text()
+            .contains("Acme SA invites you to join as technical"),
+        "{}",
+        home.text()
+    );
+    let email = app
+        .wait_for_email("paul@webagency.test", "Alice Martin invites you to Acme SA")
+        .await;
+    let link = link_in(&email, "/welcome/");
+
+    // Someone else with the link cannot answer for Paul.
+    let carla = app.logged_in("carla@beta.test").await;
+    let page = carla.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("You are signed in as carla@beta.test"));
+    let token = carla.csrf_token().await;
+    let forged = carla
+        .post(&link, &[("csrf_token", &token), ("decision", "accept")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(switcher(&carla.get("/").await), [BETA]);
+    // Signed out, the link asks to sign in as the address's owner.
+    let anonymous = app.browser().get(&link).await;
+    assert!(
+        anonymous
+            .text()
+            .contains("sign in as paul@webagency.test to accept or decline"),
+        "{}",
+        anonymous.text()
+    );
+
+    // Paul accepts from his dashboard.
+    let form = home
+        .html()
+        .select(&scraper::Selector::parse("form[action$='/accept']").unwrap())
+        .filter_map(|f| f.value().attr("action").map(str::to_owned))
+        .next()
+        .expect("an accept button");
+    let accepted = paul.submit(&form, &[]).await;
+    assert_eq!(
+        accepted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        accepted.text()
+    );
+    assert_eq!(switcher(&paul.get("/").await), [ACME, WEB_AGENCY]);
+    app.wait_for_email("alice@acme.test", "Paul Favre joined Acme SA")
+        .await;
+    // The link is used up; an invitation again is refused: Paul is a member.
+    assert_eq!(paul.get(&link).await.status, StatusCode::NOT_FOUND);
     let again = alice
         .submit(
             "/team/invite",
@@ -181,6 +248,122 @@ async fn someone_with_an_account_is_added_at_once() {
             "{what}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_declined_invitation_changes_nothing() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    alice
+        .submit(
+            "/team/invite",
+            &[
+                ("email", "carla@beta.test"),
+                ("name", "Carla"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    let email = app
+        .wait_for_email("carla@beta.test", "Alice Martin invites you to Acme SA")
+        .await;
+    let link = link_in(&email, "/welcome/");
+    let carla = app.logged_in("carla@beta.test").await;
+    let page = carla.get(&link).await;
+    let declined = carla
+        .post(
+            &link,
+            &[
+                ("csrf_token", &page.field("csrf_token").unwrap()),
+                ("decision", "decline"),
+            ],
+        )
+        .await;
+    assert_eq!(declined.status, StatusCode::SEE_OTHER);
+    assert_eq!(switcher(&carla.get("/").await), [BETA]);
+    assert_eq!(carla.get(&link).await.status, StatusCode::NOT_FOUND);
+    assert!(
+        !alice
+            .get("/team")
+            .await
+            .text()
+            .contains("carla@beta.test — "),
+        "no longer pending"
+    );
+}
+
+#[tokio::test]
+async fn an_invitation_to_a_new_address_makes_no_account_and_two_organizations_each_invite() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let carla = app.logged_in("carla@beta.test").await;
+    for inviter in [&alice, &carla] {
+        let sent = inviter
+            .submit(
+                "/team/invite",
+                &[
+                    ("email", "nina@example.test"),
+                    ("name", "Nina"),
+                    ("role", "billing"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    }
+    let accounts = app
+        .with_db(|conn| {
+            partnerdesk::db::models::users::find_by_email(
+                conn,
+                &partnerdesk::domain::EmailAddress::parse("nina@example.test").unwrap(),
+            )
+            .unwrap()
+        })
+        .await;
+    assert!(accounts.is_none(), "an invitation makes no account");
+    let emails: Vec<Email> = app
+        .emails_settled()
+        .await
+        .into_iter()
+        .filter(|e| e.is_to("nina@example.test"))
+        .collect();
+    assert_eq!(emails.len(), 2, "one invitation per organization");
+    let acme_link = link_in(
+        emails.iter().find(|e| e.subject.contains("Acme")).unwrap(),
+        "/welcome/",
+    );
+    let beta_link = link_in(
+        emails.iter().find(|e| e.subject.contains("Beta")).unwrap(),
+        "/welcome/",
+    );
+    // Nina joins Acme with a password of her own: now the account exists.
+    let nina = app.browser();
+    let welcome = nina.get(&acme_link).await;
+    let joined = nina
+        .post(
+            &acme_link,
+            &[
+                ("csrf_token", &welcome.field("csrf_token").unwrap()),
+                ("name", "Nina Meier"),
+                ("new_password", "nina's own password"),
+                ("confirm_password", "nina's own password"),
+            ],
+        )
+        .await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.text());
+    // Beta's invitation is still hers, answered as the account's owner.
+    let beta_page = nina.get(&beta_link).await;
+    assert!(beta_page.text().contains("Accept and join Beta AG"));
+    let accepted = nina
+        .post(
+            &beta_link,
+            &[
+                ("csrf_token", &beta_page.field("csrf_token").unwrap()),
+                ("decision", "accept"),
+            ],
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER);
+    assert_eq!(switcher(&nina.get("/").await), [ACME, BETA]);
 }
 
 #[tokio::test]
@@ -243,11 +426,12 @@ async fn the_last_legal_representative_stays() {
 }
 
 #[tokio::test]
-async fn a_removed_or_demoted_member_loses_access_at_once() {
+async fn a_removed_or_demoted_member_loses_access_at_once_and_keeps_their_other_organizations() {
     let app = spawn_demo().await;
     let alice = app.logged_in("alice@acme.test").await;
     let bob = app.logged_in("bob@acme.test").await;
     let bob_id = user_id(&app, "bob@acme.test").await;
+    assert_eq!(bob.get("/invoices").await.status, StatusCode::NOT_FOUND);
     assert_eq!(
         alice
             .submit(&format!("/team/{bob_id}/role"), &[("role", "billing")])
@@ -255,12 +439,7 @@ async fn a_removed_or_demoted_member_loses_access_at_once() {
             .status,
         StatusCode::SEE_OTHER
     );
-    assert_eq!(
-        bob.get("/partners").await.status,
-        StatusCode::SEE_OTHER,
-        "a role change ends the person's sessions"
-    );
-    let bob = app.logged_in("bob@acme.test").await;
+    // The new role applies at Bob's next request, in the session he has.
     assert_eq!(
         bob.get("/invoices").await.status,
         StatusCode::OK,
@@ -278,17 +457,57 @@ async fn a_removed_or_demoted_member_loses_access_at_once() {
         "Bob Keller no longer has access to Acme SA",
     )
     .await;
-    assert_eq!(bob.get("/partners").await.status, StatusCode::SEE_OTHER);
-    let bob_again = app.browser();
     assert_eq!(
-        bob_again.login("bob@acme.test", PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(
-        bob_again.get("/").await.status,
+        bob.get("/").await.status,
         StatusCode::FORBIDDEN,
         "no organization left"
     );
+
+    // Paul joins Acme, then is removed: his work for Web Agency goes on, signed in.
+    let paul = app.logged_in("paul@webagency.test").await;
+    alice
+        .submit(
+            "/team/invite",
+            &[
+                ("email", "paul@webagency.test"),
+                ("name", "Paul"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    let accept = paul
+        .get("/")
+        .await
+        .html()
+        .select(&scraper::Selector::parse("form[action$='/accept']").unwrap())
+        .filter_map(|f| f.value().attr("action").map(str::to_owned))
+        .next()
+        .unwrap();
+    paul.submit(&accept, &[]).await;
+    let acme_partnership = app.partnership_id(ACME, STUDIO).await;
+    assert_eq!(
+        paul.get(&format!("/partners/{acme_partnership}"))
+            .await
+            .status,
+        StatusCode::OK,
+        "working in Acme"
+    );
+    let paul_id = user_id(&app, "paul@webagency.test").await;
+    alice.submit(&format!("/team/{paul_id}/remove"), &[]).await;
+    assert_eq!(
+        paul.get(&format!("/partners/{acme_partnership}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "Acme's pages are closed at once"
+    );
+    let clients = paul.get("/clients").await;
+    assert_eq!(
+        clients.status,
+        StatusCode::OK,
+        "still signed in for Web Agency"
+    );
+    assert_eq!(switcher(&paul.get("/").await), [WEB_AGENCY]);
 }
 
 #[tokio::test]

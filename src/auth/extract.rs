@@ -64,6 +64,48 @@ fn login_required(req: &HttpRequest) -> AppError {
     AppError::LoginRequired { next }
 }
 
+/// The signed-in user behind the request's session and their organizations, read from
+/// the database (or from what the session store read with the session), or `None` when
+/// nobody is signed in or the session is over (timed out, or older than a password
+/// change: it is then ended).
+async fn signed_in(
+    req: &HttpRequest,
+    session: &AppSession,
+) -> Result<Option<(User, Vec<MembershipView>)>, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?
+        .clone();
+    let (Some(user_id), Some(auth_at)) = (session.user_id()?, session.authenticated_at()?) else {
+        return Ok(None);
+    };
+    if Utc::now().timestamp() - auth_at > ABSOLUTE_TIMEOUT_SECS {
+        session.log_out();
+        return Ok(None);
+    }
+    let loaded = match preload::take(&user_id) {
+        Some(loaded) => loaded,
+        None => {
+            state
+                .db
+                .run(move |conn| -> Result<_, AppError> { Ok(preload::load(conn, &user_id)?) })
+                .await?
+        }
+    };
+    let Some(user) = loaded.user else {
+        session.log_out();
+        return Ok(None);
+    };
+    // A password change ends the sessions that began before it.
+    let changed_at =
+        DateTime::<Utc>::from_naive_utc_and_offset(user.password_changed_at, Utc).timestamp();
+    if changed_at > auth_at {
+        session.log_out();
+        return Ok(None);
+    }
+    Ok(Some((user, loaded.memberships)))
+}
+
 impl FromRequest for Member {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Member, AppError>>>>;
@@ -74,42 +116,9 @@ impl FromRequest for Member {
             let session = AppSession::extract(&req)
                 .await
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?
-                .clone();
-            let (Some(user_id), Some(auth_at)) = (session.user_id()?, session.authenticated_at()?)
-            else {
+            let Some((user, memberships)) = signed_in(&req, &session).await? else {
                 return Err(login_required(&req));
             };
-            if Utc::now().timestamp() - auth_at > ABSOLUTE_TIMEOUT_SECS {
-                session.log_out();
-                return Err(login_required(&req));
-            }
-            let loaded = match preload::take(&user_id) {
-                Some(loaded) => loaded,
-                None => {
-                    state
-                        .db
-                        .run(move |conn| -> Result<_, AppError> {
-                            Ok(preload::load(conn, &user_id)?)
-                        })
-                        .await?
-                }
-            };
-            let (user, memberships) = (loaded.user, loaded.memberships);
-            let Some(user) = user else {
-                session.log_out();
-                return Err(login_required(&req));
-            };
-            // A password change ends the sessions that began before it.
-            let changed_at =
-                DateTime::<Utc>::from_naive_utc_and_offset(user.password_changed_at, Utc)
-                    .timestamp();
-            if changed_at > auth_at {
-                session.log_out();
-                return Err(login_required(&req));
-            }
             let selected = session.org_id()?;
             let current = memberships
                 .iter()
@@ -125,6 +134,29 @@ impl FromRequest for Member {
                 memberships,
                 session,
             })
+        })
+    }
+}
+
+/// Whoever is signed in, member of an organization or not (`None`: nobody): for the
+/// pages a person reaches as themselves, such as answering an invitation.
+pub struct SignedIn {
+    pub user: Option<User>,
+    pub session: AppSession,
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<SignedIn, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let session = AppSession::extract(&req)
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            let user = signed_in(&req, &session).await?.map(|(user, _)| user);
+            Ok(SignedIn { user, session })
         })
     }
 }

@@ -7,5 +7,5 @@ pub mod session;
 pub mod store;
 pub mod throttle;
 
-pub use extract::Member;
+pub use extract::{Member, SignedIn};
 pub use session::{AppSession, FlashKind};

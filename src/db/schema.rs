@@ -74,13 +74,30 @@ diesel::table! {
     member_invitations (id) {
         id -> Text,
         org_id -> Text,
-        user_id -> Text,
+        email -> Text,
+        name -> Text,
         role -> Text,
         token_hash -> Text,
         invited_by_user_id -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
         accepted_at -> Nullable<Timestamp>,
+        declined_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    client_requests (id) {
+        id -> Text,
+        partner_org_id -> Text,
+        email -> Text,
+        access -> Text,
+        requested_by_user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        partnership_id -> Nullable<Text>,
     }
 }
 
@@ -251,6 +268,7 @@ diesel::table! {
 }
 
 diesel::joinable!(memberships -> organizations (org_id));
+diesel::joinable!(member_invitations -> organizations (org_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(partner_profiles -> organizations (org_id));
 diesel::joinable!(partnership_events -> partnerships (partnership_id));
@@ -284,4 +302,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     member_invitations,
     login_throttle,
     order_intents,
+    client_requests,
 );

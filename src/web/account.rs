@@ -1,5 +1,5 @@
 //! One's own account: changing the password (which ends one's other sessions), and the
-//! page where an invited colleague chooses a password.
+//! language.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
@@ -10,10 +10,9 @@ use serde::Deserialize;
 use crate::auth::password::check_policy;
 use crate::auth::{AppSession, FlashKind, Member};
 use crate::db::models::users;
-use crate::db::now;
 use crate::domain::EmailAddress;
-use crate::i18n::{In, Locale, Text, t};
-use crate::members::{self, MemberError};
+use crate::i18n::{Locale, t};
+use crate::members;
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
@@ -109,109 +108,6 @@ pub async fn change_password(
     )?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/account"))
-        .finish())
-}
-
-#[derive(Template)]
-#[template(path = "account/welcome.html")]
-struct WelcomePage {
-    tr: In,
-    csrf_token: String,
-    action: String,
-    org_name: String,
-    email: String,
-    name: String,
-    error: Option<String>,
-}
-
-/// The invitation link: choose a password to join.
-pub async fn welcome(
-    session: AppSession,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let lookup = token.clone();
-    let (org_name, email, name) = state
-        .db
-        .run(move |conn| Ok::<_, AppError>(members::invitation(conn, &lookup, now())))
-        .await?
-        .map_err(|_| AppError::NotFound)?;
-    page(&WelcomePage {
-        tr: In::default(),
-        csrf_token: session.csrf_token()?,
-        action: format!("/welcome/{token}"),
-        org_name,
-        email,
-        name,
-        error: None,
-    })
-}
-
-#[derive(Deserialize)]
-pub struct WelcomeForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    new_password: String,
-    #[serde(default)]
-    confirm_password: String,
-}
-
-pub async fn join(
-    session: AppSession,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-    form: CsrfForm<WelcomeForm>,
-) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let form = form.0;
-    let lookup = token.clone();
-    let (org_name, email, _) = state
-        .db
-        .run(move |conn| Ok::<_, AppError>(members::invitation(conn, &lookup, now())))
-        .await?
-        .map_err(|_| AppError::NotFound)?;
-    let problem: Option<String> = match check_policy(&form.new_password) {
-        Err(policy) => Some(policy.to_string()),
-        Ok(()) if form.new_password != form.confirm_password => {
-            Some(t("The two passwords differ."))
-        }
-        Ok(()) => match members::person_name(&form.name) {
-            Err(MemberError::Invalid(message)) => Some(message.to_string()),
-            _ => None,
-        },
-    };
-    if let Some(error) = problem {
-        let page = WelcomePage {
-            tr: In::default(),
-            csrf_token: session.csrf_token()?,
-            action: format!("/welcome/{token}"),
-            org_name,
-            email,
-            name: form.name.chars().take(100).collect(),
-            error: Some(error),
-        };
-        return page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    }
-    let hash = state.passwords.hash(form.new_password).await?;
-    let name = form.name;
-    let (user_id, org_id) = state
-        .db
-        .write(move |conn| Ok::<_, AppError>(members::accept(conn, &token, &name, &hash, now())))
-        .await?
-        .map_err(|e| match e {
-            MemberError::NotFound => AppError::NotFound,
-            MemberError::Invalid(m) | MemberError::Conflict(m) => AppError::BadRequest(m),
-            MemberError::Storage(e) => AppError::Internal(e),
-        })?;
-    session.log_in(&user_id, Some(&org_id), Utc::now().timestamp())?;
-    session.flash(
-        FlashKind::Success,
-        Text::new("Welcome to %{org}.").arg("org", &org_name),
-    )?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
         .finish())
 }
 

@@ -5,6 +5,8 @@ use askama::Template;
 
 use crate::auth::Member;
 use crate::db::models::partnerships;
+use crate::db::now;
+use crate::members::invitations::{self, Invitation};
 use crate::startup::AppState;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
@@ -18,13 +20,21 @@ struct DashboardPage {
     client_count: i64,
     rate: Option<String>,
     role_in_sentence: &'static str,
+    /// Invitations to join other organizations, addressed to the person.
+    invitations: Vec<Invitation>,
 }
 
 pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let org_id = member.org_id().to_owned();
-    let (partner_count, client_count) = state
+    let email = member.user.email.clone();
+    let ((partner_count, client_count), invitations) = state
         .db
-        .run(move |conn| partnerships::counts(conn, &org_id).map_err(AppError::from))
+        .run(move |conn| -> Result<_, AppError> {
+            Ok((
+                partnerships::counts(conn, &org_id)?,
+                invitations::addressed_to(conn, &email, now())?,
+            ))
+        })
         .await?;
     page(&DashboardPage {
         first_name: member
@@ -43,5 +53,6 @@ pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResp
         layout: Layout::new(&member, Section::Dashboard)?,
         partner_count,
         client_count,
+        invitations,
     })
 }

@@ -22,5 +22,6 @@ pub mod routes;
 mod team;
 pub mod timing;
 pub mod views;
+mod welcome;
 
 pub use routes::routes;

@@ -5,7 +5,7 @@ use actix_web::web::{self, ServiceConfig, get, post};
 use crate::web::errors::AppError;
 use crate::web::{
     about, account, assets, clients, dashboard, health, income, invoices, login, orders, org,
-    partners, products, relationships, team,
+    partners, products, relationships, team, welcome,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -81,8 +81,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/account", get().to(account::show))
         .route("/lang", post().to(account::switch_language))
         .route("/account/password", post().to(account::change_password))
-        .route("/welcome/{token}", get().to(account::welcome))
-        .route("/welcome/{token}", post().to(account::join))
+        .route("/welcome/{token}", get().to(welcome::welcome))
+        .route("/welcome/{token}", post().to(welcome::answer))
+        .route(
+            "/invitations/{id}/accept",
+            post().to(welcome::accept_in_app),
+        )
+        .route(
+            "/invitations/{id}/decline",
+            post().to(welcome::decline_in_app),
+        )
         .route("/about", get().to(about::show))
         .route("/healthz", get().to(health::check))
         .route("/static/{file}", get().to(assets::serve))

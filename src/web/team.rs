@@ -9,7 +9,7 @@ use crate::auth::{FlashKind, Member};
 use crate::db::now;
 use crate::domain::{EmailAddress, Role};
 use crate::i18n::Text;
-use crate::members::{self, Invited, MemberError, RoleChange};
+use crate::members::{self, MemberError, RoleChange, invitations};
 use crate::partnerships::Actor;
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
@@ -70,7 +70,7 @@ pub async fn list(member: Member, state: web::Data<AppState>) -> Result<HttpResp
         .run(move |conn| -> Result<_, AppError> {
             Ok((
                 members::members(conn, &org_id)?,
-                members::pending_invitations(conn, &org_id)?,
+                invitations::of_org(conn, &org_id, now())?,
             ))
         })
         .await?;
@@ -88,7 +88,7 @@ pub async fn list(member: Member, state: web::Data<AppState>) -> Result<HttpResp
             .collect(),
         invitations: invitations
             .into_iter()
-            .map(|(email, role, until)| (email, role.label(), date(until)))
+            .map(|i| (i.email, i.role.label(), date(i.expires_at)))
             .collect(),
         can_manage: member.role().manages_partners(),
         roles: role_choices(),
@@ -140,7 +140,7 @@ pub async fn invite(
     let (user_id, user_name, user_email, org_id) = actor(&member);
     let mail = state.mail.clone();
     let address = email.as_str().to_owned();
-    let invited = state
+    state
         .db
         .write(move |conn| {
             let actor = Actor {
@@ -149,7 +149,7 @@ pub async fn invite(
                 user_email: &user_email,
                 org_id: &org_id,
             };
-            Ok::<_, AppError>(members::invite(
+            Ok::<_, AppError>(invitations::invite(
                 conn,
                 &mail,
                 &actor,
@@ -162,18 +162,10 @@ pub async fn invite(
         .await?
         .map_err(refusal)?;
     state.mail_wake.notify_one();
-    let message = match invited {
-        Invited::Added => {
-            Text::new("%{email} already had an account and is now a member, as %{role}.")
-                .arg("email", &address)
-                .text("role", role.in_sentence())
-        }
-        Invited::AccountInvited => {
-            Text::new("Invitation sent to %{email}. It is valid for %{days} days.")
-                .arg("email", &address)
-                .arg("days", members::INVITATION_DAYS)
-        }
-    };
+    // The same answer whether the address has an account or not.
+    let message = Text::new("Invitation sent to %{email}. It is valid for %{days} days: %{email} becomes a member on accepting it.")
+        .arg("email", &address)
+        .arg("days", members::INVITATION_DAYS);
     back_to_team(&member, message)
 }
 

@@ -1,0 +1,47 @@
+-- Nobody becomes a member without accepting, and an invitation creates no account.
+-- An invitation is addressed to an email: its owner accepts it from the email's link or
+-- in the app (an existing account), or chooses a password through the link (a new one).
+CREATE TABLE member_invitations_new (
+    id                  TEXT PRIMARY KEY NOT NULL,
+    org_id              TEXT NOT NULL REFERENCES organizations (id),
+    email               TEXT NOT NULL,
+    name                TEXT NOT NULL,
+    role                TEXT NOT NULL CHECK (role IN ('legal_rep', 'admin', 'billing', 'technical')),
+    token_hash          TEXT NOT NULL UNIQUE,
+    invited_by_user_id  TEXT NOT NULL REFERENCES users (id),
+    created_at          TIMESTAMP NOT NULL,
+    expires_at          TIMESTAMP NOT NULL,
+    accepted_at         TIMESTAMP,
+    declined_at         TIMESTAMP,
+    CHECK (accepted_at IS NULL OR declined_at IS NULL)
+);
+INSERT INTO member_invitations_new
+SELECT i.id, i.org_id, u.email, u.name, i.role, i.token_hash, i.invited_by_user_id, i.created_at,
+       i.expires_at, i.accepted_at, NULL
+FROM member_invitations i JOIN users u ON u.id = i.user_id;
+DROP TABLE member_invitations;
+ALTER TABLE member_invitations_new RENAME TO member_invitations;
+CREATE INDEX member_invitations_by_org ON member_invitations (org_id, created_at);
+CREATE INDEX member_invitations_by_email ON member_invitations (email, created_at);
+-- The password-less accounts earlier invitations made, that nobody claimed.
+DELETE FROM users WHERE password_hash = ''
+    AND id NOT IN (SELECT user_id FROM memberships);
+
+-- A partner asks for a client by the email of its legal representative or
+-- administrator; the answer is the same whether the address is anyone's. Its owner
+-- answers it for one of their organizations, which then becomes the partnership.
+CREATE TABLE client_requests (
+    id                      TEXT PRIMARY KEY NOT NULL,
+    partner_org_id          TEXT NOT NULL REFERENCES partner_profiles (org_id),
+    email                   TEXT NOT NULL,
+    access                  TEXT NOT NULL CHECK (access IN ('full', 'limited')),
+    requested_by_user_id    TEXT NOT NULL REFERENCES users (id),
+    created_at              TIMESTAMP NOT NULL,
+    expires_at              TIMESTAMP NOT NULL,
+    answered_at             TIMESTAMP,
+    outcome                 TEXT CHECK (outcome IN ('accepted', 'refused', 'withdrawn')),
+    partnership_id          TEXT REFERENCES partnerships (id),
+    CHECK ((answered_at IS NULL) = (outcome IS NULL))
+);
+CREATE INDEX client_requests_by_partner ON client_requests (partner_org_id, created_at);
+CREATE INDEX client_requests_by_email ON client_requests (email, created_at);
