@@ -410,3 +410,81 @@ async fn names_people_type_are_shown_escaped_on_pages_and_in_emails() {
 }
 
 const HOSTILE_ORG: &str = "<script>alert(\"org\")</script> & Co";
+
+#[tokio::test]
+async fn a_name_that_hides_its_direction_or_breaks_lines_is_refused() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let before = fingerprint(&app).await;
+    // "Eve\u{202e}ecilA" is shown as "EveAlice"; the others isolate, mark or break lines.
+    let hidden = [
+        "Eve\u{202e}ecilA",
+        "Eve\u{202d}",
+        "\u{2066}Eve\u{2069}",
+        "Eve\u{200f}",
+        "Eve\u{061c}",
+        "Eve\u{2028}Alice",
+        "Eve\u{2029}Alice",
+        "Eve\tAlice",
+        "Eve\u{85}Alice",
+    ];
+    for name in hidden {
+        let page = alice
+            .submit(
+                "/team/invite",
+                &[
+                    ("email", "eve@acme.test"),
+                    ("name", name),
+                    ("role", "technical"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{name:?}");
+        assert!(
+            page.text().contains("direction of text"),
+            "{name:?}: {}",
+            page.text()
+        );
+    }
+    assert_eq!(fingerprint(&app).await, before, "nobody was invited");
+
+    // Choosing one's name when joining follows the same rule.
+    let invited = alice
+        .submit(
+            "/team/invite",
+            &[
+                ("email", "zoe@acme.test"),
+                ("name", "Zoé Dupont"),
+                ("role", "billing"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.text());
+    let email = app.wait_for_email("zoe@acme.test", "invites you").await;
+    let link = link_in(&email, "/welcome/");
+    let zoe = app.browser();
+    let token = zoe.get(&link).await.field("csrf_token").unwrap();
+    for name in hidden {
+        let page = zoe
+            .post(
+                &link,
+                &[
+                    ("csrf_token", &token),
+                    ("name", name),
+                    ("new_password", "zoe's long password"),
+                    ("confirm_password", "zoe's long password"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert!(page.text().contains("direction of text"), "{name:?}");
+    }
+    assert_eq!(
+        app.browser()
+            .login("zoe@acme.test", "zoe's long password")
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Zoé has not joined"
+    );
+}
