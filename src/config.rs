@@ -41,6 +41,7 @@ pub struct MailConfig {
 #[derive(Clone, Debug)]
 pub struct BaseUrl {
     url: String,
+    parsed: url::Url,
 }
 
 impl BaseUrl {
@@ -55,9 +56,17 @@ impl BaseUrl {
                 "BASE_URL must be a scheme and a host, like https://partners.example.com (got '{raw}')"
             ));
         }
+        let parsed = url::Url::parse(url)
+            .map_err(|e| format!("BASE_URL is not a valid address: {e} (got '{raw}')"))?;
         Ok(BaseUrl {
             url: url.to_owned(),
+            parsed,
         })
+    }
+
+    /// The address as parsed: its origin is the site's, for comparing with what browsers send.
+    pub fn url(&self) -> &url::Url {
+        &self.parsed
     }
 
     pub fn as_str(&self) -> &str {
@@ -181,6 +190,8 @@ mod tests {
         );
         assert!(BaseUrl::parse("partners.example.com").is_err());
         assert!(BaseUrl::parse("http://host/path").is_err());
+        assert!(BaseUrl::parse("http://host:99999").is_err());
+        assert!(BaseUrl::parse("http://ho^st").is_err());
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::mail::MailContext;
 use crate::mail::sender::{Sender, Transport};
 use crate::web::csrf::{self, MAX_FORM_BYTES};
 use crate::web::errors::AppError;
+use crate::web::site::Site;
 
 /// A session ends after this long without a request.
 pub const IDLE_TIMEOUT: actix_web::cookie::time::Duration =
@@ -44,6 +45,8 @@ pub struct AppState {
     pub trust_forwarded: bool,
     /// Whether responses tell their database work in a `Server-Timing` header.
     pub server_timing: bool,
+    /// The site's origin, for the checks on where a request comes from and leads back to.
+    pub site: Site,
 }
 
 pub struct Application {
@@ -114,6 +117,7 @@ impl Application {
             vat_rate_bp: config.vat_rate_bp,
             trust_forwarded: config.trust_forwarded,
             server_timing: config.server_timing,
+            site: Site::new(&config.base_url),
         });
         let secure = config.base_url.is_https();
         let store = DbSessionStore::new(db.clone(), IDLE_TIMEOUT);

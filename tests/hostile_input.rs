@@ -411,6 +411,136 @@ async fn names_people_type_are_shown_escaped_on_pages_and_in_emails() {
 
 const HOSTILE_ORG: &str = "<script>alert(\"org\")</script> & Co";
 
+/// Where a redirect sends the browser.
+fn location(page: &Page) -> &str {
+    page.location().expect("a redirect")
+}
+
+/// `next` values and referers that try to send the browser to another site, or to smuggle
+/// a header into the answer.
+const FOREIGN_NEXTS: &[&str] = &[
+    "//evil.example",
+    "///evil.example",
+    "/\\evil.example",
+    "https://evil.example/partners",
+    "http:evil.example",
+    "/..//evil.example",
+    "/%2e%2e//evil.example",
+    "/\t/evil.example",
+    "/%09/evil.example",
+    "/%0d%0aSet-Cookie:x=1",
+    "/\r\nSet-Cookie: x=1",
+    "/%00",
+    "/\u{2028}",
+    "/\u{202e}evil",
+    "/login",
+];
+
+#[tokio::test]
+async fn after_login_the_browser_goes_back_only_to_a_page_of_this_site() {
+    let app = spawn_demo().await;
+    let id = app.partnership_id(ACME, WEB_AGENCY).await;
+    let long = format!("/partners?after_name={}", "a".repeat(5_000));
+    let mut foreign: Vec<&str> = FOREIGN_NEXTS.to_vec();
+    foreign.push(&long);
+    let own = format!("/partners/{id}");
+    let unicode = "/partners?after_name=Zoé";
+    let expected = [
+        (own.as_str(), own.as_str()),
+        (unicode, "/partners?after_name=Zo%C3%A9"),
+    ];
+
+    // Posted with the login form.
+    let login = |next: String| {
+        let browser = app.browser();
+        async move {
+            let form = browser.get("/login").await;
+            let token = form.field("csrf_token").unwrap();
+            let fields = [
+                ("csrf_token", token.as_str()),
+                ("email", "alice@acme.test"),
+                ("password", PASSWORD),
+                ("next", next.as_str()),
+            ];
+            browser.post("/login", &fields).await
+        }
+    };
+    for next in &foreign {
+        let done = login(next.to_string()).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(location(&done), "/", "{next:?}");
+    }
+    for (next, kept) in expected {
+        assert_eq!(location(&login(next.to_owned()).await), kept, "{next:?}");
+    }
+
+    // In the login page's address: carried in its form, or followed at once when the
+    // browser is logged in already.
+    let anonymous = app.browser();
+    let alice = app.logged_in("alice@acme.test").await;
+    for next in &foreign {
+        let query = serde_urlencoded::to_string([("next", next)]).unwrap();
+        let form = anonymous.get(&format!("/login?{query}")).await;
+        assert_eq!(form.status, StatusCode::OK, "{next:?}");
+        assert_eq!(form.field("next").as_deref(), Some("/"), "{next:?}");
+        let followed = alice.get(&format!("/login?{query}")).await;
+        assert_eq!(location(&followed), "/", "{next:?}");
+    }
+    let query = serde_urlencoded::to_string([("next", &own)]).unwrap();
+    assert_eq!(location(&alice.get(&format!("/login?{query}")).await), own);
+}
+
+#[tokio::test]
+async fn the_language_switch_goes_back_only_to_a_page_of_this_site() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let token = alice.csrf_token().await;
+    let switch = |referer: String| {
+        let request = alice
+            .client
+            .post(format!("{}/lang", app.address))
+            .form(&[("csrf_token", token.as_str()), ("lang", "en")]);
+        let request = if referer.is_empty() {
+            request
+        } else {
+            request.header("referer", referer)
+        };
+        async move { request.send().await.unwrap() }
+    };
+    let own = "http://partnerdesk.test";
+    let foreign = [
+        String::new(),
+        "https://evil.example/partners".into(),
+        "http://partnerdesk.test.evil.example/partners".into(),
+        "https://partnerdesk.test/partners".into(),
+        // Where the server listens is not BASE_URL.
+        format!("{}/partners", app.address),
+        format!("{own}//evil.example/partners"),
+        format!("{own}/..//evil.example"),
+        format!("{own}/\t/evil.example"),
+        format!("{own}/%0d%0aSet-Cookie:x=1"),
+        format!("{own}/%E2%80%AEevil"),
+        "/partners".into(),
+        "//partnerdesk.test/partners".into(),
+    ];
+    for referer in foreign {
+        let answer = switch(referer.clone()).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{referer:?}");
+        assert_eq!(answer.headers()["location"], "/", "{referer:?}");
+    }
+    for (referer, back) in [
+        (format!("{own}/clients?after_id=x"), "/clients?after_id=x"),
+        (format!("{own}:80/invoices#top"), "/invoices"),
+        (
+            format!("{own}/partners?after_name=Zo%C3%A9"),
+            "/partners?after_name=Zo%C3%A9",
+        ),
+    ] {
+        let answer = switch(referer.clone()).await;
+        assert_eq!(answer.headers()["location"], back, "{referer:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_name_that_hides_its_direction_or_breaks_lines_is_refused() {
     let app = spawn_demo().await;

@@ -18,6 +18,7 @@ mod partners;
 mod products;
 mod relationships;
 pub mod routes;
+pub mod site;
 mod team;
 pub mod timing;
 pub mod views;
