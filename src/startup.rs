@@ -142,7 +142,7 @@ impl Application {
                 .build();
             App::new()
                 .wrap(middleware::from_fn(csrf::same_origin_writes))
-                .wrap(middleware::from_fn(crate::web::guards::refuse_nul_in_url))
+                .wrap(middleware::from_fn(crate::web::guards::refuse_hostile_urls))
                 .wrap(middleware::from_fn(crate::i18n::with_locale))
                 .wrap(session)
                 .wrap(middleware::from_fn(crate::auth::preload::scope))

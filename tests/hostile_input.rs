@@ -541,6 +541,107 @@ async fn the_language_switch_goes_back_only_to_a_page_of_this_site() {
     }
 }
 
+/// The routes of `src/web/routes.rs` with a segment taken from the request, each side of
+/// a `{side:partners|clients}` spelled out: (method, path with `{}` for the segment).
+fn routes_with_a_segment() -> Vec<(String, String)> {
+    let source = include_str!("../src/web/routes.rs");
+    let mut routes = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find(".route(") {
+        rest = &rest[start + ".route(".len()..];
+        let open = rest.find('"').unwrap();
+        let close = open + 1 + rest[open + 1..].find('"').unwrap();
+        let path = &rest[open + 1..close];
+        let after = rest[close..].trim_start_matches(['"', ',', ' ', '\n']);
+        let method = if after.starts_with("post()") {
+            "POST"
+        } else {
+            "GET"
+        };
+        for side in ["partners", "clients"] {
+            let path = path.replace("{side:partners|clients}", side);
+            let mut segments: Vec<String> = path.split('/').map(str::to_owned).collect();
+            for segment in segments.iter_mut().filter(|s| s.starts_with('{')) {
+                *segment = "{}".into();
+            }
+            let path = segments.join("/");
+            if path.contains("{}") && !routes.contains(&(method.to_owned(), path.clone())) {
+                routes.push((method.to_owned(), path));
+            }
+        }
+    }
+    routes
+}
+
+#[tokio::test]
+async fn a_path_with_control_or_bidirectional_characters_is_not_found_before_any_handler() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let anonymous = app.browser();
+    let token = alice.csrf_token().await;
+    let anonymous_token = anonymous.csrf_token().await;
+    let routes = routes_with_a_segment();
+    assert!(routes.len() >= 20, "{routes:?}");
+    let before = fingerprint(&app).await;
+    // As the router decodes them: CR LF, LF, tab, DEL, C1 NEL, line and paragraph
+    // separators, a right-to-left override, an isolate, a mark.
+    let ids = [
+        "%0D%0ASet-Cookie:%20x=1",
+        "x%0Ay",
+        "%09",
+        "%7F",
+        "%C2%85",
+        "%E2%80%A8",
+        "%E2%80%A9",
+        "%E2%80%AEx",
+        "%E2%81%A6x",
+        "%E2%80%8F",
+    ];
+    let mut sent = 0;
+    for (method, route) in &routes {
+        for id in ids {
+            let path = route.replace("{}", id);
+            for (who, browser, token) in [
+                ("alice", &alice, &token),
+                ("a visitor", &anonymous, &anonymous_token),
+            ] {
+                let page = if method == "POST" {
+                    let fields = [
+                        ("csrf_token", token.as_str()),
+                        ("payment_mode", "partner"),
+                        ("version", "1"),
+                        ("access", "full"),
+                        ("role", "admin"),
+                        ("confirm", "1"),
+                        ("password", PASSWORD),
+                        ("name", "Zoé"),
+                        ("new_password", "a long enough password"),
+                        ("confirm_password", "a long enough password"),
+                    ];
+                    browser.post(&path, &fields).await
+                } else {
+                    browser.get(&path).await
+                };
+                sent += 1;
+                assert_eq!(
+                    page.status,
+                    StatusCode::NOT_FOUND,
+                    "{method} {path} by {who}: {}",
+                    page.body
+                );
+                assert!(page.text().contains("Page not found"), "{method} {path}");
+                assert!(
+                    page.headers
+                        .get("set-cookie")
+                        .is_none_or(|c| { !c.to_str().unwrap_or_default().starts_with("x=") })
+                );
+            }
+        }
+    }
+    assert!(sent >= 400, "{sent}");
+    assert_eq!(fingerprint(&app).await, before, "nothing changed");
+}
+
 #[tokio::test]
 async fn a_name_that_hides_its_direction_or_breaks_lines_is_refused() {
     let app = spawn_demo().await;

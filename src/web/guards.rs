@@ -5,6 +5,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
+use crate::domain::is_hidden_character;
 use crate::web::errors::AppError;
 
 pub const NUL_REFUSED: &str = "The request contains a character that is not allowed (a NUL byte).";
@@ -43,14 +44,22 @@ pub fn percent_decoded(raw: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Refuses a URL whose path or query holds a NUL byte.
-pub async fn refuse_nul_in_url(
+/// Refuses a URL whose path or query holds a NUL byte, and a path that, once decoded,
+/// holds a character no address of this site has: a control character (a line break
+/// in an id would end up in a log line or a header), a line separator or a bidirectional
+/// control. Such a path names nothing, so it is not found, whoever asks.
+pub async fn refuse_hostile_urls(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let uri = req.uri().to_string();
     if has_encoded_nul(uri.as_bytes()) {
         let response = AppError::bad_request(NUL_REFUSED).error_response();
+        return Ok(req.into_response(response));
+    }
+    if percent_decoded(req.path()).chars().any(is_hidden_character) {
+        tracing::info!(path = %req.path(), "path with hidden characters refused");
+        let response = AppError::NotFound.error_response();
         return Ok(req.into_response(response));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
