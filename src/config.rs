@@ -11,6 +11,9 @@ pub struct Config {
     /// Address to listen on; port 0 picks a free port (the tests do).
     pub bind: String,
     pub base_url: BaseUrl,
+    /// Whether `BASE_URL` was set. Without it the site is the local default, which a
+    /// browser on this machine may open as `localhost`, `127.0.0.1` or `[::1]`.
+    pub base_url_explicit: bool,
     pub mail: MailConfig,
     /// Secret for the session cookie. Without one a random key is made at start, and
     /// sessions do not survive a restart nor work across several instances.
@@ -95,6 +98,7 @@ impl Config {
         let database_url =
             DatabaseUrl::parse(&var("DATABASE_URL").unwrap_or_else(|| "partnerdesk.db".into()))?;
         let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let base_url_explicit = var("BASE_URL").is_some();
         let base_url = match var("BASE_URL") {
             Some(raw) => BaseUrl::parse(&raw)?,
             None => BaseUrl::parse(&format!("http://{}", local_address(&bind)))?,
@@ -143,6 +147,7 @@ impl Config {
                 dir: PathBuf::from(var("MAIL_DIR").unwrap_or_else(|| "mail".into())),
             },
             base_url,
+            base_url_explicit,
             session_key,
             workers,
             db_max_connections,

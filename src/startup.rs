@@ -68,6 +68,16 @@ impl Application {
     pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;
+        Application::build_with_listener(config, db, listener).await
+    }
+
+    /// Serves on a listener bound already, so that the caller knows the address before
+    /// the configuration is made (the browser tests' `BASE_URL` is their own address).
+    pub async fn build_with_listener(
+        config: Config,
+        db: Db,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
 
         let key = match &config.session_key {
@@ -117,7 +127,11 @@ impl Application {
             vat_rate_bp: config.vat_rate_bp,
             trust_forwarded: config.trust_forwarded,
             server_timing: config.server_timing,
-            site: Site::new(&config.base_url),
+            site: Site::new(
+                &config.base_url,
+                config.base_url_explicit,
+                config.trust_forwarded,
+            ),
         });
         let secure = config.base_url.is_https();
         let store = DbSessionStore::new(db.clone(), IDLE_TIMEOUT);

@@ -222,7 +222,7 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_login() {
-        let site = Site::new(&BaseUrl::parse("http://pd.example").unwrap());
+        let site = Site::new(&BaseUrl::parse("http://pd.example").unwrap(), true, false);
         let next = |n| safe_next(&site, n);
         assert_eq!(next(Some("/partners/abc")), "/partners/abc");
         assert_eq!(next(Some("/partners?after_id=x")), "/partners?after_id=x");

@@ -3,7 +3,7 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
-use url::{Position, Url};
+use url::{Host, Origin, Position, Url};
 
 use crate::config::BaseUrl;
 use crate::domain::is_hidden_character;
@@ -12,17 +12,64 @@ use crate::web::guards::percent_decoded;
 /// No page of this site has a longer address; a longer one is not worth returning to.
 const MAX_PATH: usize = 2048;
 
-/// The site's own origin: `BASE_URL`'s.
+/// The site's own origin, and who may speak for it.
 #[derive(Clone, Debug)]
 pub struct Site {
     base: Url,
+    /// `BASE_URL` was not set: the local default, which a browser on this machine may
+    /// open as `localhost`, `127.0.0.1` or `[::1]` on the same port.
+    loopback: bool,
+    /// Behind a trusted reverse proxy, the host and scheme it forwards are also this site.
+    trust_forwarded: bool,
 }
 
 impl Site {
-    pub fn new(base: &BaseUrl) -> Site {
+    pub fn new(base: &BaseUrl, explicit: bool, trust_forwarded: bool) -> Site {
         Site {
             base: base.url().clone(),
+            loopback: !explicit,
+            trust_forwarded,
         }
+    }
+
+    /// Whether an `Origin` header names this site. A browser sends a scheme, a host and
+    /// a port, nothing more; `null` (a sandboxed or privacy-sensitive context) is not a
+    /// site at all.
+    pub fn is_own_origin(&self, req: &HttpRequest, origin: &str) -> bool {
+        let Ok(url) = Url::parse(origin) else {
+            return false;
+        };
+        let bare = url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty()
+            && url.password().is_none()
+            && !origin.ends_with('/');
+        bare && self.is_own(req, &url)
+    }
+
+    fn is_own(&self, req: &HttpRequest, url: &Url) -> bool {
+        let origin = url.origin();
+        if origin == self.base.origin() {
+            return true;
+        }
+        if self.loopback && self.is_loopback_twin(url) {
+            return true;
+        }
+        self.trust_forwarded && forwarded_origin(req).is_some_and(|forwarded| forwarded == origin)
+    }
+
+    /// `http://localhost:8080` for a site whose default address is `http://127.0.0.1:8080`.
+    fn is_loopback_twin(&self, url: &Url) -> bool {
+        let loopback = match url.host() {
+            Some(Host::Domain(name)) => name == "localhost",
+            Some(Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+            Some(Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+            None => false,
+        };
+        loopback
+            && url.scheme() == self.base.scheme()
+            && url.port_or_known_default() == self.base.port_or_known_default()
     }
 
     /// The path and query of this site that `raw` names, or `None` if it names anything
@@ -58,11 +105,27 @@ impl Site {
             return None;
         }
         let url = Url::parse(referer).ok()?;
-        if url.origin() != self.base.origin() {
+        if !self.is_own(req, &url) {
             return None;
         }
         self.local_path(&url[Position::BeforePath..Position::AfterQuery])
     }
+}
+
+/// The scheme and host a trusted proxy says the browser used, when it says a host.
+fn forwarded_origin(req: &HttpRequest) -> Option<Origin> {
+    let headers = req.headers();
+    let says_host = headers.contains_key("x-forwarded-host")
+        || headers
+            .get(header::FORWARDED)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("host="));
+    if !says_host {
+        return None;
+    }
+    let info = req.connection_info();
+    let url = Url::parse(&format!("{}://{}", info.scheme(), info.host())).ok()?;
+    Some(url.origin())
 }
 
 /// A 303 to `path`, a path of this site. A value that could not be sent as a header, or
@@ -86,13 +149,13 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    fn site(base: &str) -> Site {
-        Site::new(&BaseUrl::parse(base).unwrap())
+    fn site(base: &str, explicit: bool, trust_forwarded: bool) -> Site {
+        Site::new(&BaseUrl::parse(base).unwrap(), explicit, trust_forwarded)
     }
 
     #[test]
     fn paths_of_this_site_are_kept() {
-        let site = site("https://pd.example");
+        let site = site("https://pd.example", true, false);
         for (raw, kept) in [
             ("/", "/"),
             ("/partners/abc", "/partners/abc"),
@@ -109,7 +172,7 @@ mod tests {
 
     #[test]
     fn anything_that_could_lead_elsewhere_is_refused() {
-        let site = site("https://pd.example");
+        let site = site("https://pd.example", true, false);
         let long = format!("/{}", "a".repeat(MAX_PATH));
         let corpus = [
             "",
@@ -198,8 +261,80 @@ mod tests {
     }
 
     #[test]
+    fn the_origin_is_base_urls_scheme_host_and_port() {
+        let site = site("https://pd.example", true, false);
+        let req = post(&[]);
+        assert!(site.is_own_origin(&req, "https://pd.example"));
+        assert!(site.is_own_origin(&req, "https://pd.example:443"));
+        assert!(site.is_own_origin(&req, "HTTPS://PD.EXAMPLE"));
+        for foreign in [
+            "null",
+            "",
+            "pd.example",
+            "http://pd.example",
+            "https://pd.example:8443",
+            "https://evil.example",
+            "https://pd.example.evil.example",
+            "https://evil.example#pd.example",
+            "https://pd.example@evil.example",
+            "https://user@pd.example",
+            "https://pd.example/",
+            "https://pd.example/path",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+        ] {
+            assert!(!site.is_own_origin(&req, foreign), "{foreign:?}");
+        }
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_behind_a_trusted_proxy() {
+        let forged = post(&[("x-forwarded-host", "evil.example")]);
+        let forged_rfc = post(&[("forwarded", "host=evil.example;proto=http")]);
+        let untrusted = site("https://pd.example", true, false);
+        assert!(!untrusted.is_own_origin(&forged, "http://evil.example"));
+        assert!(!untrusted.is_own_origin(&forged_rfc, "http://evil.example"));
+
+        let trusted = site("https://pd.example", true, true);
+        let proxied = post(&[
+            ("x-forwarded-host", "pd.internal:8443"),
+            ("x-forwarded-proto", "https"),
+        ]);
+        assert!(trusted.is_own_origin(&proxied, "https://pd.internal:8443"));
+        assert!(!trusted.is_own_origin(&proxied, "http://pd.internal:8443"));
+        assert!(trusted.is_own_origin(&forged_rfc, "http://evil.example"));
+        assert!(trusted.is_own_origin(&proxied, "https://pd.example"));
+        // Without a forwarded host, the Host header is not an origin of ours.
+        assert!(!trusted.is_own_origin(&post(&[]), "http://127.0.0.1:8080"));
+    }
+
+    #[test]
+    fn the_local_default_is_also_its_loopback_spellings() {
+        let local = site("http://127.0.0.1:8080", false, false);
+        let req = post(&[]);
+        for own in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            assert!(local.is_own_origin(&req, own), "{own}");
+        }
+        for foreign in [
+            "http://localhost:8081",
+            "https://localhost:8080",
+            "http://127.0.0.2:8080",
+            "http://localhost.evil.example:8080",
+        ] {
+            assert!(!local.is_own_origin(&req, foreign), "{foreign}");
+        }
+        // A configured BASE_URL is the only origin, even on a loopback address.
+        let configured = site("http://127.0.0.1:8080", true, false);
+        assert!(!configured.is_own_origin(&req, "http://localhost:8080"));
+    }
+
+    #[test]
     fn only_a_referer_of_this_site_is_followed() {
-        let site = site("https://pd.example");
+        let site = site("https://pd.example", true, false);
         let back = |referer: &str| site.referring_path(&post(&[("referer", referer)]));
         assert_eq!(
             back("https://pd.example/clients?after_id=x").as_deref(),
