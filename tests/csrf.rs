@@ -341,3 +341,41 @@ async fn without_base_url_the_local_address_is_this_site_however_it_is_spelled()
         assert_eq!(app.partnership(ACME, &id).await.version, version);
     }
 }
+
+#[tokio::test]
+async fn a_form_must_say_exactly_that_it_is_a_urlencoded_form_in_utf8() {
+    let app = spawn_demo().await;
+    let id = app.partnership_id(ACME, WEB_AGENCY).await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let token = alice.csrf_token().await;
+    let body = format!("csrf_token={token}&payment_mode=partner&version=1");
+    let send = |content_type: Option<&'static str>| {
+        let mut request = alice
+            .client
+            .post(format!("{}/partners/{id}/payment", app.address))
+            .body(body.clone());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        request.send()
+    };
+    for content_type in [
+        Some("application/x-www-form-urlencodedX"),
+        Some("application/x-www-form-urlencoded-json"),
+        Some("application/x-www-form-urlencoded;charset=latin1"),
+        Some("application/x-www-form-urlencoded; charset=utf-8; x=y"),
+        Some("text/plain"),
+        Some("text/plain; application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let status = send(content_type).await.unwrap().status();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type:?}");
+    }
+    assert_unchanged(&app, &id).await;
+    let status = send(Some("application/x-www-form-urlencoded; charset=UTF-8"))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.partnership(ACME, &id).await.version, 2);
+}

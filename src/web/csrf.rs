@@ -42,7 +42,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+                .is_some_and(is_form_content_type);
             if !is_form {
                 return Err(AppError::bad_request(
                     "This request must be sent from the form on the page.",
@@ -72,6 +72,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             Ok(CsrfForm(form))
         })
     }
+}
+
+/// Exactly a urlencoded form, in UTF-8 if it says: `application/x-www-form-urlencodedX`
+/// is another type, and a form in another charset would be read wrongly.
+fn is_form_content_type(value: &str) -> bool {
+    let mut parts = value.split(';');
+    let media_type = parts.next().unwrap_or_default().trim();
+    media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        && parts.all(|parameter| {
+            let Some((name, value)) = parameter.split_once('=') else {
+                return false;
+            };
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value);
+            name.trim().eq_ignore_ascii_case("charset") && value.eq_ignore_ascii_case("utf-8")
+        })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -168,5 +187,37 @@ mod tests {
             .insert_header((header::ORIGIN, unreadable))
             .to_http_request();
         assert!(!is_same_origin(&req, &site));
+    }
+
+    #[test]
+    fn forms_are_exactly_urlencoded_and_in_utf8() {
+        for accepted in [
+            "application/x-www-form-urlencoded",
+            "Application/X-WWW-Form-URLEncoded",
+            " application/x-www-form-urlencoded ",
+            "application/x-www-form-urlencoded; charset=UTF-8",
+            "application/x-www-form-urlencoded;charset=utf-8",
+            "application/x-www-form-urlencoded; charset=\"utf-8\"",
+            "application/x-www-form-urlencoded; CHARSET = Utf-8 ",
+        ] {
+            assert!(is_form_content_type(accepted), "{accepted:?}");
+        }
+        for refused in [
+            "",
+            "application/x-www-form-urlencodedX",
+            "application/x-www-form-urlencoded-evil",
+            "application/x-www-form-urlencoded;charset=latin1",
+            "application/x-www-form-urlencoded; charset=utf-8; boundary=x",
+            "application/x-www-form-urlencoded; charset=\"utf-8",
+            "application/x-www-form-urlencoded; charset",
+            "application/x-www-form-urlencoded;",
+            "application/x-www-form-urlencoded, text/plain",
+            "text/plain",
+            "text/plain; application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/json",
+        ] {
+            assert!(!is_form_content_type(refused), "{refused:?}");
+        }
     }
 }
