@@ -1,6 +1,9 @@
 //! Login throttling, per account and per address, shared by every instance through the
 //! database. An unknown email is throttled exactly like a known one, so the answer says
 //! nothing about which accounts exist.
+//!
+//! An attempt is counted before its password is checked: counted after, a burst of
+//! parallel guesses would all be checked before the first was counted.
 
 use std::net::IpAddr;
 
@@ -8,7 +11,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::QueryResult;
 
 use crate::db::DbConn;
-use crate::db::models::throttle;
+use crate::db::models::throttle::{self, Counted};
 
 /// Failed logins allowed per account in a window.
 pub const ACCOUNT_LIMIT: i32 = 5;
@@ -22,6 +25,11 @@ pub struct Keys {
     address: Option<String>,
 }
 
+/// An attempt that was counted, to be taken back if it logs in.
+pub struct Attempt {
+    counted: Vec<Counted>,
+}
+
 impl Keys {
     pub fn new(email: &str, address: Option<IpAddr>) -> Keys {
         Keys {
@@ -30,35 +38,26 @@ impl Keys {
         }
     }
 
-    fn with_limits(&self) -> impl Iterator<Item = (&str, i32)> {
-        std::iter::once((self.account.as_str(), ACCOUNT_LIMIT))
-            .chain(self.address.as_deref().map(|a| (a, ADDRESS_LIMIT)))
-    }
-
-    /// How long to wait before trying again, if either key is blocked.
-    pub fn blocked_for(
+    /// Counts the attempt against the account and the address, or, if either has used
+    /// up its attempts, says how long to wait (and counts nothing).
+    pub fn attempt(
         &self,
         conn: &mut DbConn,
         now: NaiveDateTime,
-    ) -> QueryResult<Option<TimeDelta>> {
-        let mut longest: Option<TimeDelta> = None;
-        for (key, limit) in self.with_limits() {
-            if let Some(wait) = throttle::blocked_for(conn, key, limit, WINDOW, now)? {
-                longest = Some(longest.map_or(wait, |l| l.max(wait)));
-            }
-        }
-        Ok(longest)
+    ) -> QueryResult<Result<Attempt, TimeDelta>> {
+        let keys: Vec<(&str, i32)> = std::iter::once((self.account.as_str(), ACCOUNT_LIMIT))
+            .chain(self.address.as_deref().map(|a| (a, ADDRESS_LIMIT)))
+            .collect();
+        Ok(throttle::count_attempt(conn, &keys, WINDOW, now)?.map(|counted| Attempt { counted }))
     }
 
-    pub fn failed(&self, conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
-        for (key, _) in self.with_limits() {
-            throttle::record_failure(conn, key, WINDOW, now)?;
+    /// A successful login clears the account's attempts, and gives the address back the
+    /// one it counted: the people of an office logging in do not use up its attempts.
+    pub fn succeeded(&self, conn: &mut DbConn, attempt: &Attempt) -> QueryResult<()> {
+        throttle::clear(conn, &self.account)?;
+        for counted in attempt.counted.iter().filter(|c| c.key != self.account) {
+            throttle::take_back(conn, counted)?;
         }
         Ok(())
-    }
-
-    /// A successful login clears the account's failures (not the address's).
-    pub fn succeeded(&self, conn: &mut DbConn) -> QueryResult<()> {
-        throttle::clear(conn, &self.account)
     }
 }

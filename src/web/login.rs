@@ -109,29 +109,33 @@ pub async fn submit(
         &email,
         client_address(&req, state.trust_forwarded),
     ));
-    let blocked = {
+    // Counted before the password is checked, so that parallel guesses cannot all pass.
+    let attempt = {
         let keys = keys.clone();
         state
             .db
-            .run(move |conn| keys.blocked_for(conn, now()).map_err(AppError::from))
+            .write(move |conn| keys.attempt(conn, now()).map_err(AppError::from))
             .await?
     };
-    if let Some(wait) = blocked {
-        let minutes = (wait.num_seconds() + 59) / 60;
-        let mut response = refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            crate::i18n::t1(
-                "Too many failed attempts. Wait %{minutes} minute(s), then try again.",
-                "minutes",
-                minutes,
-            ),
-        )?;
-        let seconds = wait.num_seconds().max(1).to_string();
-        if let Ok(value) = header::HeaderValue::from_str(&seconds) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+    let attempt = match attempt {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let minutes = (wait.num_seconds() + 59) / 60;
+            let mut response = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                crate::i18n::t1(
+                    "Too many failed attempts. Wait %{minutes} minute(s), then try again.",
+                    "minutes",
+                    minutes,
+                ),
+            )?;
+            let seconds = wait.num_seconds().max(1).to_string();
+            if let Ok(value) = header::HeaderValue::from_str(&seconds) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Ok(response);
         }
-        return Ok(response);
-    }
+    };
     let address = EmailAddress::parse(&email)
         .ok()
         .filter(|_| password.len() <= crate::auth::password::MAX_LENGTH);
@@ -152,11 +156,6 @@ pub async fn submit(
     let matches = state.passwords.verify(stored, password).await?;
     let Some(user_id) = user_id.filter(|_| matches) else {
         tracing::info!(email = %email.trim().to_lowercase(), "login refused");
-        let keys = keys.clone();
-        state
-            .db
-            .write(move |conn| keys.failed(conn, now()).map_err(AppError::from))
-            .await?;
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, t(WRONG_CREDENTIALS));
     };
     let browsing_in = crate::i18n::current();
@@ -165,7 +164,7 @@ pub async fn submit(
         state
             .db
             .write(move |conn| -> Result<_, AppError> {
-                keys.succeeded(conn)?;
+                keys.succeeded(conn, &attempt)?;
                 // A person's language is the one they chose, or else the one they first
                 // logged in with; their emails follow it.
                 let locale = match users::find(conn, &user_id)?.and_then(|u| u.locale) {
