@@ -546,3 +546,25 @@ async fn successful_logins_do_not_use_up_the_attempts_of_their_address() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+#[tokio::test]
+async fn an_email_longer_than_any_is_throttled_like_the_others() {
+    let app = spawn_demo().await;
+    // Random text, which PostgreSQL cannot compress under the size an index allows.
+    let long: String = (0..300)
+        .map(|_| uuid::Uuid::new_v4().simple().to_string())
+        .collect();
+    let email = format!("{long}@acme.test");
+    let browser = app.browser();
+    for attempt in 1..=partnerdesk::auth::throttle::ACCOUNT_LIMIT {
+        assert_eq!(
+            browser.login(&email, "wrong password").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "#{attempt}"
+        );
+    }
+    assert_eq!(
+        browser.login(&email, "wrong password").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

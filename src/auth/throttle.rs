@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::QueryResult;
+use sha2::{Digest, Sha256};
 
 use crate::db::DbConn;
 use crate::db::models::throttle::{self, Counted};
@@ -18,6 +19,9 @@ pub const ACCOUNT_LIMIT: i32 = 5;
 /// Failed logins allowed per address in a window (an office shares one address).
 pub const ADDRESS_LIMIT: i32 = 30;
 pub const WINDOW: TimeDelta = TimeDelta::minutes(15);
+
+/// No email address is longer (RFC 5321); a longer key would be too long to index.
+const MAX_ACCOUNT_KEY: usize = 254;
 
 /// The keys a login attempt counts against: the account as typed, and the address.
 pub struct Keys {
@@ -32,8 +36,18 @@ pub struct Attempt {
 
 impl Keys {
     pub fn new(email: &str, address: Option<IpAddr>) -> Keys {
+        let typed = email.trim().to_lowercase();
+        // What is longer than any email is no account: it is counted under its digest.
+        let account = if typed.len() > MAX_ACCOUNT_KEY {
+            format!(
+                "account:sha256:{}",
+                hex::encode(Sha256::digest(typed.as_bytes()))
+            )
+        } else {
+            format!("account:{typed}")
+        };
         Keys {
-            account: format!("account:{}", email.trim().to_lowercase()),
+            account,
             address: address.map(|ip| format!("address:{ip}")),
         }
     }
@@ -59,5 +73,25 @@ impl Keys {
             throttle::take_back(conn, counted)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_is_its_email_as_typed_and_a_long_one_its_digest() {
+        let keys = Keys::new("  Alice@Acme.test ", Some([10, 0, 0, 1].into()));
+        assert_eq!(keys.account, "account:alice@acme.test");
+        assert_eq!(keys.address.as_deref(), Some("address:10.0.0.1"));
+        let long = Keys::new(&"é".repeat(5_000), None);
+        assert!(
+            long.account.starts_with("account:sha256:"),
+            "{}",
+            long.account
+        );
+        assert_eq!(long.account.len(), "account:sha256:".len() + 64);
+        assert_ne!(long.account, Keys::new(&"é".repeat(5_001), None).account);
     }
 }
