@@ -3,7 +3,7 @@
 use crate::auth::password;
 use crate::db::models::{orgs, sessions, users};
 use crate::db::{Db, write_tx};
-use crate::domain::{Currency, EmailAddress, Rate, Role};
+use crate::domain::{Currency, EmailAddress, Rate, Role, refuse_hidden_characters};
 
 /// `partnerdesk user add`.
 pub struct NewUser {
@@ -30,10 +30,12 @@ pub fn add_user(db: &Db, new: NewUser) -> anyhow::Result<Vec<String>> {
     if name.is_empty() || name.chars().count() > 100 {
         anyhow::bail!("a name has 1 to 100 characters");
     }
+    refuse_hidden_characters(name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;
     let org_name = new.org.trim();
     if org_name.is_empty() || org_name.chars().count() > 100 {
         anyhow::bail!("an organization name has 1 to 100 characters");
     }
+    refuse_hidden_characters(org_name).map_err(|m| anyhow::anyhow!("--org: {m}"))?;
     let currency: Currency = new
         .currency
         .parse()

@@ -11,6 +11,9 @@ pub struct Config {
     /// Address to listen on; port 0 picks a free port (the tests do).
     pub bind: String,
     pub base_url: BaseUrl,
+    /// Whether `BASE_URL` was set. Without it the site is the local default, which a
+    /// browser on this machine may open as `localhost`, `127.0.0.1` or `[::1]`.
+    pub base_url_explicit: bool,
     pub mail: MailConfig,
     /// Secret for the session cookie. Without one a random key is made at start, and
     /// sessions do not survive a restart nor work across several instances.
@@ -41,6 +44,7 @@ pub struct MailConfig {
 #[derive(Clone, Debug)]
 pub struct BaseUrl {
     url: String,
+    parsed: url::Url,
 }
 
 impl BaseUrl {
@@ -55,9 +59,17 @@ impl BaseUrl {
                 "BASE_URL must be a scheme and a host, like https://partners.example.com (got '{raw}')"
             ));
         }
+        let parsed = url::Url::parse(url)
+            .map_err(|e| format!("BASE_URL is not a valid address: {e} (got '{raw}')"))?;
         Ok(BaseUrl {
             url: url.to_owned(),
+            parsed,
         })
+    }
+
+    /// The address as parsed: its origin is the site's, for comparing with what browsers send.
+    pub fn url(&self) -> &url::Url {
+        &self.parsed
     }
 
     pub fn as_str(&self) -> &str {
@@ -86,6 +98,7 @@ impl Config {
         let database_url =
             DatabaseUrl::parse(&var("DATABASE_URL").unwrap_or_else(|| "partnerdesk.db".into()))?;
         let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let base_url_explicit = var("BASE_URL").is_some();
         let base_url = match var("BASE_URL") {
             Some(raw) => BaseUrl::parse(&raw)?,
             None => BaseUrl::parse(&format!("http://{}", local_address(&bind)))?,
@@ -134,6 +147,7 @@ impl Config {
                 dir: PathBuf::from(var("MAIL_DIR").unwrap_or_else(|| "mail".into())),
             },
             base_url,
+            base_url_explicit,
             session_key,
             workers,
             db_max_connections,
@@ -181,6 +195,8 @@ mod tests {
         );
         assert!(BaseUrl::parse("partners.example.com").is_err());
         assert!(BaseUrl::parse("http://host/path").is_err());
+        assert!(BaseUrl::parse("http://host:99999").is_err());
+        assert!(BaseUrl::parse("http://ho^st").is_err());
     }
 
     #[test]

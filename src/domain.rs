@@ -504,6 +504,36 @@ impl EmailAddress {
     }
 }
 
+/// Why a name was refused: it holds a character that is not seen but changes how the text
+/// around it reads.
+pub const HIDDEN_CHARACTERS: &str = "A name cannot contain control characters, line or paragraph separators, or invisible marks that change the direction of text.";
+
+/// Whether `c` is invisible yet changes how text is shown: control characters (C0, DEL,
+/// C1), line and paragraph separators, and the marks, embeddings, overrides and isolates
+/// of bidirectional text. In a name they can make "Eve" read as "Alice" on a page or in an
+/// email, or break a line of a log or a header; nobody needs one to write a name.
+pub fn is_hidden_character(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// The rule for every human name the application accepts (people, organizations).
+pub fn refuse_hidden_characters(name: &str) -> Result<(), &'static str> {
+    if name.chars().any(is_hidden_character) {
+        return Err(HIDDEN_CHARACTERS);
+    }
+    Ok(())
+}
+
 /// A partner's rate in basis points: 2000 = 20 %. The same rate is the discount, the
 /// cashback and the refund (DESIGN §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -596,6 +626,37 @@ mod tests {
             Access::Full(PaymentMode::PartnerPays).label(),
             "Full access, partner pays"
         );
+    }
+
+    #[test]
+    fn names_refuse_invisible_characters_that_steer_the_text() {
+        for name in [
+            "Zoé Dupont",
+            "田中さん",
+            "محمد",
+            "O'Brien-Smith",
+            "Ørsted A/S",
+        ] {
+            assert_eq!(refuse_hidden_characters(name), Ok(()), "{name}");
+        }
+        let hidden = [
+            '\0', '\t', '\n', '\r', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}', '\u{061C}', '\u{200E}',
+            '\u{200F}', '\u{2028}', '\u{2029}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+            '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+        ];
+        for c in hidden {
+            assert_eq!(
+                refuse_hidden_characters(&format!("Eve{c}Alice")),
+                Err(HIDDEN_CHARACTERS),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        // The zero-width joiner writes some scripts and emoji, the narrow no-break space
+        // French punctuation; a hyphenation point is seen. They stay allowed.
+        for c in ['\u{200D}', '\u{2027}', '\u{202F}'] {
+            assert!(!is_hidden_character(c), "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::mail::MailContext;
 use crate::mail::sender::{Sender, Transport};
 use crate::web::csrf::{self, MAX_FORM_BYTES};
 use crate::web::errors::AppError;
+use crate::web::site::Site;
 
 /// A session ends after this long without a request.
 pub const IDLE_TIMEOUT: actix_web::cookie::time::Duration =
@@ -44,6 +45,8 @@ pub struct AppState {
     pub trust_forwarded: bool,
     /// Whether responses tell their database work in a `Server-Timing` header.
     pub server_timing: bool,
+    /// The site's origin, for the checks on where a request comes from and leads back to.
+    pub site: Site,
 }
 
 pub struct Application {
@@ -65,6 +68,16 @@ impl Application {
     pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;
+        Application::build_with_listener(config, db, listener).await
+    }
+
+    /// Serves on a listener bound already, so that the caller knows the address before
+    /// the configuration is made (the browser tests' `BASE_URL` is their own address).
+    pub async fn build_with_listener(
+        config: Config,
+        db: Db,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
 
         let key = match &config.session_key {
@@ -114,6 +127,11 @@ impl Application {
             vat_rate_bp: config.vat_rate_bp,
             trust_forwarded: config.trust_forwarded,
             server_timing: config.server_timing,
+            site: Site::new(
+                &config.base_url,
+                config.base_url_explicit,
+                config.trust_forwarded,
+            ),
         });
         let secure = config.base_url.is_https();
         let store = DbSessionStore::new(db.clone(), IDLE_TIMEOUT);
@@ -138,7 +156,7 @@ impl Application {
                 .build();
             App::new()
                 .wrap(middleware::from_fn(csrf::same_origin_writes))
-                .wrap(middleware::from_fn(crate::web::guards::refuse_nul_in_url))
+                .wrap(middleware::from_fn(crate::web::guards::refuse_hostile_urls))
                 .wrap(middleware::from_fn(crate::i18n::with_locale))
                 .wrap(session)
                 .wrap(middleware::from_fn(crate::auth::preload::scope))

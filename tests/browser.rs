@@ -384,7 +384,7 @@ impl Browser {
 
 #[tokio::test]
 async fn the_customer_changes_who_pays_and_the_partner_sees_it() {
-    let app = spawn_demo().await;
+    let app = spawn_demo_at_own_address().await;
     let Some(mut b) = open("customer-and-partner", &app).await else {
         return;
     };
@@ -427,7 +427,7 @@ async fn the_customer_changes_who_pays_and_the_partner_sees_it() {
 
 #[tokio::test]
 async fn a_partner_orders_for_its_client() {
-    let app = spawn_demo().await;
+    let app = spawn_demo_at_own_address().await;
     let Some(mut b) = open("ordering", &app).await else {
         return;
     };
@@ -458,7 +458,7 @@ async fn a_partner_orders_for_its_client() {
 
 #[tokio::test]
 async fn a_customer_invites_a_partner_who_accepts_then_stops() {
-    let app = spawn_demo().await;
+    let app = spawn_demo_at_own_address().await;
     let Some(mut b) = open("invitation-and-end", &app).await else {
         return;
     };
@@ -527,7 +527,7 @@ async fn tab_to(b: &Browser, label: &str, key: Option<char>) {
 
 #[tokio::test]
 async fn the_whole_payment_flow_works_with_the_keyboard_alone() {
-    let app = spawn_demo().await;
+    let app = spawn_demo_at_own_address().await;
     let Some(mut b) = open("keyboard", &app).await else {
         return;
     };
@@ -561,7 +561,7 @@ async fn the_whole_payment_flow_works_with_the_keyboard_alone() {
 
 #[tokio::test]
 async fn pages_hold_from_phone_width_to_a_wide_screen() {
-    let app = spawn_demo().await;
+    let app = spawn_demo_at_own_address().await;
     let Some(mut b) = open("widths", &app).await else {
         return;
     };
@@ -587,7 +587,7 @@ async fn pages_hold_from_phone_width_to_a_wide_screen() {
 
 #[tokio::test]
 async fn the_header_switch_turns_the_console_french() {
-    let app = spawn_demo().await;
+    let app = spawn_demo_at_own_address().await;
     let Some(mut b) = open("french", &app).await else {
         return;
     };

@@ -183,6 +183,55 @@ fn user_add_creates_the_organization_and_a_user_who_can_log_in() {
     );
 }
 
+#[test]
+fn user_add_refuses_names_with_characters_that_steer_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |name: &str, org: &str| {
+        partnerdesk(dir.path())
+            .args(["user", "add", "--email", "eve@example.test"])
+            .args(["--name", name, "--org", org])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin
+                    .take()
+                    .unwrap()
+                    .write_all(b"a long enough password\n")?;
+                c.wait_with_output()
+            })
+            .unwrap()
+    };
+    // U+202E shows "Eve\u{202e}ecilA" as "EveAlice"; U+2066 isolates; U+2028 breaks a line.
+    for (name, org, option) in [
+        ("Eve\u{202e}ecilA", "Eve Sàrl", "--name"),
+        ("Eve", "Acme\u{2066} SA", "--org"),
+        ("Eve", "Acme\u{2028}SA", "--org"),
+        ("Eve\u{200f}", "Eve Sàrl", "--name"),
+    ] {
+        let output = add(name, org);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name:?} {org:?}");
+        assert!(
+            stderr.contains(option) && stderr.contains("direction of text"),
+            "{name:?} {org:?}: {stderr}"
+        );
+    }
+    let db = Db::connect(
+        &DatabaseUrl::parse(&dir.path().join("partnerdesk.db").display().to_string()).unwrap(),
+        1,
+    )
+    .unwrap();
+    let mut conn = db.get().unwrap();
+    let eve = EmailAddress::parse("eve@example.test").unwrap();
+    assert!(users::find_by_email(&mut conn, &eve).unwrap().is_none());
+    assert!(
+        partnerdesk::db::models::orgs::find_by_name(&mut conn, "Eve Sàrl")
+            .unwrap()
+            .is_none()
+    );
+}
+
 #[tokio::test]
 async fn demo_seeds_prints_the_logins_and_serves() {
     let dir = tempfile::tempdir().unwrap();

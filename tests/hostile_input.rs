@@ -409,3 +409,312 @@ async fn names_people_type_are_shown_escaped_on_pages_and_in_emails() {
 }
 
 const HOSTILE_ORG: &str = "<script>alert(\"org\")</script> & Co";
+
+/// Where a redirect sends the browser.
+fn location(page: &Page) -> &str {
+    page.location().expect("a redirect")
+}
+
+/// `next` values and referers that try to send the browser to another site, or to smuggle
+/// a header into the answer.
+const FOREIGN_NEXTS: &[&str] = &[
+    "//evil.example",
+    "///evil.example",
+    "/\\evil.example",
+    "https://evil.example/partners",
+    "http:evil.example",
+    "/..//evil.example",
+    "/%2e%2e//evil.example",
+    "/\t/evil.example",
+    "/%09/evil.example",
+    "/%0d%0aSet-Cookie:x=1",
+    "/\r\nSet-Cookie: x=1",
+    "/%00",
+    "/\u{2028}",
+    "/\u{202e}evil",
+    "/login",
+];
+
+#[tokio::test]
+async fn after_login_the_browser_goes_back_only_to_a_page_of_this_site() {
+    let app = spawn_demo().await;
+    let id = app.partnership_id(ACME, WEB_AGENCY).await;
+    let long = format!("/partners?after_name={}", "a".repeat(5_000));
+    let mut foreign: Vec<&str> = FOREIGN_NEXTS.to_vec();
+    foreign.push(&long);
+    let own = format!("/partners/{id}");
+    let unicode = "/partners?after_name=Zoé";
+    let expected = [
+        (own.as_str(), own.as_str()),
+        (unicode, "/partners?after_name=Zo%C3%A9"),
+    ];
+
+    // Posted with the login form.
+    let login = |next: String| {
+        let browser = app.browser();
+        async move {
+            let form = browser.get("/login").await;
+            let token = form.field("csrf_token").unwrap();
+            let fields = [
+                ("csrf_token", token.as_str()),
+                ("email", "alice@acme.test"),
+                ("password", PASSWORD),
+                ("next", next.as_str()),
+            ];
+            browser.post("/login", &fields).await
+        }
+    };
+    for next in &foreign {
+        let done = login(next.to_string()).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(location(&done), "/", "{next:?}");
+    }
+    for (next, kept) in expected {
+        assert_eq!(location(&login(next.to_owned()).await), kept, "{next:?}");
+    }
+
+    // In the login page's address: carried in its form, or followed at once when the
+    // browser is logged in already.
+    let anonymous = app.browser();
+    let alice = app.logged_in("alice@acme.test").await;
+    for next in &foreign {
+        let query = serde_urlencoded::to_string([("next", next)]).unwrap();
+        let form = anonymous.get(&format!("/login?{query}")).await;
+        assert_eq!(form.status, StatusCode::OK, "{next:?}");
+        assert_eq!(form.field("next").as_deref(), Some("/"), "{next:?}");
+        let followed = alice.get(&format!("/login?{query}")).await;
+        assert_eq!(location(&followed), "/", "{next:?}");
+    }
+    let query = serde_urlencoded::to_string([("next", &own)]).unwrap();
+    assert_eq!(location(&alice.get(&format!("/login?{query}")).await), own);
+}
+
+#[tokio::test]
+async fn the_language_switch_goes_back_only_to_a_page_of_this_site() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let token = alice.csrf_token().await;
+    let switch = |referer: String| {
+        let request = alice
+            .client
+            .post(format!("{}/lang", app.address))
+            .form(&[("csrf_token", token.as_str()), ("lang", "en")]);
+        let request = if referer.is_empty() {
+            request
+        } else {
+            request.header("referer", referer)
+        };
+        async move { request.send().await.unwrap() }
+    };
+    let own = "http://partnerdesk.test";
+    let foreign = [
+        String::new(),
+        "https://evil.example/partners".into(),
+        "http://partnerdesk.test.evil.example/partners".into(),
+        "https://partnerdesk.test/partners".into(),
+        // Where the server listens is not BASE_URL.
+        format!("{}/partners", app.address),
+        format!("{own}//evil.example/partners"),
+        format!("{own}/..//evil.example"),
+        format!("{own}/\t/evil.example"),
+        format!("{own}/%0d%0aSet-Cookie:x=1"),
+        format!("{own}/%E2%80%AEevil"),
+        "/partners".into(),
+        "//partnerdesk.test/partners".into(),
+    ];
+    for referer in foreign {
+        let answer = switch(referer.clone()).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{referer:?}");
+        assert_eq!(answer.headers()["location"], "/", "{referer:?}");
+    }
+    for (referer, back) in [
+        (format!("{own}/clients?after_id=x"), "/clients?after_id=x"),
+        (format!("{own}:80/invoices#top"), "/invoices"),
+        (
+            format!("{own}/partners?after_name=Zo%C3%A9"),
+            "/partners?after_name=Zo%C3%A9",
+        ),
+    ] {
+        let answer = switch(referer.clone()).await;
+        assert_eq!(answer.headers()["location"], back, "{referer:?}");
+    }
+}
+
+/// The routes of `src/web/routes.rs` with a segment taken from the request, each side of
+/// a `{side:partners|clients}` spelled out: (method, path with `{}` for the segment).
+fn routes_with_a_segment() -> Vec<(String, String)> {
+    let source = include_str!("../src/web/routes.rs");
+    let mut routes = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find(".route(") {
+        rest = &rest[start + ".route(".len()..];
+        let open = rest.find('"').unwrap();
+        let close = open + 1 + rest[open + 1..].find('"').unwrap();
+        let path = &rest[open + 1..close];
+        let after = rest[close..].trim_start_matches(['"', ',', ' ', '\n']);
+        let method = if after.starts_with("post()") {
+            "POST"
+        } else {
+            "GET"
+        };
+        for side in ["partners", "clients"] {
+            let path = path.replace("{side:partners|clients}", side);
+            let mut segments: Vec<String> = path.split('/').map(str::to_owned).collect();
+            for segment in segments.iter_mut().filter(|s| s.starts_with('{')) {
+                *segment = "{}".into();
+            }
+            let path = segments.join("/");
+            if path.contains("{}") && !routes.contains(&(method.to_owned(), path.clone())) {
+                routes.push((method.to_owned(), path));
+            }
+        }
+    }
+    routes
+}
+
+#[tokio::test]
+async fn a_path_with_control_or_bidirectional_characters_is_not_found_before_any_handler() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let anonymous = app.browser();
+    let token = alice.csrf_token().await;
+    let anonymous_token = anonymous.csrf_token().await;
+    let routes = routes_with_a_segment();
+    assert!(routes.len() >= 20, "{routes:?}");
+    let before = fingerprint(&app).await;
+    // As the router decodes them: CR LF, LF, tab, DEL, C1 NEL, line and paragraph
+    // separators, a right-to-left override, an isolate, a mark.
+    let ids = [
+        "%0D%0ASet-Cookie:%20x=1",
+        "x%0Ay",
+        "%09",
+        "%7F",
+        "%C2%85",
+        "%E2%80%A8",
+        "%E2%80%A9",
+        "%E2%80%AEx",
+        "%E2%81%A6x",
+        "%E2%80%8F",
+    ];
+    let mut sent = 0;
+    for (method, route) in &routes {
+        for id in ids {
+            let path = route.replace("{}", id);
+            for (who, browser, token) in [
+                ("alice", &alice, &token),
+                ("a visitor", &anonymous, &anonymous_token),
+            ] {
+                let page = if method == "POST" {
+                    let fields = [
+                        ("csrf_token", token.as_str()),
+                        ("payment_mode", "partner"),
+                        ("version", "1"),
+                        ("access", "full"),
+                        ("role", "admin"),
+                        ("confirm", "1"),
+                        ("password", PASSWORD),
+                        ("name", "Zoé"),
+                        ("new_password", "a long enough password"),
+                        ("confirm_password", "a long enough password"),
+                    ];
+                    browser.post(&path, &fields).await
+                } else {
+                    browser.get(&path).await
+                };
+                sent += 1;
+                assert_eq!(
+                    page.status,
+                    StatusCode::NOT_FOUND,
+                    "{method} {path} by {who}: {}",
+                    page.body
+                );
+                assert!(page.text().contains("Page not found"), "{method} {path}");
+                assert!(
+                    page.headers
+                        .get("set-cookie")
+                        .is_none_or(|c| { !c.to_str().unwrap_or_default().starts_with("x=") })
+                );
+            }
+        }
+    }
+    assert!(sent >= 400, "{sent}");
+    assert_eq!(fingerprint(&app).await, before, "nothing changed");
+}
+
+#[tokio::test]
+async fn a_name_that_hides_its_direction_or_breaks_lines_is_refused() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let before = fingerprint(&app).await;
+    // "Eve\u{202e}ecilA" is shown as "EveAlice"; the others isolate, mark or break lines.
+    let hidden = [
+        "Eve\u{202e}ecilA",
+        "Eve\u{202d}",
+        "\u{2066}Eve\u{2069}",
+        "Eve\u{200f}",
+        "Eve\u{061c}",
+        "Eve\u{2028}Alice",
+        "Eve\u{2029}Alice",
+        "Eve\tAlice",
+        "Eve\u{85}Alice",
+    ];
+    for name in hidden {
+        let page = alice
+            .submit(
+                "/team/invite",
+                &[
+                    ("email", "eve@acme.test"),
+                    ("name", name),
+                    ("role", "technical"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{name:?}");
+        assert!(
+            page.text().contains("direction of text"),
+            "{name:?}: {}",
+            page.text()
+        );
+    }
+    assert_eq!(fingerprint(&app).await, before, "nobody was invited");
+
+    // Choosing one's name when joining follows the same rule.
+    let invited = alice
+        .submit(
+            "/team/invite",
+            &[
+                ("email", "zoe@acme.test"),
+                ("name", "Zoé Dupont"),
+                ("role", "billing"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.text());
+    let email = app.wait_for_email("zoe@acme.test", "invites you").await;
+    let link = link_in(&email, "/welcome/");
+    let zoe = app.browser();
+    let token = zoe.get(&link).await.field("csrf_token").unwrap();
+    for name in hidden {
+        let page = zoe
+            .post(
+                &link,
+                &[
+                    ("csrf_token", &token),
+                    ("name", name),
+                    ("new_password", "zoe's long password"),
+                    ("confirm_password", "zoe's long password"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert!(page.text().contains("direction of text"), "{name:?}");
+    }
+    assert_eq!(
+        app.browser()
+            .login("zoe@acme.test", "zoe's long password")
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Zoé has not joined"
+    );
+}

@@ -159,7 +159,7 @@ async fn the_switch_changes_the_language_and_the_account_remembers_it() {
     let switched = paul
         .client
         .post(format!("{}/lang", paul.address))
-        .header("referer", format!("{}/clients", paul.address))
+        .header("referer", "http://partnerdesk.test/clients")
         .form(&[("csrf_token", token.as_str()), ("lang", "fr")])
         .send()
         .await

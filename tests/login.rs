@@ -465,3 +465,106 @@ async fn using_a_session_keeps_it_alive_without_writing_on_every_page() {
         "the session now ends in {left}"
     );
 }
+
+/// Sends `BURST` wrong passwords for `email` at once, each from a browser of its own
+/// holding a fresh login form, and returns how many got each status.
+async fn burst_of_wrong_passwords(app: &TestApp, email: &str) -> (usize, usize, Vec<StatusCode>) {
+    const BURST: usize = 20;
+    let mut browsers = Vec::new();
+    for _ in 0..BURST {
+        let browser = app.browser();
+        let token = browser.get("/login").await.field("csrf_token").unwrap();
+        browsers.push((browser, token));
+    }
+    let answers = futures_util::future::join_all(
+        browsers
+            .iter()
+            .map(|(browser, token)| browser.login_with_token(token, email, "wrong password")),
+    )
+    .await;
+    let statuses: Vec<StatusCode> = answers.iter().map(|page| page.status).collect();
+    let wrong = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    let waiting = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    for page in answers
+        .iter()
+        .filter(|p| p.status == StatusCode::TOO_MANY_REQUESTS)
+    {
+        assert!(page.headers.get("retry-after").is_some());
+        assert!(page.text().contains("Too many failed attempts"));
+    }
+    (wrong, waiting, statuses)
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_any_password_is_checked() {
+    let app = spawn_demo().await;
+    let limit = partnerdesk::auth::throttle::ACCOUNT_LIMIT as usize;
+    let known = burst_of_wrong_passwords(&app, "alice@acme.test").await;
+    // Each 422 is a password the server checked; every other attempt waited.
+    assert_eq!((known.0, known.1), (limit, 20 - limit), "{:?}", known.2);
+    // The right password waits too now.
+    assert_eq!(
+        app.browser()
+            .login("alice@acme.test", PASSWORD)
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // An unknown account answers the same burst the same way.
+    let unknown = burst_of_wrong_passwords(&app, "nobody@acme.test").await;
+    assert_eq!(
+        (unknown.0, unknown.1),
+        (known.0, known.1),
+        "{:?}",
+        unknown.2
+    );
+}
+
+#[tokio::test]
+async fn successful_logins_do_not_use_up_the_attempts_of_their_address() {
+    let app = spawn_demo().await;
+    let limit = partnerdesk::auth::throttle::ADDRESS_LIMIT;
+    // An office: everyone logs in from one address, more times than its limit.
+    let people = ["alice@acme.test", "bob@acme.test", "paul@webagency.test"];
+    for i in 0..=limit {
+        let email = people[i as usize % people.len()];
+        let status = app.browser().login(email, PASSWORD).await.status;
+        assert_eq!(status, StatusCode::SEE_OTHER, "login #{i} of {email}");
+    }
+    // Its attempts are all still there for a mistyped password.
+    assert_eq!(
+        app.browser()
+            .login("alice@acme.test", "wrong password")
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn an_email_longer_than_any_is_throttled_like_the_others() {
+    let app = spawn_demo().await;
+    // Random text, which PostgreSQL cannot compress under the size an index allows.
+    let long: String = (0..300)
+        .map(|_| uuid::Uuid::new_v4().simple().to_string())
+        .collect();
+    let email = format!("{long}@acme.test");
+    let browser = app.browser();
+    for attempt in 1..=partnerdesk::auth::throttle::ACCOUNT_LIMIT {
+        assert_eq!(
+            browser.login(&email, "wrong password").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "#{attempt}"
+        );
+    }
+    assert_eq!(
+        browser.login(&email, "wrong password").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -1,14 +1,18 @@
 //! Login throttling, per account and per address, shared by every instance through the
 //! database. An unknown email is throttled exactly like a known one, so the answer says
 //! nothing about which accounts exist.
+//!
+//! An attempt is counted before its password is checked: counted after, a burst of
+//! parallel guesses would all be checked before the first was counted.
 
 use std::net::IpAddr;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::QueryResult;
+use sha2::{Digest, Sha256};
 
 use crate::db::DbConn;
-use crate::db::models::throttle;
+use crate::db::models::throttle::{self, Counted};
 
 /// Failed logins allowed per account in a window.
 pub const ACCOUNT_LIMIT: i32 = 5;
@@ -16,49 +20,78 @@ pub const ACCOUNT_LIMIT: i32 = 5;
 pub const ADDRESS_LIMIT: i32 = 30;
 pub const WINDOW: TimeDelta = TimeDelta::minutes(15);
 
+/// No email address is longer (RFC 5321); a longer key would be too long to index.
+const MAX_ACCOUNT_KEY: usize = 254;
+
 /// The keys a login attempt counts against: the account as typed, and the address.
 pub struct Keys {
     account: String,
     address: Option<String>,
 }
 
+/// An attempt that was counted, to be taken back if it logs in.
+pub struct Attempt {
+    counted: Vec<Counted>,
+}
+
 impl Keys {
     pub fn new(email: &str, address: Option<IpAddr>) -> Keys {
+        let typed = email.trim().to_lowercase();
+        // What is longer than any email is no account: it is counted under its digest.
+        let account = if typed.len() > MAX_ACCOUNT_KEY {
+            format!(
+                "account:sha256:{}",
+                hex::encode(Sha256::digest(typed.as_bytes()))
+            )
+        } else {
+            format!("account:{typed}")
+        };
         Keys {
-            account: format!("account:{}", email.trim().to_lowercase()),
+            account,
             address: address.map(|ip| format!("address:{ip}")),
         }
     }
 
-    fn with_limits(&self) -> impl Iterator<Item = (&str, i32)> {
-        std::iter::once((self.account.as_str(), ACCOUNT_LIMIT))
-            .chain(self.address.as_deref().map(|a| (a, ADDRESS_LIMIT)))
-    }
-
-    /// How long to wait before trying again, if either key is blocked.
-    pub fn blocked_for(
+    /// Counts the attempt against the account and the address, or, if either has used
+    /// up its attempts, says how long to wait (and counts nothing).
+    pub fn attempt(
         &self,
         conn: &mut DbConn,
         now: NaiveDateTime,
-    ) -> QueryResult<Option<TimeDelta>> {
-        let mut longest: Option<TimeDelta> = None;
-        for (key, limit) in self.with_limits() {
-            if let Some(wait) = throttle::blocked_for(conn, key, limit, WINDOW, now)? {
-                longest = Some(longest.map_or(wait, |l| l.max(wait)));
-            }
-        }
-        Ok(longest)
+    ) -> QueryResult<Result<Attempt, TimeDelta>> {
+        let keys: Vec<(&str, i32)> = std::iter::once((self.account.as_str(), ACCOUNT_LIMIT))
+            .chain(self.address.as_deref().map(|a| (a, ADDRESS_LIMIT)))
+            .collect();
+        Ok(throttle::count_attempt(conn, &keys, WINDOW, now)?.map(|counted| Attempt { counted }))
     }
 
-    pub fn failed(&self, conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
-        for (key, _) in self.with_limits() {
-            throttle::record_failure(conn, key, WINDOW, now)?;
+    /// A successful login clears the account's attempts, and gives the address back the
+    /// one it counted: the people of an office logging in do not use up its attempts.
+    pub fn succeeded(&self, conn: &mut DbConn, attempt: &Attempt) -> QueryResult<()> {
+        throttle::clear(conn, &self.account)?;
+        for counted in attempt.counted.iter().filter(|c| c.key != self.account) {
+            throttle::take_back(conn, counted)?;
         }
         Ok(())
     }
+}
 
-    /// A successful login clears the account's failures (not the address's).
-    pub fn succeeded(&self, conn: &mut DbConn) -> QueryResult<()> {
-        throttle::clear(conn, &self.account)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_is_its_email_as_typed_and_a_long_one_its_digest() {
+        let keys = Keys::new("  Alice@Acme.test ", Some([10, 0, 0, 1].into()));
+        assert_eq!(keys.account, "account:alice@acme.test");
+        assert_eq!(keys.address.as_deref(), Some("address:10.0.0.1"));
+        let long = Keys::new(&"é".repeat(5_000), None);
+        assert!(
+            long.account.starts_with("account:sha256:"),
+            "{}",
+            long.account
+        );
+        assert_eq!(long.account.len(), "account:sha256:".len() + 64);
+        assert_ne!(long.account, Keys::new(&"é".repeat(5_001), None).account);
     }
 }

@@ -43,7 +43,8 @@ pub fn person_name(input: &str) -> Result<String, MemberError> {
     if name.is_empty() {
         return Err(MemberError::Invalid("Enter the person's name.".into()));
     }
-    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+    crate::domain::refuse_hidden_characters(name).map_err(|m| MemberError::Invalid(m.into()))?;
+    if name.chars().count() > 100 {
         return Err(MemberError::Invalid(
             "A name has at most 100 characters, without control characters.".into(),
         ));

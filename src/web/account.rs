@@ -137,16 +137,10 @@ pub async fn switch_language(
             .write(move |conn| users::set_locale(conn, &user_id, locale).map_err(AppError::from))
             .await?;
     }
-    // Back to the page the switch was on: a path of this site, never another site.
-    let back = req
-        .headers()
-        .get(header::REFERER)
-        .and_then(|r| r.to_str().ok())
-        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
-        .filter(|path| path.starts_with('/') && !path.starts_with("//"))
+    // Back to the page the switch was on, if that page is this site's.
+    let back = state
+        .site
+        .referring_path(&req)
         .unwrap_or_else(|| "/".to_owned());
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, back))
-        .finish())
+    Ok(crate::web::site::see_other(&back))
 }

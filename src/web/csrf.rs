@@ -13,7 +13,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::AppSession;
+use crate::startup::AppState;
 use crate::web::errors::AppError;
+use crate::web::site::Site;
 
 /// Forms are small; anything bigger is refused before it is read.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -40,7 +42,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+                .is_some_and(is_form_content_type);
             if !is_form {
                 return Err(AppError::bad_request(
                     "This request must be sent from the form on the page.",
@@ -72,6 +74,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     }
 }
 
+/// Exactly a urlencoded form, in UTF-8 if it says: `application/x-www-form-urlencodedX`
+/// is another type, and a form in another charset would be read wrongly.
+fn is_form_content_type(value: &str) -> bool {
+    let mut parts = value.split(';');
+    let media_type = parts.next().unwrap_or_default().trim();
+    media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        && parts.all(|parameter| {
+            let Some((name, value)) = parameter.split_once('=') else {
+                return false;
+            };
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value);
+            name.trim().eq_ignore_ascii_case("charset") && value.eq_ignore_ascii_case("utf-8")
+        })
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -82,8 +103,11 @@ pub async fn same_origin_writes(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    if req.method() != Method::GET && req.method() != Method::HEAD && !is_same_origin(req.request())
-    {
+    let site = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| &state.site);
+    let writes = req.method() != Method::GET && req.method() != Method::HEAD;
+    if writes && !site.is_some_and(|site| is_same_origin(req.request(), site)) {
         tracing::warn!(path = %req.path(), "cross-origin write refused");
         let response = AppError::forbidden(STALE_FORM).error_response();
         return Ok(req.into_response(response));
@@ -91,21 +115,23 @@ pub async fn same_origin_writes(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
-fn is_same_origin(req: &HttpRequest) -> bool {
-    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = header(header::HeaderName::from_static("sec-fetch-site"))
-        && site != "same-origin"
-        && site != "none"
-    {
-        return false;
+/// The origin is compared with `BASE_URL`, never with the request's `Host` or forwarded
+/// headers (unless a trusted proxy sets them): whoever sends the request chooses those,
+/// so comparing with them would let any origin pass as this site.
+fn is_same_origin(req: &HttpRequest, site: &Site) -> bool {
+    // A header that is there but unreadable is not taken for a missing one.
+    let header = |name| {
+        req.headers()
+            .get(name)
+            .map(|v| v.to_str().ok().map(str::trim))
+    };
+    match header(header::HeaderName::from_static("sec-fetch-site")) {
+        None | Some(Some("same-origin" | "none")) => {}
+        Some(_) => return false,
     }
     match header(header::ORIGIN) {
         None => true,
-        Some(origin) => {
-            let host = origin.split_once("://").map(|(_, host)| host);
-            let own = req.connection_info().host().to_owned();
-            host == Some(own.as_str())
-        }
+        Some(origin) => origin.is_some_and(|origin| site.is_own_origin(req, origin)),
     }
 }
 
@@ -123,22 +149,75 @@ mod tests {
 
     #[test]
     fn only_this_site_may_write() {
-        let req = |headers: &[(&str, &str)]| {
-            let mut r = TestRequest::post().insert_header(("host", "pd.example:8080"));
+        let site = Site::new(
+            &crate::config::BaseUrl::parse("https://pd.example").unwrap(),
+            true,
+            false,
+        );
+        let allowed = |headers: &[(&str, &str)]| {
+            let mut r = TestRequest::post().insert_header(("host", "pd.internal:8080"));
             for (k, v) in headers {
                 r = r.insert_header((*k, *v));
             }
-            r.to_http_request()
+            is_same_origin(&r.to_http_request(), &site)
         };
-        assert!(is_same_origin(&req(&[])));
-        assert!(is_same_origin(&req(&[(
-            "origin",
-            "http://pd.example:8080"
-        )])));
-        assert!(is_same_origin(&req(&[("sec-fetch-site", "same-origin")])));
-        assert!(!is_same_origin(&req(&[("origin", "https://evil.example")])));
-        assert!(!is_same_origin(&req(&[("origin", "null")])));
-        assert!(!is_same_origin(&req(&[("sec-fetch-site", "cross-site")])));
-        assert!(!is_same_origin(&req(&[("sec-fetch-site", "same-site")])));
+        assert!(allowed(&[]));
+        assert!(allowed(&[("origin", "https://pd.example")]));
+        assert!(allowed(&[("sec-fetch-site", "same-origin")]));
+        assert!(allowed(&[("sec-fetch-site", "none")]));
+        assert!(allowed(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "https://pd.example")
+        ]));
+        assert!(!allowed(&[("origin", "https://evil.example")]));
+        assert!(!allowed(&[("origin", "null")]));
+        assert!(!allowed(&[("origin", "http://pd.internal:8080")]));
+        assert!(!allowed(&[
+            ("x-forwarded-host", "evil.example"),
+            ("origin", "http://evil.example")
+        ]));
+        assert!(!allowed(&[("sec-fetch-site", "cross-site")]));
+        assert!(!allowed(&[("sec-fetch-site", "same-site")]));
+        assert!(!allowed(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://pd.example")
+        ]));
+        let unreadable = header::HeaderValue::from_bytes(b"https://pd.example\xff").unwrap();
+        let req = TestRequest::post()
+            .insert_header((header::ORIGIN, unreadable))
+            .to_http_request();
+        assert!(!is_same_origin(&req, &site));
+    }
+
+    #[test]
+    fn forms_are_exactly_urlencoded_and_in_utf8() {
+        for accepted in [
+            "application/x-www-form-urlencoded",
+            "Application/X-WWW-Form-URLEncoded",
+            " application/x-www-form-urlencoded ",
+            "application/x-www-form-urlencoded; charset=UTF-8",
+            "application/x-www-form-urlencoded;charset=utf-8",
+            "application/x-www-form-urlencoded; charset=\"utf-8\"",
+            "application/x-www-form-urlencoded; CHARSET = Utf-8 ",
+        ] {
+            assert!(is_form_content_type(accepted), "{accepted:?}");
+        }
+        for refused in [
+            "",
+            "application/x-www-form-urlencodedX",
+            "application/x-www-form-urlencoded-evil",
+            "application/x-www-form-urlencoded;charset=latin1",
+            "application/x-www-form-urlencoded; charset=utf-8; boundary=x",
+            "application/x-www-form-urlencoded; charset=\"utf-8",
+            "application/x-www-form-urlencoded; charset",
+            "application/x-www-form-urlencoded;",
+            "application/x-www-form-urlencoded, text/plain",
+            "text/plain",
+            "text/plain; application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/json",
+        ] {
+            assert!(!is_form_content_type(refused), "{refused:?}");
+        }
     }
 }

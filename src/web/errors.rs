@@ -104,9 +104,7 @@ impl ResponseError for AppError {
                         serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
                     )
                 };
-                return HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, location))
-                    .finish();
+                return crate::web::site::see_other(&location);
             }
             AppError::BadRequest(m) => ("The request could not be processed", m.to_string()),
             AppError::Forbidden(m) => ("Not allowed", m.to_string()),

@@ -18,6 +18,7 @@ use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::page_with_status;
+use crate::web::site::{Site, see_other};
 
 const WRONG_CREDENTIALS: &str = "The email or the password is not correct.";
 
@@ -38,32 +39,20 @@ pub struct LoginQuery {
     signed_out: Option<String>,
 }
 
-/// Where to go after logging in: a path of this site only, never another site.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.starts_with("/login") =>
-        {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
+/// Where to go after logging in: a path of this site only, never another site, and not
+/// the login page again.
+fn safe_next(site: &Site, next: Option<&str>) -> String {
+    next.and_then(|n| site.local_path(n))
+        .filter(|path| !path.starts_with("/login"))
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 pub async fn form(
     session: AppSession,
+    state: web::Data<AppState>,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let next = safe_next(query.next.as_deref());
+    let next = safe_next(&state.site, query.next.as_deref());
     if session.user_id()?.is_some() {
         return Ok(see_other(&next));
     }
@@ -98,7 +87,7 @@ pub async fn submit(
         password,
         next,
     } = form.0;
-    let next = safe_next(next.as_deref());
+    let next = safe_next(&state.site, next.as_deref());
     let refuse = |status: StatusCode, message: String| -> Result<HttpResponse, AppError> {
         let page = LoginPage {
             tr: In::default(),
@@ -120,29 +109,33 @@ pub async fn submit(
         &email,
         client_address(&req, state.trust_forwarded),
     ));
-    let blocked = {
+    // Counted before the password is checked, so that parallel guesses cannot all pass.
+    let attempt = {
         let keys = keys.clone();
         state
             .db
-            .run(move |conn| keys.blocked_for(conn, now()).map_err(AppError::from))
+            .write(move |conn| keys.attempt(conn, now()).map_err(AppError::from))
             .await?
     };
-    if let Some(wait) = blocked {
-        let minutes = (wait.num_seconds() + 59) / 60;
-        let mut response = refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            crate::i18n::t1(
-                "Too many failed attempts. Wait %{minutes} minute(s), then try again.",
-                "minutes",
-                minutes,
-            ),
-        )?;
-        let seconds = wait.num_seconds().max(1).to_string();
-        if let Ok(value) = header::HeaderValue::from_str(&seconds) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+    let attempt = match attempt {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let minutes = (wait.num_seconds() + 59) / 60;
+            let mut response = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                crate::i18n::t1(
+                    "Too many failed attempts. Wait %{minutes} minute(s), then try again.",
+                    "minutes",
+                    minutes,
+                ),
+            )?;
+            let seconds = wait.num_seconds().max(1).to_string();
+            if let Ok(value) = header::HeaderValue::from_str(&seconds) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Ok(response);
         }
-        return Ok(response);
-    }
+    };
     let address = EmailAddress::parse(&email)
         .ok()
         .filter(|_| password.len() <= crate::auth::password::MAX_LENGTH);
@@ -163,11 +156,6 @@ pub async fn submit(
     let matches = state.passwords.verify(stored, password).await?;
     let Some(user_id) = user_id.filter(|_| matches) else {
         tracing::info!(email = %email.trim().to_lowercase(), "login refused");
-        let keys = keys.clone();
-        state
-            .db
-            .write(move |conn| keys.failed(conn, now()).map_err(AppError::from))
-            .await?;
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, t(WRONG_CREDENTIALS));
     };
     let browsing_in = crate::i18n::current();
@@ -176,7 +164,7 @@ pub async fn submit(
         state
             .db
             .write(move |conn| -> Result<_, AppError> {
-                keys.succeeded(conn)?;
+                keys.succeeded(conn, &attempt)?;
                 // A person's language is the one they chose, or else the one they first
                 // logged in with; their emails follow it.
                 let locale = match users::find(conn, &user_id)?.and_then(|u| u.locale) {
@@ -228,18 +216,25 @@ pub async fn logout(session: AppSession, _form: CsrfForm<NoFields>) -> HttpRespo
 #[cfg(test)]
 mod tests {
     use super::safe_next;
+    use crate::config::BaseUrl;
+    use crate::web::site::Site;
 
     #[test]
     fn only_local_paths_are_followed_after_login() {
-        assert_eq!(safe_next(Some("/partners/abc")), "/partners/abc");
-        assert_eq!(
-            safe_next(Some("/partners?after_id=x")),
-            "/partners?after_id=x"
-        );
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(Some("/login")), "/");
-        assert_eq!(safe_next(None), "/");
+        let site = Site::new(&BaseUrl::parse("http://pd.example").unwrap(), true, false);
+        let next = |n| safe_next(&site, n);
+        assert_eq!(next(Some("/partners/abc")), "/partners/abc");
+        assert_eq!(next(Some("/partners?after_id=x")), "/partners?after_id=x");
+        assert_eq!(next(Some("//evil.example")), "/");
+        assert_eq!(next(Some("https://evil.example")), "/");
+        assert_eq!(next(Some("http://pd.example/partners")), "/");
+        assert_eq!(next(Some("/\\evil.example")), "/");
+        assert_eq!(next(Some("/..//evil.example")), "/");
+        assert_eq!(next(Some("/\t/evil.example")), "/");
+        assert_eq!(next(Some("/%0d%0aSet-Cookie:x")), "/");
+        assert_eq!(next(Some("/login")), "/");
+        assert_eq!(next(Some("/login?next=/partners")), "/");
+        assert_eq!(next(Some("/./login")), "/");
+        assert_eq!(next(None), "/");
     }
 }

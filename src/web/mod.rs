@@ -19,6 +19,7 @@ mod partners;
 mod products;
 mod relationships;
 pub mod routes;
+pub mod site;
 mod team;
 pub mod timing;
 pub mod views;

@@ -97,6 +97,11 @@ pub async fn spawn_app() -> TestApp {
 /// The application with the demo data of DESIGN §4.
 pub async fn spawn_demo() -> TestApp {
     let app = spawn_app().await;
+    seed_demo(&app).await;
+    app
+}
+
+async fn seed_demo(app: &TestApp) {
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = db.get().unwrap();
@@ -104,7 +109,6 @@ pub async fn spawn_demo() -> TestApp {
     })
     .await
     .unwrap();
-    app
 }
 
 /// A fresh, migrated database of its own: an SQLite file in a temporary directory, or a
@@ -139,7 +143,31 @@ impl TestDb {
 }
 
 /// The application with its configuration adjusted by `customize` (an SMTP server, …).
+/// Its `BASE_URL` is `http://partnerdesk.test`, the address its emails link to, while it
+/// listens on a random local port: a browser's `Origin` would not be this site's.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    spawn_app_on(listener, customize).await
+}
+
+/// The application with the demo data, whose `BASE_URL` is left unset, as on a laptop:
+/// the site is the address it listens on, as a real browser opens it.
+pub async fn spawn_demo_at_own_address() -> TestApp {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let own = format!("http://{}", listener.local_addr().unwrap());
+    let app = spawn_app_on(listener, |config| {
+        config.base_url = BaseUrl::parse(&own).unwrap();
+        config.base_url_explicit = false;
+    })
+    .await;
+    seed_demo(&app).await;
+    app
+}
+
+async fn spawn_app_on(
+    listener: std::net::TcpListener,
+    customize: impl FnOnce(&mut Config),
+) -> TestApp {
     init_logging();
     let database = tokio::task::spawn_blocking(TestDb::new).await.unwrap();
     let mail_dir = database.files.path().join("mail");
@@ -147,6 +175,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         database_url: DatabaseUrl::parse(&database.url).unwrap(),
         bind: "127.0.0.1:0".into(),
         base_url: BaseUrl::parse("http://partnerdesk.test").unwrap(),
+        base_url_explicit: true,
         mail: MailConfig {
             smtp_url: None,
             from: "partnerdesk <noreply@partnerdesk.test>".into(),
@@ -161,7 +190,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         server_timing: true,
     };
     customize(&mut config);
-    let app = Application::build_with_db(config, database.db.clone())
+    let app = Application::build_with_listener(config, database.db.clone(), listener)
         .await
         .expect("the application starts");
     let port = app.port();
