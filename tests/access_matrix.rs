@@ -76,6 +76,10 @@ enum Kind {
     Colleague,
     /// An invitation to join an organization, addressed to someone's email.
     Invitation,
+    /// A partner's request for a client, addressed to someone's email: to read it…
+    ClientRequest,
+    /// …and to answer or withdraw it.
+    ClientRequestAction,
     Token,
     File,
 }
@@ -543,6 +547,44 @@ const ROWS: &[Row] = &[
         form: &[],
         expect: |_, _| NOT_FOUND,
     },
+    // A partner's request: its addressee reads it; answering and withdrawing are
+    // tested in tests/lifecycle.rs (they would change the data here).
+    Row {
+        method: "GET",
+        route: "/partners/requests/{id}",
+        path: "/partners/requests/{}",
+        kind: Kind::ClientRequest,
+        form: &[],
+        expect: |w, t| match (w, t) {
+            (Who::Anonymous, _) => SEE_OTHER,
+            (Who::Carla, Target::Own) => OK,
+            _ => NOT_FOUND,
+        },
+    },
+    Row {
+        method: "POST",
+        route: "/partners/requests/{id}/accept",
+        path: "/partners/requests/{}/accept",
+        kind: Kind::ClientRequestAction,
+        form: &[("access", "full"), ("payment_mode", "customer")],
+        expect: |w, _| member_page(w, NOT_FOUND),
+    },
+    Row {
+        method: "POST",
+        route: "/partners/requests/{id}/refuse",
+        path: "/partners/requests/{}/refuse",
+        kind: Kind::ClientRequestAction,
+        form: &[],
+        expect: |w, _| member_page(w, NOT_FOUND),
+    },
+    Row {
+        method: "POST",
+        route: "/clients/requests/{id}/withdraw",
+        path: "/clients/requests/{}/withdraw",
+        kind: Kind::ClientRequestAction,
+        form: &[],
+        expect: |w, _| member_page(w, NOT_FOUND),
+    },
     // Only the addressee answers; the entitled answer is tested in tests/team.rs.
     Row {
         method: "POST",
@@ -661,6 +703,8 @@ struct Ids {
     user_of: std::collections::HashMap<&'static str, String>,
     /// Acme's invitation to Carla.
     invitation_to_carla: String,
+    /// Digital Studio's request to Carla.
+    request_to_carla: String,
 }
 
 impl Ids {
@@ -689,6 +733,14 @@ impl Ids {
             Kind::Invitation => {
                 (!own && who != Who::Carla).then(|| self.invitation_to_carla.clone())
             }
+            // Carla reads hers; for everyone else it is another person's.
+            Kind::ClientRequest => match who {
+                Who::Carla => own.then(|| self.request_to_carla.clone()),
+                _ => (!own).then(|| self.request_to_carla.clone()),
+            },
+            // Those who could answer or withdraw it never name it here.
+            Kind::ClientRequestAction => (!own && !matches!(who, Who::Carla | Who::Petra))
+                .then(|| self.request_to_carla.clone()),
             Kind::File => own.then(|| "app.css".to_owned()),
             Kind::CustomerPartnership => match who {
                 Who::Alice | Who::Bob => pick(Some(&self.acme_agency), &self.beta_agency),
@@ -824,8 +876,26 @@ async fn every_route_answers_every_user_as_the_rules_say() {
                 .unwrap()
         })
         .await;
+    let petra = app.logged_in("petra@studio.test").await;
+    let asked = petra
+        .submit(
+            "/clients",
+            &[("email", "carla@beta.test"), ("access", "full")],
+        )
+        .await;
+    assert_eq!(asked.status.as_u16(), SEE_OTHER);
+    let request_to_carla: String = app
+        .with_db(|conn| {
+            use partnerdesk::db::schema::client_requests;
+            client_requests::table
+                .select(client_requests::id)
+                .first(conn)
+                .unwrap()
+        })
+        .await;
     let ids = Ids {
         invitation_to_carla,
+        request_to_carla,
         acme_product_agency: product_under(acme_agency.clone()).await,
         acme_product_studio: product_under(acme_studio.clone()).await,
         beta_product: product_under(beta_agency.clone()).await,

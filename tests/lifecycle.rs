@@ -133,29 +133,37 @@ async fn a_customer_invites_a_partner_who_accepts() {
     }
 }
 
+/// Petra (Digital Studio) asks `email` for `access`; returns the answer.
+async fn ask(petra: &Browser, email: &str, access: &str) -> Page {
+    petra
+        .submit("/clients", &[("email", email), ("access", access)])
+        .await
+}
+
+/// The link of the request email sent to `to`.
+async fn request_link(app: &TestApp, to: &str) -> String {
+    let email = app
+        .wait_for_email(
+            to,
+            "Digital Studio GmbH asks to manage your organization's products",
+        )
+        .await;
+    link_in(&email, "/partners/requests/")
+}
+
 #[tokio::test]
 async fn a_partner_asks_a_client_who_grants_other_rights() {
     let app = spawn_demo().await;
     let petra = app.logged_in("petra@studio.test").await;
     let form = petra.get("/clients/new").await;
     assert_eq!(form.status, StatusCode::OK);
-    let asked = petra
-        .submit(
-            "/clients",
-            &[("email", "carla@beta.test"), ("access", "full")],
-        )
-        .await;
+    let asked = ask(&petra, "carla@beta.test", "full").await;
     assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.text());
-    let id = asked
-        .location()
-        .unwrap()
-        .trim_start_matches("/clients/")
-        .to_owned();
-
+    assert_eq!(asked.location(), Some("/clients"));
     let request = app
         .wait_for_email(
             "carla@beta.test",
-            "Digital Studio GmbH asks to manage Beta AG's products",
+            "Digital Studio GmbH asks to manage your organization's products",
         )
         .await;
     assert!(
@@ -164,7 +172,15 @@ async fn a_partner_asks_a_client_who_grants_other_rights() {
         request.text
     );
     let carla = app.logged_in("carla@beta.test").await;
-    let page = carla.get(&link_in(&request, "/partners/")).await;
+    assert!(
+        carla
+            .get("/partners")
+            .await
+            .text()
+            .contains("Digital Studio GmbH asks for full access")
+    );
+    let link = link_in(&request, "/partners/requests/");
+    let page = carla.get(&link).await;
     assert!(
         page.text()
             .contains("Digital Studio GmbH asks for full access"),
@@ -175,7 +191,7 @@ async fn a_partner_asks_a_client_who_grants_other_rights() {
     let product = page.field("products").unwrap();
     let accepted = carla
         .submit(
-            &format!("/partners/{id}/accept"),
+            &format!("{link}/accept"),
             &[("access", "limited"), ("products", &product)],
         )
         .await;
@@ -185,6 +201,11 @@ async fn a_partner_asks_a_client_who_grants_other_rights() {
         "{}",
         accepted.text()
     );
+    let id = accepted
+        .location()
+        .unwrap()
+        .trim_start_matches("/partners/")
+        .to_owned();
     let p = app.partnership(BETA, &id).await;
     assert_eq!(
         (p.status, p.access),
@@ -198,37 +219,46 @@ async fn a_partner_asks_a_client_who_grants_other_rights() {
         "{}",
         told.text
     );
+    let timeline = carla
+        .get(&format!("/partners/{id}"))
+        .await
+        .texts(".timeline li")
+        .join(" | ");
+    assert!(
+        timeline.contains("Invitation sent") && timeline.contains("Invitation accepted"),
+        "{timeline}"
+    );
+    // The request is answered: its link and its buttons are gone.
+    assert_eq!(carla.get(&link).await.status, StatusCode::NOT_FOUND);
 
     // Full access granted without a payment mode is refused with a message.
     let app2 = spawn_demo().await;
     let petra2 = app2.logged_in("petra@studio.test").await;
-    let id2 = petra2
-        .submit(
-            "/clients",
-            &[("email", "carla@beta.test"), ("access", "full")],
-        )
-        .await
-        .location()
-        .unwrap()
-        .trim_start_matches("/clients/")
-        .to_owned();
+    ask(&petra2, "carla@beta.test", "full").await;
+    let link2 = request_link(&app2, "carla@beta.test").await;
     let carla2 = app2.logged_in("carla@beta.test").await;
     let refused = carla2
-        .submit(&format!("/partners/{id2}/accept"), &[("access", "full")])
+        .submit(&format!("{link2}/accept"), &[("access", "full")])
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.text().contains("With full access, choose who pays"));
     assert_eq!(
-        status_of(&app2, BETA, &id2).await,
-        PartnershipStatus::Pending
+        carla2.get(&link2).await.status,
+        StatusCode::OK,
+        "still open"
     );
     let granted = carla2
         .submit(
-            &format!("/partners/{id2}/accept"),
+            &format!("{link2}/accept"),
             &[("access", "full"), ("payment_mode", "partner")],
         )
         .await;
     assert_eq!(granted.status, StatusCode::SEE_OTHER);
+    let id2 = granted
+        .location()
+        .unwrap()
+        .trim_start_matches("/partners/")
+        .to_owned();
     assert_eq!(
         app2.partnership(BETA, &id2).await.access,
         Access::Full(PaymentMode::PartnerPays)
@@ -236,89 +266,149 @@ async fn a_partner_asks_a_client_who_grants_other_rights() {
 }
 
 #[tokio::test]
-async fn asking_by_an_unknown_or_ambiguous_email_is_answered_clearly() {
+async fn asking_answers_the_same_whoever_the_address_belongs_to() {
     let app = spawn_demo().await;
     let petra = app.logged_in("petra@studio.test").await;
-    let unknown = petra
-        .submit(
-            "/clients",
-            &[("email", "nobody@nowhere.test"), ("access", "full")],
-        )
-        .await;
-    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    // Nobody's address, technical staff's address, a legal representative's address.
+    let mut answers = Vec::new();
+    for email in ["nobody@nowhere.test", "bob@acme.test", "carla@beta.test"] {
+        let asked = ask(&petra, email, "full").await;
+        assert_eq!(asked.status, StatusCode::SEE_OTHER, "{email}");
+        let said = petra.get("/clients").await;
+        let flash = said.texts(".flash").join(" ").replace(email, "ADDRESS");
+        let row = said
+            .texts("section[aria-labelledby=requests-title] tbody tr")
+            .into_iter()
+            .find(|r| r.contains(email))
+            .expect("the request is listed")
+            .replace(email, "ADDRESS");
+        answers.push((asked.location().map(str::to_owned), flash, row));
+    }
     assert!(
-        unknown.text().contains(
-            "No organization has a legal representative or administrator with this email"
-        )
+        answers.windows(2).all(|w| w[0] == w[1]),
+        "the same answer for every address: {answers:#?}"
     );
-    let invalid = petra
-        .submit("/clients", &[("email", "not an email"), ("access", "full")])
+    assert!(
+        answers[0].1.contains("Request sent to ADDRESS"),
+        "{answers:?}"
+    );
+    // Each address's owner is told; only a representative is asked to answer.
+    let nobody = app
+        .wait_for_email(
+            "nobody@nowhere.test",
+            "asks to manage your organization's products",
+        )
         .await;
+    assert!(
+        nobody.text.contains("there is nothing to answer"),
+        "{}",
+        nobody.text
+    );
+    let bob = app
+        .wait_for_email(
+            "bob@acme.test",
+            "asks to manage your organization's products",
+        )
+        .await;
+    assert!(bob.text.contains("there is nothing to answer"));
+    request_link(&app, "carla@beta.test").await;
+
+    let invalid = ask(&petra, "not an email", "full").await;
     assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
-    // Acme already works with Digital Studio.
-    let again = petra
+    let twice = ask(&petra, "carla@beta.test", "limited").await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    // Petra withdraws the request to nobody: it is closed.
+    let clients = petra.get("/clients").await;
+    let html = clients.html();
+    let withdraw = html
+        .select(
+            &scraper::Selector::parse("section[aria-labelledby=requests-title] tbody tr").unwrap(),
+        )
+        .find(|row| {
+            row.text()
+                .collect::<String>()
+                .contains("nobody@nowhere.test")
+        })
+        .and_then(|row| {
+            row.select(&scraper::Selector::parse("form").unwrap())
+                .next()
+                .and_then(|f| f.value().attr("action").map(str::to_owned))
+        })
+        .expect("the request to nobody can be withdrawn");
+    assert_eq!(
+        petra.submit(&withdraw, &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        petra.submit(&withdraw, &[]).await.status,
+        StatusCode::CONFLICT
+    );
+
+    // Acme already works with Digital Studio: Alice's answer for Acme is refused.
+    ask(&petra, "alice@acme.test", "full").await;
+    let link = request_link(&app, "alice@acme.test").await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let again = alice
         .submit(
-            "/clients",
-            &[("email", "alice@acme.test"), ("access", "full")],
+            &format!("{link}/accept"),
+            &[("access", "full"), ("payment_mode", "customer")],
         )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    assert!(again.text().contains("already works with this client"));
-    // Bob is only technical staff: his email does not open Acme to requests.
-    let technical = petra
-        .submit(
-            "/clients",
-            &[("email", "bob@acme.test"), ("access", "full")],
-        )
-        .await;
-    assert_eq!(technical.status, StatusCode::BAD_REQUEST);
-
-    // Carla also represents Acme: she is asked which organization.
-    app.with_db(|conn| {
-        use partnerdesk::db::models::{orgs, users};
-        let carla = users::find_by_email(
-            conn,
-            &partnerdesk::domain::EmailAddress::parse("carla@beta.test").unwrap(),
-        )
-        .unwrap()
-        .unwrap();
-        let acme = orgs::find_by_name(conn, ACME).unwrap().unwrap();
-        orgs::add_member(conn, &acme.id, &carla.id, partnerdesk::domain::Role::Admin).unwrap();
-        let gamma = orgs::create(conn, "Gamma SA", partnerdesk::domain::Currency::Chf).unwrap();
-        orgs::add_member(
-            conn,
-            &gamma.id,
-            &carla.id,
-            partnerdesk::domain::Role::LegalRep,
-        )
-        .unwrap();
-    })
-    .await;
-    let which = petra
-        .submit(
-            "/clients",
-            &[("email", "carla@beta.test"), ("access", "full")],
-        )
-        .await;
-    assert_eq!(which.status, StatusCode::OK);
-    let options = which.texts("#customer option");
-    assert_eq!(
-        options,
-        ["Choose an organization", BETA, "Gamma SA"],
-        "Acme already works with Studio: not offered"
+    assert!(
+        again
+            .text()
+            .contains("already works with this organization")
     );
-    let beta = org_id(&app, BETA).await;
-    let asked = petra
+    // Only its addressee sees a request; others get 404.
+    assert_eq!(
+        app.logged_in("carla@beta.test")
+            .await
+            .get(&link)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Carla also represents Gamma SA: she answers for it after switching to it.
+    let gamma = app
+        .with_db(|conn| {
+            use partnerdesk::db::models::{orgs, users};
+            let carla = users::find_by_email(
+                conn,
+                &partnerdesk::domain::EmailAddress::parse("carla@beta.test").unwrap(),
+            )
+            .unwrap()
+            .unwrap();
+            let gamma = orgs::create(conn, "Gamma SA", partnerdesk::domain::Currency::Chf).unwrap();
+            orgs::add_member(
+                conn,
+                &gamma.id,
+                &carla.id,
+                partnerdesk::domain::Role::LegalRep,
+            )
+            .unwrap();
+            gamma.id
+        })
+        .await;
+    let carla = app.logged_in("carla@beta.test").await;
+    carla.submit("/org", &[("org_id", &gamma)]).await;
+    let link = request_link(&app, "carla@beta.test").await;
+    let page = carla.get(&link).await;
+    assert!(
+        page.text().contains("You answer for Gamma SA"),
+        "{}",
+        page.text()
+    );
+    let granted = carla
         .submit(
-            "/clients",
-            &[
-                ("email", "carla@beta.test"),
-                ("access", "limited"),
-                ("customer_org_id", &beta),
-            ],
+            &format!("{link}/accept"),
+            &[("access", "full"), ("payment_mode", "customer")],
         )
         .await;
-    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.text());
+    assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.text());
+    let clients = petra.get("/clients").await.text();
+    assert!(clients.contains("Gamma SA"), "{clients}");
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use crate::auth::preload;
 use crate::auth::session::AppSession;
 use crate::db::models::users::{MembershipView, User};
 use crate::domain::Role;
+use crate::partnerships::OwnedActor;
 use crate::startup::AppState;
 use crate::web::errors::AppError;
 
@@ -39,6 +40,16 @@ impl Member {
 
     pub fn is_partner_org(&self) -> bool {
         self.current.partner_rate_bp.is_some()
+    }
+
+    /// The member as the one who acts, in their current organization.
+    pub fn actor(&self) -> OwnedActor {
+        OwnedActor {
+            user_id: self.user.id.clone(),
+            user_name: self.user.name.clone(),
+            user_email: self.user.email.clone(),
+            org_id: self.current.org_id.clone(),
+        }
     }
 
     /// Refuses with 403 and `message` unless `allowed`.

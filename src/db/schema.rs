@@ -269,6 +269,7 @@ diesel::table! {
 
 diesel::joinable!(memberships -> organizations (org_id));
 diesel::joinable!(member_invitations -> organizations (org_id));
+diesel::joinable!(client_requests -> organizations (partner_org_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(partner_profiles -> organizations (org_id));
 diesel::joinable!(partnership_events -> partnerships (partnership_id));

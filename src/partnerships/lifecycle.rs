@@ -10,7 +10,7 @@ use crate::db::models::orgs;
 use crate::db::models::partnerships::{self, PartnershipView, Side};
 use crate::db::models::products;
 use crate::db::{DbConn, write_tx};
-use crate::domain::{Access, AccessKind, EventKind, PartnershipStatus, PaymentMode, Role};
+use crate::domain::{Access, EventKind, PartnershipStatus, PaymentMode, Role};
 use crate::i18n::Text;
 use crate::mail::MailContext;
 use crate::mail::notifications::{Notice, people, send_notice};
@@ -318,58 +318,6 @@ fn checked_products(
         ));
     }
     Ok(owned)
-}
-
-/// A partner asks a customer for access. The customer chooses what it grants when it accepts.
-pub fn request_client(
-    conn: &mut DbConn,
-    mail: &MailContext,
-    actor: &Actor<'_>,
-    customer_org_id: &str,
-    requested: AccessKind,
-    at: NaiveDateTime,
-) -> Result<String, LifecycleError> {
-    if customer_org_id == actor.org_id {
-        return Err(LifecycleError::Invalid(
-            "An organization cannot be its own client.".into(),
-        ));
-    }
-    write_tx(conn, |conn| {
-        if orgs::partner_rate(conn, actor.org_id)?.is_none() {
-            return Err(LifecycleError::NotAllowed(
-                "Only a registered partner can ask for clients.".into(),
-            ));
-        }
-        orgs::find(conn, customer_org_id)?.ok_or(LifecycleError::NotFound)?;
-        // Until the customer decides, full access is asked with the customer paying.
-        let access = match requested {
-            AccessKind::Full => Access::Full(PaymentMode::CustomerPays),
-            AccessKind::Limited => Access::Limited,
-        };
-        let id = partnerships::create(
-            conn,
-            customer_org_id,
-            actor.org_id,
-            access,
-            PartnershipStatus::Pending,
-            Side::Partner,
-            at,
-        )?;
-        let p = load(conn, Side::Partner, actor.org_id, &id)?;
-        record(
-            conn,
-            &p,
-            at,
-            Some(actor),
-            EventKind::Invited,
-            None,
-            Some(&p.access.to_stored()),
-        )?;
-        let notice = invitation_notice(conn, &p, actor)?;
-        tell(conn, mail, &p, Side::Customer, Role::MANAGERS, &notice)?;
-        Ok(id)
-    })
-    .map_err(|e| unique_pair(e, "Your organization", "this client"))
 }
 
 /// The invited side accepts. The customer always decides the rights: when it accepts a

@@ -5,9 +5,11 @@
 mod handover;
 mod lifecycle;
 mod payment_mode;
+mod requests;
 
 pub use lifecycle::*;
 pub use payment_mode::*;
+pub use requests::*;
 
 /// Who acts: a member of one of the two organizations, allowed to manage partners.
 pub struct Actor<'a> {
@@ -15,4 +17,24 @@ pub struct Actor<'a> {
     pub user_name: &'a str,
     pub user_email: &'a str,
     pub org_id: &'a str,
+}
+
+/// An [`Actor`] that owns its words, to cross into the database's blocking work.
+#[derive(Debug, Clone)]
+pub struct OwnedActor {
+    pub user_id: String,
+    pub user_name: String,
+    pub user_email: String,
+    pub org_id: String,
+}
+
+impl OwnedActor {
+    pub fn borrow(&self) -> Actor<'_> {
+        Actor {
+            user_id: &self.user_id,
+            user_name: &self.user_name,
+            user_email: &self.user_email,
+            org_id: &self.org_id,
+        }
+    }
 }

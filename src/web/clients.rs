@@ -3,21 +3,22 @@
 
 use actix_web::{HttpResponse, http::header, web};
 use askama::Template;
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::auth::{FlashKind, Member};
-use crate::db::models::orgs;
+use crate::db::models::client_requests::{self, ClientRequest};
 use crate::db::models::partnerships::{self, Scope, Side};
 use crate::db::now;
 use crate::domain::{AccessKind, EmailAddress};
 use crate::i18n::Text;
-use crate::partnerships::{self as lifecycle, Actor};
+use crate::partnerships as lifecycle;
 use crate::startup::AppState;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
 use crate::web::relationships::refusal;
-use crate::web::views::{PAGE_SIZE, PageQuery, Summary, next_page_link};
+use crate::web::views::{PAGE_SIZE, PageQuery, Summary, date, next_page_link};
 
 #[derive(Template)]
 #[template(path = "clients/list.html")]
@@ -26,6 +27,37 @@ struct ListPage {
     rows: Vec<Summary>,
     next_page: Option<String>,
     can_invite: bool,
+    requests: Vec<RequestRow>,
+}
+
+/// A request for a client, as the partner follows it.
+struct RequestRow {
+    id: String,
+    email: String,
+    access: &'static str,
+    sent_on: String,
+    status: &'static str,
+    open: bool,
+}
+
+impl RequestRow {
+    fn new(r: &ClientRequest, at: NaiveDateTime) -> RequestRow {
+        let status = match r.outcome.as_deref() {
+            Some("accepted") => "Accepted",
+            Some("refused") => "Refused",
+            Some("withdrawn") => "Withdrawn",
+            _ if r.expires_at <= at => "Expired",
+            _ => "Waiting for an answer",
+        };
+        RequestRow {
+            id: r.id.clone(),
+            email: r.email.clone(),
+            access: r.access.label(),
+            sent_on: date(r.created_at),
+            status,
+            open: r.is_open(at),
+        }
+    }
 }
 
 pub async fn list(
@@ -38,18 +70,25 @@ pub async fn list(
     }
     let org_id = member.org_id().to_owned();
     let cursor = query.cursor();
-    let views = state
+    let first_page = cursor.is_none();
+    let (views, requests) = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> Result<_, AppError> {
             let scope = Scope {
                 side: Side::Partner,
                 org_id: &org_id,
                 after: cursor.as_ref(),
                 limit: PAGE_SIZE,
             };
-            partnerships::views(conn, scope).map_err(AppError::from)
+            let requests = if first_page {
+                client_requests::sent_by(conn, &org_id)?
+            } else {
+                Vec::new()
+            };
+            Ok((partnerships::views(conn, scope)?, requests))
         })
         .await?;
+    let at = now();
     page(&ListPage {
         layout: Layout::new(&member, Section::Clients)?,
         can_invite: member.role().manages_partners(),
@@ -58,6 +97,11 @@ pub async fn list(
             .map(|p| Summary::new(p, Side::Partner))
             .collect(),
         next_page: next_page_link("/clients", &views, Side::Partner),
+        requests: requests
+            .iter()
+            .filter(|r| r.outcome.as_deref() != Some("accepted"))
+            .map(|r| RequestRow::new(r, at))
+            .collect(),
     })
 }
 
@@ -67,8 +111,6 @@ struct AskPage {
     layout: Layout,
     email: String,
     full: bool,
-    /// When the email represents several organizations: which one.
-    choices: Vec<(String, String)>,
 }
 
 const MANAGERS_ONLY: &str =
@@ -88,7 +130,6 @@ pub async fn new_client(member: Member) -> Result<HttpResponse, AppError> {
         layout: Layout::new(&member, Section::Clients)?,
         email: String::new(),
         full: true,
-        choices: Vec::new(),
     })
 }
 
@@ -96,9 +137,10 @@ pub async fn new_client(member: Member) -> Result<HttpResponse, AppError> {
 pub struct AskForm {
     email: Option<String>,
     access: Option<String>,
-    customer_org_id: Option<String>,
 }
 
+/// `POST /clients`: the request is sent to the address, whoever it belongs to; the
+/// answer here says nothing about whether it belongs to anyone.
 pub async fn ask(
     member: Member,
     state: web::Data<AppState>,
@@ -106,84 +148,25 @@ pub async fn ask(
 ) -> Result<HttpResponse, AppError> {
     partner_manager(&member)?;
     let form = form.0;
-    let requested = match form.access.as_deref() {
+    let access = match form.access.as_deref() {
         Some("full") => AccessKind::Full,
         Some("limited") => AccessKind::Limited,
         _ => return Err(AppError::bad_request("Choose full or limited access.")),
     };
     let email = EmailAddress::parse(form.email.as_deref().unwrap_or_default())
         .map_err(AppError::bad_request)?;
-    let own = member.org_id().to_owned();
-    let lookup = email.clone();
-    // The organizations this person represents, but those that already work with us.
-    let (represented, candidates): (usize, Vec<(String, String)>) = state
-        .db
-        .run(move |conn| -> Result<_, AppError> {
-            let represented: Vec<_> = orgs::represented_by(conn, lookup.as_str())?
-                .into_iter()
-                .filter(|o| o.id != own)
-                .collect();
-            let mut open = Vec::new();
-            for org in &represented {
-                if partnerships::live_between(conn, &org.id, &own)?.is_none() {
-                    open.push((org.id.clone(), org.name.clone()));
-                }
-            }
-            Ok((represented.len(), open))
-        })
-        .await?;
-    let customer = match (
-        candidates.as_slice(),
-        form.customer_org_id.filter(|c| !c.is_empty()),
-    ) {
-        ([], _) if represented > 0 => {
-            return Err(AppError::conflict(
-                "Your organization already works with this client, or an invitation between you is pending.",
-            ));
-        }
-        ([], _) => {
-            return Err(AppError::bad_request(
-                "No organization has a legal representative or administrator with this email. Check the address with your client.",
-            ));
-        }
-        ([(id, _)], None) => id.clone(),
-        (_, Some(chosen)) => candidates
-            .iter()
-            .find(|(id, _)| *id == chosen)
-            .map(|(id, _)| id.clone())
-            .ok_or_else(|| AppError::bad_request("Choose one of the organizations listed."))?,
-        (_, None) => {
-            // The person represents several organizations: ask which one.
-            return page(&AskPage {
-                layout: Layout::new(&member, Section::Clients)?,
-                email: email.as_str().to_owned(),
-                full: requested == AccessKind::Full,
-                choices: candidates,
-            });
-        }
-    };
-    let (user_id, user_name, user_email, org_id) = (
-        member.user.id.clone(),
-        member.user.name.clone(),
-        member.user.email.clone(),
-        member.org_id().to_owned(),
-    );
+    let address = email.as_str().to_owned();
+    let actor = member.actor();
     let mail = state.mail.clone();
-    let id = state
+    state
         .db
         .write(move |conn| {
-            let actor = Actor {
-                user_id: &user_id,
-                user_name: &user_name,
-                user_email: &user_email,
-                org_id: &org_id,
-            };
-            Ok::<_, AppError>(lifecycle::request_client(
+            Ok::<_, AppError>(lifecycle::ask(
                 conn,
                 &mail,
-                &actor,
-                &customer,
-                requested,
+                &actor.borrow(),
+                &email,
+                access,
                 now(),
             ))
         })
@@ -192,10 +175,42 @@ pub async fn ask(
     state.mail_wake.notify_one();
     member.session.flash(
         FlashKind::Success,
-        Text::new("Request sent. The client has %{days} days to answer.")
+        Text::new("Request sent to %{email}. If this address is a legal representative or an administrator of an organization on partnerdesk, they can answer it within %{days} days.")
+            .arg("email", &address)
             .arg("days", lifecycle::INVITATION_DAYS),
     )?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/clients/{id}")))
+        .insert_header((header::LOCATION, "/clients"))
+        .finish())
+}
+
+/// `POST /clients/requests/{id}/withdraw`: the partner takes back a request.
+pub async fn withdraw_request(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    partner_manager(&member)?;
+    let id = id.into_inner();
+    let actor = member.actor();
+    let request = state
+        .db
+        .write(move |conn| {
+            Ok::<_, AppError>(lifecycle::withdraw_request(
+                conn,
+                &actor.borrow(),
+                &id,
+                now(),
+            ))
+        })
+        .await?
+        .map_err(refusal)?;
+    member.session.flash(
+        FlashKind::Success,
+        Text::new("Your request to %{email} is withdrawn.").arg("email", &request.email),
+    )?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/clients"))
         .finish())
 }

@@ -25,6 +25,10 @@ const STALE_FORM: &str = "This form has expired or did not come from this site. 
 /// A urlencoded form whose `csrf_token` field matched the session's token.
 pub struct CsrfForm<T>(pub T);
 
+/// The form of a button that sends nothing but its token.
+#[derive(Deserialize)]
+pub struct NoFields {}
+
 #[derive(Deserialize)]
 struct TokenOnly {
     csrf_token: Option<String>,

@@ -15,7 +15,7 @@ use crate::db::now;
 use crate::domain::EmailAddress;
 use crate::i18n::{In, t};
 use crate::startup::AppState;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::page_with_status;
 use crate::web::site::{Site, see_other};
@@ -204,9 +204,6 @@ fn client_address(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
     }
     req.peer_addr().map(|a| a.ip())
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn logout(session: AppSession, _form: CsrfForm<NoFields>) -> HttpResponse {
     session.log_out();

@@ -18,6 +18,7 @@ mod org;
 mod partners;
 mod products;
 mod relationships;
+mod requests;
 pub mod routes;
 pub mod site;
 mod team;

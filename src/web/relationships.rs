@@ -17,7 +17,7 @@ use crate::i18n::{Text, date, t2};
 use crate::mail::MailContext;
 use crate::partnerships::{self as lifecycle, Actor, Grant, LifecycleError};
 use crate::startup::AppState;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page, page_with_status};
 use crate::web::views::{Summary, csv_text};
@@ -124,9 +124,6 @@ where
         .insert_header((header::LOCATION, page_path(side, &view.id)))
         .finish())
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn refuse(
     member: Member,

@@ -5,7 +5,7 @@ use actix_web::web::{self, ServiceConfig, get, post};
 use crate::web::errors::AppError;
 use crate::web::{
     about, account, assets, clients, dashboard, health, income, invoices, login, orders, org,
-    partners, products, relationships, team, welcome,
+    partners, products, relationships, requests, team, welcome,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -31,6 +31,19 @@ pub fn routes(cfg: &mut ServiceConfig) {
             post().to(partners::verify_payment),
         )
         .route("/partners/{id}/payment", post().to(partners::save_payment))
+        .route("/partners/requests/{id}", get().to(requests::show))
+        .route(
+            "/partners/requests/{id}/accept",
+            post().to(requests::accept),
+        )
+        .route(
+            "/partners/requests/{id}/refuse",
+            post().to(requests::refuse),
+        )
+        .route(
+            "/clients/requests/{id}/withdraw",
+            post().to(clients::withdraw_request),
+        )
         .route("/clients", get().to(clients::list))
         .route("/clients", post().to(clients::ask))
         .route("/clients/new", get().to(clients::new_client))

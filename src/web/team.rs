@@ -12,7 +12,7 @@ use crate::i18n::Text;
 use crate::members::{self, MemberError, RoleChange, invitations};
 use crate::partnerships::Actor;
 use crate::startup::AppState;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
 use crate::web::views::date;
@@ -209,9 +209,6 @@ pub async fn change_role(
     };
     back_to_team(&member, message)
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn remove(
     member: Member,

@@ -18,7 +18,7 @@ use crate::i18n::{In, Text, t};
 use crate::members::invitations::{self, Invitation, Which};
 use crate::members::{self, MemberError};
 use crate::startup::AppState;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{page, page_with_status};
 
@@ -246,9 +246,6 @@ async fn decide(
     }
     Ok(see_other("/"))
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 /// `POST /invitations/{id}/accept`: accepted from the dashboard.
 pub async fn accept_in_app(

@@ -2,6 +2,7 @@
 //! Every query about an organization's data takes the organization's id and filters
 //! by it in SQL.
 
+pub mod client_requests;
 pub mod events;
 pub mod income;
 pub mod intents;

@@ -12,6 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::{FlashKind, Member};
+use crate::db::models::client_requests::{self, ClientRequest};
 use crate::db::models::orgs::{self, PartnerMatch};
 use crate::db::models::partnerships::{self, Scope, Side};
 use crate::db::now;
@@ -35,6 +36,8 @@ struct ListPage {
     rows: Vec<Summary>,
     next_page: Option<String>,
     can_invite: bool,
+    /// Partners' requests addressed to the person, to answer for this organization.
+    requests: Vec<ClientRequest>,
 }
 
 pub async fn list(
@@ -44,21 +47,28 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let org_id = member.org_id().to_owned();
     let cursor = query.cursor();
-    let views = state
+    let (email, can_invite) = (member.user.email.clone(), member.role().manages_partners());
+    let (views, requests) = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> Result<_, AppError> {
             let scope = Scope {
                 side: Side::Customer,
                 org_id: &org_id,
                 after: cursor.as_ref(),
                 limit: PAGE_SIZE,
             };
-            partnerships::views(conn, scope).map_err(AppError::from)
+            let requests = if can_invite {
+                client_requests::addressed_to(conn, &email, now())?
+            } else {
+                Vec::new()
+            };
+            Ok((partnerships::views(conn, scope)?, requests))
         })
         .await?;
     page(&ListPage {
         layout: Layout::new(&member, Section::Partners)?,
-        can_invite: member.role().manages_partners(),
+        can_invite,
+        requests,
         rows: views
             .iter()
             .map(|p| Summary::new(p, Side::Customer))

@@ -1,0 +1,137 @@
+//! A partner's request, as the person it was addressed to answers it: for the
+//! organization they work in, with the rights they grant, or refused.
+
+use actix_web::{HttpResponse, http::header, web};
+use askama::Template;
+
+use crate::auth::{FlashKind, Member};
+use crate::db::models::client_requests::{self, ClientRequest};
+use crate::db::now;
+use crate::domain::{AccessKind, PaymentMode};
+use crate::i18n::Text;
+use crate::partnerships as lifecycle;
+use crate::startup::AppState;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::errors::AppError;
+use crate::web::layout::{Layout, Section, page};
+use crate::web::relationships::{GrantFields, GrantForm, page_path, refusal};
+
+const MANAGERS_ONLY: &str = "Only the organization's legal representatives and administrators can answer a partner's request.";
+
+#[derive(Template)]
+#[template(path = "partners/request.html")]
+struct RequestPage {
+    layout: Layout,
+    request: ClientRequest,
+    access_in_sentence: &'static str,
+    grant: GrantFields,
+    partner_name: String,
+    customer_name: String,
+}
+
+/// `GET /partners/requests/{id}`: the request, and the rights to grant.
+pub async fn show(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (id, email, org_id) = (
+        id.into_inner(),
+        member.user.email.clone(),
+        member.org_id().to_owned(),
+    );
+    let (request, grant) = state
+        .db
+        .run(move |conn| -> Result<_, AppError> {
+            let request = client_requests::find_addressed_to(conn, &id, &email)?
+                .filter(|r| r.is_open(now()))
+                .ok_or(AppError::NotFound)?;
+            let full = request.access == AccessKind::Full;
+            let grant =
+                GrantFields::load(conn, &org_id, None, full, PaymentMode::CustomerPays, &[])?;
+            Ok((request, grant))
+        })
+        .await?;
+    member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
+    page(&RequestPage {
+        layout: Layout::new(&member, Section::Partners)?,
+        access_in_sentence: request.access.in_sentence(),
+        partner_name: request.partner_name.clone(),
+        customer_name: member.current.org_name.clone(),
+        request,
+        grant,
+    })
+}
+
+/// `POST /partners/requests/{id}/accept`: the partnership starts, with these rights.
+pub async fn accept(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: CsrfForm<GrantForm>,
+) -> Result<HttpResponse, AppError> {
+    let grant = form.0.grant()?;
+    let (id, actor, mail) = (id.into_inner(), member.actor(), state.mail.clone());
+    let may_answer = member.role().manages_partners();
+    let partnership = state
+        .db
+        .write(move |conn| {
+            Ok::<_, AppError>(lifecycle::grant_request(
+                conn,
+                &mail,
+                &actor.borrow(),
+                may_answer,
+                &id,
+                &grant,
+                now(),
+            ))
+        })
+        .await?
+        .map_err(refusal)?;
+    state.mail_wake.notify_one();
+    member.session.flash(
+        FlashKind::Success,
+        Text::new("%{partner} now manages your products with the rights you granted. %{partner} has been told.")
+            .arg("partner", &partnership.partner_name),
+    )?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            page_path(crate::domain::Side::Customer, &partnership.id),
+        ))
+        .finish())
+}
+
+/// `POST /partners/requests/{id}/refuse`.
+pub async fn refuse(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let (id, actor, mail) = (id.into_inner(), member.actor(), state.mail.clone());
+    let may_answer = member.role().manages_partners();
+    let request = state
+        .db
+        .write(move |conn| {
+            Ok::<_, AppError>(lifecycle::refuse_request(
+                conn,
+                &mail,
+                &actor.borrow(),
+                may_answer,
+                &id,
+                now(),
+            ))
+        })
+        .await?
+        .map_err(refusal)?;
+    state.mail_wake.notify_one();
+    member.session.flash(
+        FlashKind::Success,
+        Text::new("You refused the request of %{partner}. It has been told.")
+            .arg("partner", &request.partner_name),
+    )?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/partners"))
+        .finish())
+}
