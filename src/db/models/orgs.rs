@@ -125,8 +125,9 @@ pub struct PartnerMatch {
     pub rate_bp: i32,
 }
 
-/// Registered partners whose name contains `text`, or with a member whose email is
-/// `text`; never `exclude` (the searching organization itself).
+/// Registered partners whose name contains `text`; never `exclude` (the searching
+/// organization itself). Not by a member's email: that would tell anyone whether an
+/// address belongs to a partner's staff.
 pub fn search_partners(
     conn: &mut DbConn,
     text: &str,
@@ -141,19 +142,10 @@ pub fn search_partners(
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    let by_email = memberships::table
-        .inner_join(users::table)
-        .filter(users::email.eq(needle.clone()))
-        .select(memberships::org_id);
     partner_profiles::table
         .inner_join(organizations::table)
         .filter(organizations::id.ne(exclude))
-        .filter(
-            lower(organizations::name)
-                .like(pattern)
-                .escape('\\')
-                .or(organizations::id.eq_any(by_email)),
-        )
+        .filter(lower(organizations::name).like(pattern).escape('\\'))
         .order((organizations::name, organizations::id))
         .select((
             organizations::id,
