@@ -18,5 +18,6 @@ pub mod mail;
 pub mod members;
 pub mod orders;
 pub mod partnerships;
+pub mod paths;
 pub mod startup;
 pub mod web;

@@ -7,17 +7,15 @@ pub mod invitations;
 
 pub use invitations::{INVITATION_DAYS, Invitation};
 
-use diesel::prelude::*;
-
-use crate::db::models::orgs::{self, Recipient};
-use crate::db::models::{sessions, users};
-use crate::db::schema::{memberships, users as users_table};
+use crate::db::models::{members, orgs, sessions, users};
 use crate::db::{DbConn, write_tx};
 use crate::domain::Role;
 use crate::i18n::Text;
 use crate::mail::MailContext;
-use crate::mail::notifications::{Notice, people, send_notice};
+use crate::mail::notifications::members as notify;
 use crate::partnerships::Actor;
+
+pub use crate::db::models::members::MemberView;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MemberError {
@@ -52,57 +50,6 @@ pub fn person_name(input: &str) -> Result<String, MemberError> {
     Ok(name.to_owned())
 }
 
-/// A member as the team page lists them.
-#[derive(Debug, Clone, Queryable)]
-pub struct MemberView {
-    pub user_id: String,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-}
-
-pub fn members(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<MemberView>> {
-    memberships::table
-        .inner_join(users_table::table)
-        .filter(memberships::org_id.eq(org_id))
-        .order((users_table::name, users_table::id))
-        .select((
-            users_table::id,
-            users_table::name,
-            users_table::email,
-            memberships::role,
-        ))
-        .load(conn)
-}
-
-pub(super) fn role_of(conn: &mut DbConn, org_id: &str, user_id: &str) -> QueryResult<Option<Role>> {
-    memberships::table
-        .filter(memberships::org_id.eq(org_id))
-        .filter(memberships::user_id.eq(user_id))
-        .select(memberships::role)
-        .first(conn)
-        .optional()
-}
-
-fn legal_rep_count(conn: &mut DbConn, org_id: &str) -> QueryResult<i64> {
-    memberships::table
-        .filter(memberships::org_id.eq(org_id))
-        .filter(memberships::role.eq(Role::LegalRep))
-        .count()
-        .get_result(conn)
-}
-
-/// The person concerned and the organization's legal representatives.
-pub(super) fn concerned(
-    conn: &mut DbConn,
-    org_id: &str,
-    person: Recipient,
-) -> anyhow::Result<Vec<Recipient>> {
-    let mut recipients = vec![person];
-    recipients.extend(people(conn, org_id, &[Role::LegalRep])?);
-    Ok(recipients)
-}
-
 pub(super) fn org_name(conn: &mut DbConn, org_id: &str) -> Result<String, MemberError> {
     Ok(orgs::find(conn, org_id)?.ok_or(MemberError::NotFound)?.name)
 }
@@ -123,52 +70,20 @@ pub fn change_role(
     to: Role,
 ) -> Result<RoleChange, MemberError> {
     write_tx(conn, |conn| {
-        let from = role_of(conn, actor.org_id, user_id)?.ok_or(MemberError::NotFound)?;
+        let from = members::role_of(conn, actor.org_id, user_id)?.ok_or(MemberError::NotFound)?;
         if from == to {
             return Ok(RoleChange::Unchanged);
         }
         let org = org_name(conn, actor.org_id)?;
-        if from == Role::LegalRep && legal_rep_count(conn, actor.org_id)? <= 1 {
+        if from == Role::LegalRep && members::legal_rep_count(conn, actor.org_id)? <= 1 {
             return Err(MemberError::Conflict(
                 Text::new("This is the last legal representative of %{org}: appoint another one before changing this role.")
                     .arg("org", &org),
             ));
         }
-        diesel::update(
-            memberships::table
-                .filter(memberships::org_id.eq(actor.org_id))
-                .filter(memberships::user_id.eq(user_id)),
-        )
-        .set(memberships::role.eq(to))
-        .execute(conn)?;
+        members::set_role(conn, actor.org_id, user_id, to)?;
         let user = users::find(conn, user_id)?.ok_or(MemberError::NotFound)?;
-        let notice = Notice {
-            subject: Text::new("%{person}'s role in %{org} changed").arg("person", &user.name).arg("org", &org),
-            paragraphs: vec![
-                Text::new("%{actor} (%{email}) changed the role of %{person} in %{org}: from %{from} to %{to}.")
-                    .arg("actor", actor.user_name)
-                    .arg("email", actor.user_email)
-                    .arg("person", &user.name)
-                    .arg("org", &org)
-                    .text("from", from.in_sentence())
-                    .text("to", to.in_sentence()),
-            ],
-            facts: vec![
-                ("Before".into(), from.label().into()),
-                ("Now".into(), to.label().into()),
-            ],
-            action: Some(("See the team".into(), "/team".into())),
-        };
-        let recipients = concerned(
-            conn,
-            actor.org_id,
-            Recipient {
-                email: user.email,
-                name: user.name,
-                locale: user.locale,
-            },
-        )?;
-        send_notice(conn, mail, &recipients, &notice)?;
+        notify::role_changed(conn, mail, actor, &org, &user, from, to)?;
         Ok(RoleChange::Changed { from, to })
     })
 }
@@ -183,46 +98,17 @@ pub fn remove(
     user_id: &str,
 ) -> Result<String, MemberError> {
     write_tx(conn, |conn| {
-        let role = role_of(conn, actor.org_id, user_id)?.ok_or(MemberError::NotFound)?;
+        let role = members::role_of(conn, actor.org_id, user_id)?.ok_or(MemberError::NotFound)?;
         let org = org_name(conn, actor.org_id)?;
-        if role == Role::LegalRep && legal_rep_count(conn, actor.org_id)? <= 1 {
+        if role == Role::LegalRep && members::legal_rep_count(conn, actor.org_id)? <= 1 {
             return Err(MemberError::Conflict(
                 Text::new("This is the last legal representative of %{org}: appoint another one before removing them.")
                     .arg("org", &org),
             ));
         }
-        diesel::delete(
-            memberships::table
-                .filter(memberships::org_id.eq(actor.org_id))
-                .filter(memberships::user_id.eq(user_id)),
-        )
-        .execute(conn)?;
+        members::remove(conn, actor.org_id, user_id)?;
         let user = users::find(conn, user_id)?.ok_or(MemberError::NotFound)?;
-        let notice = Notice {
-            subject: Text::new("%{person} no longer has access to %{org}")
-                .arg("person", &user.name)
-                .arg("org", &org),
-            paragraphs: vec![
-                Text::new("%{actor} (%{email}) removed %{person} (%{role}) from %{org}.")
-                    .arg("actor", actor.user_name)
-                    .arg("email", actor.user_email)
-                    .arg("person", &user.name)
-                    .text("role", role.in_sentence())
-                    .arg("org", &org),
-            ],
-            facts: Vec::new(),
-            action: None,
-        };
-        let recipients = concerned(
-            conn,
-            actor.org_id,
-            Recipient {
-                email: user.email,
-                name: user.name.clone(),
-                locale: user.locale,
-            },
-        )?;
-        send_notice(conn, mail, &recipients, &notice)?;
+        notify::removed(conn, mail, actor, &org, &user, role)?;
         Ok(user.name)
     })
 }
@@ -238,26 +124,7 @@ pub fn change_password(
         let user = users::find(conn, user_id)?.ok_or(MemberError::NotFound)?;
         users::set_password(conn, user_id, password_hash)?;
         sessions::delete_for_user(conn, user_id)?;
-        let notice = Notice {
-            subject: "Your partnerdesk password was changed".into(),
-            paragraphs: vec![
-                "Your password was changed, and you were signed out everywhere else.".into(),
-                "If you did not do this, contact your organization's legal representative at once."
-                    .into(),
-            ],
-            facts: Vec::new(),
-            action: None,
-        };
-        send_notice(
-            conn,
-            mail,
-            &[Recipient {
-                email: user.email,
-                name: user.name,
-                locale: user.locale,
-            }],
-            &notice,
-        )?;
+        notify::password_changed(conn, mail, &user)?;
         Ok(())
     })
 }

@@ -4,15 +4,14 @@
 
 use chrono::NaiveDateTime;
 
-use super::lifecycle::{LifecycleError, path, record, tell};
+use super::lifecycle::{LifecycleError, record};
 use crate::db::DbConn;
 use crate::db::models::events::{self, NewEvent};
 use crate::db::models::partnerships::{self, PartnershipView, Side};
 use crate::db::models::products;
-use crate::domain::{EventKind, Role};
-use crate::i18n::Text;
+use crate::domain::EventKind;
 use crate::mail::MailContext;
-use crate::mail::notifications::Notice;
+use crate::mail::notifications::partnerships as notify;
 use crate::partnerships::Actor;
 
 /// Hands the customer's products `ids` to `to`, telling whoever managed them before.
@@ -60,28 +59,7 @@ pub(super) fn hand_over(
                 Some(name),
             )?;
         }
-        let notice = Notice {
-            subject: Text::new("%{customer} gave products you manage to another partner")
-                .arg("customer", &losing.customer_name),
-            paragraphs: vec![
-                Text::new("%{customer} chose another partner to manage the products below: %{partner} no longer manages them, and no longer earns on their renewals. Invoices already issued stay where they are.")
-                    .arg("customer", &losing.customer_name)
-                    .arg("partner", &losing.partner_name),
-            ],
-            facts: names
-                .iter()
-                .map(|name| (Text::new("Product"), Text::new("%{name}").arg("name", *name)))
-                .collect(),
-            action: Some(("See the timeline".into(), path(Side::Partner, &losing.id))),
-        };
-        tell(
-            conn,
-            mail,
-            &losing,
-            Side::Partner,
-            Role::PARTNER_NOTIFIED,
-            &notice,
-        )?;
+        notify::products_moved(conn, mail, &losing, &names)?;
     }
     Ok(())
 }

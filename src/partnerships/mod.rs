@@ -2,12 +2,20 @@
 //! change the access and who pays, and stop. Each action checks the partnership as it
 //! is now and writes the change, its timeline event and its emails in one transaction.
 
+mod access;
+mod answer;
+mod end;
 mod handover;
+mod invite;
 mod lifecycle;
 mod payment_mode;
 mod requests;
 
-pub use lifecycle::*;
+pub use access::{AccessChange, change_access};
+pub use answer::{accept, refuse, withdraw};
+pub use end::{end, expire_invitations};
+pub use invite::{invite_partner, resend};
+pub use lifecycle::{Grant, INVITATION_DAYS, LifecycleError, is_expired};
 pub use payment_mode::*;
 pub use requests::*;
 

@@ -7,19 +7,18 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
-use super::lifecycle::{Grant, INVITATION_DAYS, LifecycleError, accept};
+use super::answer::accept;
+use super::lifecycle::{Grant, INVITATION_DAYS, LifecycleError};
 use crate::db::models::client_requests::{self, ClientRequest, NewRequest};
 use crate::db::models::events::{self, NewEvent};
 use crate::db::models::orgs::{self, Recipient};
 use crate::db::models::partnerships::{self, PartnershipView, Side};
 use crate::db::models::users;
 use crate::db::{DbConn, write_tx};
-use crate::domain::{
-    Access, AccessKind, EmailAddress, EventKind, PartnershipStatus, PaymentMode, Role,
-};
+use crate::domain::{Access, AccessKind, EmailAddress, EventKind, PartnershipStatus, PaymentMode};
 use crate::i18n::Text;
 use crate::mail::MailContext;
-use crate::mail::notifications::{Notice, people, send_notice};
+use crate::mail::notifications::requests as notify;
 use crate::partnerships::Actor;
 
 /// The partner `actor` works for asks `email` for `access` to its organization's products.
@@ -63,31 +62,7 @@ pub fn ask(
         let represents_someone = orgs::represented_by(conn, email.as_str())?
             .iter()
             .any(|o| o.id != actor.org_id);
-        let asks = Text::new("%{actor} (%{email}) of %{partner} asks for %{access} to the products of an organization you represent.")
-            .arg("actor", actor.user_name)
-            .arg("email", actor.user_email)
-            .arg("partner", &partner)
-            .text("access", access.in_sentence());
-        let (paragraphs, action) = if represents_someone {
-            (
-                vec![
-                    asks,
-                    Text::new("You decide which rights you grant and, with full access, who pays. Answer by %{date}; after that the request expires.")
-                        .arg("date", (at + TimeDelta::days(INVITATION_DAYS)).format("%Y-%m-%d").to_string()),
-                ],
-                Some(("Answer the request".into(), format!("/partners/requests/{id}"))),
-            )
-        } else {
-            (
-                vec![
-                    asks,
-                    Text::new("This address is not the legal representative or an administrator of any organization on partnerdesk, so there is nothing to answer. If you expected this request, tell %{partner} which address to use; otherwise ignore this email.")
-                        .arg("partner", &partner),
-                ],
-                None,
-            )
-        };
-        let recipient = match users::find_by_email(conn, email)? {
+        let to = match users::find_by_email(conn, email)? {
             Some(user) => Recipient {
                 email: user.email,
                 name: user.name,
@@ -99,14 +74,17 @@ pub fn ask(
                 locale: Some(crate::i18n::current()),
             },
         };
-        let notice = Notice {
-            subject: Text::new("%{partner} asks to manage your organization's products")
-                .arg("partner", &partner),
-            paragraphs,
-            facts: Vec::new(),
-            action,
+        let until = (at + TimeDelta::days(INVITATION_DAYS))
+            .format("%Y-%m-%d")
+            .to_string();
+        let asked = notify::Asked {
+            request_id: &id,
+            partner: &partner,
+            access,
+            until: &until,
+            answerable: represents_someone,
         };
-        send_notice(conn, mail, &[recipient], &notice)?;
+        notify::client_asked(conn, mail, actor, &asked, to)?;
         Ok(id)
     })
 }
@@ -210,18 +188,7 @@ pub fn refuse_request(
         if !client_requests::close(conn, &request.id, "refused", None, at)? {
             return Err(LifecycleError::Stale);
         }
-        let recipients = people(conn, &request.partner_org_id, Role::MANAGERS)?;
-        let notice = Notice {
-            subject: Text::new("%{email} refused your request").arg("email", &request.email),
-            paragraphs: vec![
-                Text::new("%{email} refused the request of %{partner} to manage the products of an organization they represent.")
-                    .arg("email", &request.email)
-                    .arg("partner", &request.partner_name),
-            ],
-            facts: Vec::new(),
-            action: Some(("See your clients".into(), "/clients".into())),
-        };
-        send_notice(conn, mail, &recipients, &notice)?;
+        notify::request_refused(conn, mail, &request)?;
         Ok(request)
     })
 }

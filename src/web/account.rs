@@ -107,7 +107,7 @@ pub async fn change_password(
         "Password changed. You were signed out everywhere else.",
     )?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/account"))
+        .insert_header((header::LOCATION, crate::paths::ACCOUNT))
         .finish())
 }
 

@@ -96,7 +96,7 @@ pub async fn list(
             .iter()
             .map(|p| Summary::new(p, Side::Partner))
             .collect(),
-        next_page: next_page_link("/clients", &views, Side::Partner),
+        next_page: next_page_link(crate::paths::CLIENTS, &views, Side::Partner),
         requests: requests
             .iter()
             .filter(|r| r.outcome.as_deref() != Some("accepted"))
@@ -180,7 +180,7 @@ pub async fn ask(
             .arg("days", lifecycle::INVITATION_DAYS),
     )?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/clients"))
+        .insert_header((header::LOCATION, crate::paths::CLIENTS))
         .finish())
 }
 
@@ -211,6 +211,6 @@ pub async fn withdraw_request(
         Text::new("Your request to %{email} is withdrawn.").arg("email", &request.email),
     )?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/clients"))
+        .insert_header((header::LOCATION, crate::paths::CLIENTS))
         .finish())
 }

@@ -96,15 +96,7 @@ impl ResponseError for AppError {
         let status = self.status_code();
         let (title, message) = match self {
             AppError::LoginRequired { next } => {
-                let location = if next.is_empty() || next == "/" {
-                    "/login".to_owned()
-                } else {
-                    format!(
-                        "/login?{}",
-                        serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
-                    )
-                };
-                return crate::web::site::see_other(&location);
+                return crate::web::site::see_other(&crate::paths::login_then(next));
             }
             AppError::BadRequest(m) => ("The request could not be processed", m.to_string()),
             AppError::Forbidden(m) => ("Not allowed", m.to_string()),

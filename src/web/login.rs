@@ -207,7 +207,7 @@ fn client_address(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
 
 pub async fn logout(session: AppSession, _form: CsrfForm<NoFields>) -> HttpResponse {
     session.log_out();
-    see_other("/login?signed_out=1")
+    see_other(crate::paths::SIGNED_OUT)
 }
 
 #[cfg(test)]

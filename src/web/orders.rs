@@ -13,6 +13,7 @@ use crate::db::now;
 use crate::domain::{Access, Money, OrderKind, PaymentMode, Placer, Rate};
 use crate::i18n::{Text, date, t, t2};
 use crate::orders::{self, Confirmation, OrderError, Placed, Quote, Request, Review};
+use crate::paths;
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
@@ -71,11 +72,7 @@ struct ConfirmPage {
 }
 
 fn back_to_products(placer: Placer) -> &'static str {
-    if placer == Placer::Partner {
-        "/products?view=clients"
-    } else {
-        "/products"
-    }
+    paths::products_for(placer == Placer::Partner)
 }
 
 fn confirm_page(
@@ -324,7 +321,7 @@ pub async fn renew(
 ) -> Result<HttpResponse, AppError> {
     member.require(member.role().manages_partners(), BUYERS_ONLY)?;
     let product_id = id.into_inner();
-    let action = format!("/products/{product_id}/renew");
+    let action = paths::renew(&product_id);
     let step = match form.0.intent()? {
         Some(intent) => Step::Confirm {
             intent,

@@ -16,6 +16,7 @@ use crate::domain::{EmailAddress, PaymentMode, Side};
 use crate::i18n::{Text, date, t2};
 use crate::mail::MailContext;
 use crate::partnerships::{self as lifecycle, Actor, Grant, LifecycleError};
+use crate::paths;
 use crate::startup::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
@@ -31,13 +32,6 @@ pub fn side_of(segment: &str) -> Result<Side, AppError> {
         "partners" => Ok(Side::Customer),
         "clients" => Ok(Side::Partner),
         _ => Err(AppError::NotFound),
-    }
-}
-
-pub fn page_path(side: Side, id: &str) -> String {
-    match side {
-        Side::Customer => format!("/partners/{id}"),
-        Side::Partner => format!("/clients/{id}"),
     }
 }
 
@@ -121,7 +115,7 @@ where
     state.mail_wake.notify_one();
     member.session.flash(FlashKind::Success, done(&outcome))?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, page_path(side, &view.id)))
+        .insert_header((header::LOCATION, paths::partnership(side, &view.id)))
         .finish())
 }
 
@@ -287,16 +281,11 @@ fn end_page(
     ask_password: bool,
     error: Option<&'static str>,
 ) -> Result<EndPage, AppError> {
-    let segment = if side == Side::Customer {
-        "partners"
-    } else {
-        "clients"
-    };
     Ok(EndPage {
         layout: Layout::new(member, section(side))?,
         p: Summary::new(view, side),
-        action: format!("/{segment}/{}/end", view.id),
-        back: page_path(side, &view.id),
+        action: paths::partnership_action(side, &view.id, "end"),
+        back: paths::partnership(side, &view.id),
         ask_password,
         error,
     })
@@ -582,7 +571,7 @@ pub async fn show(
         })
         .await?;
     let p = Summary::new(&view, side);
-    let base = page_path(side, &view.id);
+    let base = paths::partnership(side, &view.id);
     page(&ShowPage {
         layout: Layout::new(&member, section(side))?,
         customer_side: side == Side::Customer,

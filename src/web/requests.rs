@@ -10,11 +10,12 @@ use crate::db::now;
 use crate::domain::{AccessKind, PaymentMode};
 use crate::i18n::Text;
 use crate::partnerships as lifecycle;
+use crate::paths;
 use crate::startup::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
-use crate::web::relationships::{GrantFields, GrantForm, page_path, refusal};
+use crate::web::relationships::{GrantFields, GrantForm, refusal};
 
 const MANAGERS_ONLY: &str = "Only the organization's legal representatives and administrators can answer a partner's request.";
 
@@ -97,7 +98,7 @@ pub async fn accept(
     Ok(HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
-            page_path(crate::domain::Side::Customer, &partnership.id),
+            paths::partnership(crate::domain::Side::Customer, &partnership.id),
         ))
         .finish())
 }
@@ -132,6 +133,6 @@ pub async fn refuse(
             .arg("partner", &request.partner_name),
     )?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/partners"))
+        .insert_header((header::LOCATION, paths::PARTNERS))
         .finish())
 }

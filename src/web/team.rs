@@ -69,7 +69,7 @@ pub async fn list(member: Member, state: web::Data<AppState>) -> Result<HttpResp
         .db
         .run(move |conn| -> Result<_, AppError> {
             Ok((
-                members::members(conn, &org_id)?,
+                crate::db::models::members::of_org(conn, &org_id)?,
                 invitations::of_org(conn, &org_id, now())?,
             ))
         })
@@ -115,7 +115,7 @@ fn parse_role(input: Option<&str>) -> Result<Role, AppError> {
 fn back_to_team(member: &Member, message: Text) -> Result<HttpResponse, AppError> {
     member.session.flash(FlashKind::Success, message)?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/team"))
+        .insert_header((header::LOCATION, crate::paths::TEAM))
         .finish())
 }
 

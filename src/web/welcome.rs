@@ -17,6 +17,7 @@ use crate::domain::EmailAddress;
 use crate::i18n::{In, Text, t};
 use crate::members::invitations::{self, Invitation, Which};
 use crate::members::{self, MemberError};
+use crate::paths;
 use crate::startup::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
@@ -85,15 +86,12 @@ fn answer_page(
     invitation: &Invitation,
     owner: &users::User,
 ) -> Result<AnswerPage, AppError> {
-    let action = format!("/welcome/{token}");
+    let action = paths::welcome(token);
     let as_someone = signed_in.user.as_ref();
     Ok(AnswerPage {
         tr: In::default(),
         csrf_token: signed_in.session.csrf_token()?,
-        login: format!(
-            "/login?{}",
-            serde_urlencoded::to_string([("next", &action)]).unwrap_or_default()
-        ),
+        login: paths::login_then(&action),
         action,
         org_name: invitation.org_name.clone(),
         email: invitation.email.clone(),
@@ -118,7 +116,7 @@ pub async fn welcome(
         None => page(&NewAccountPage {
             tr: In::default(),
             csrf_token: signed_in.session.csrf_token()?,
-            action: format!("/welcome/{token}"),
+            action: paths::welcome(&token),
             org_name: invitation.org_name,
             email: invitation.email,
             name: invitation.name,
@@ -180,7 +178,7 @@ pub async fn answer(
         let page = NewAccountPage {
             tr: In::default(),
             csrf_token: signed_in.session.csrf_token()?,
-            action: format!("/welcome/{token}"),
+            action: paths::welcome(&token),
             org_name: invitation.org_name,
             email: invitation.email,
             name: form.name.chars().take(100).collect(),

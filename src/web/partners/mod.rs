@@ -73,7 +73,7 @@ pub async fn list(
             .iter()
             .map(|p| Summary::new(p, Side::Customer))
             .collect(),
-        next_page: next_page_link("/partners", &views, Side::Customer),
+        next_page: next_page_link(crate::paths::PARTNERS, &views, Side::Customer),
     })
 }
 
@@ -209,6 +209,9 @@ pub async fn invite(
             .arg("days", lifecycle::INVITATION_DAYS),
     )?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/partners/{id}")))
+        .insert_header((
+            header::LOCATION,
+            crate::paths::partnership(Side::Customer, &id),
+        ))
         .finish())
 }

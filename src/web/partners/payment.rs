@@ -292,6 +292,9 @@ pub async fn save_payment(
     };
     member.session.flash(kind, message)?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/partners/{partnership_id}")))
+        .insert_header((
+            header::LOCATION,
+            crate::paths::partnership(Side::Customer, &partnership_id),
+        ))
         .finish())
 }
