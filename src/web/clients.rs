@@ -17,7 +17,6 @@ use crate::startup::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
-use crate::web::relationships::refusal;
 use crate::web::views::{PAGE_SIZE, PageQuery, Summary, date, next_page_link};
 
 #[derive(Template)]
@@ -171,7 +170,7 @@ pub async fn ask(
             ))
         })
         .await?
-        .map_err(refusal)?;
+        .map_err(AppError::from)?;
     state.mail_wake.notify_one();
     member.session.flash(
         FlashKind::Success,
@@ -205,7 +204,7 @@ pub async fn withdraw_request(
             ))
         })
         .await?
-        .map_err(refusal)?;
+        .map_err(AppError::from)?;
     member.session.flash(
         FlashKind::Success,
         Text::new("Your request to %{email} is withdrawn.").arg("email", &request.email),

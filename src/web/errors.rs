@@ -6,7 +6,11 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use crate::billing::Refusal;
 use crate::i18n::{In, Text, t};
+use crate::members::MemberError;
+use crate::orders::OrderError;
+use crate::partnerships::{LifecycleError, ModeChangeError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -48,6 +52,82 @@ impl From<diesel::result::Error> for AppError {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound,
             other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+/// The refusals of the domain, each with its one status: not found 404, a request to
+/// change 400, not the actor's to do 403, the state does not allow it (or changed since
+/// the form was opened) 409; storage failures are 500. Their words live here.
+impl From<LifecycleError> for AppError {
+    fn from(e: LifecycleError) -> AppError {
+        match e {
+            LifecycleError::NotFound => AppError::NotFound,
+            LifecycleError::Invalid(m) => AppError::BadRequest(m),
+            LifecycleError::NotAllowed(m) => AppError::Forbidden(m),
+            LifecycleError::Conflict(m) => AppError::Conflict(m),
+            LifecycleError::Stale => AppError::conflict(
+                "Someone changed this partnership meanwhile. Nothing was saved: reload the page to see what is in force now.",
+            ),
+            LifecycleError::Storage(e) => AppError::Internal(e),
+        }
+    }
+}
+
+/// Said when a payment-mode form was opened before someone else's change.
+pub const STALE_PAYMENT_MODE: &str = "Someone changed this partnership while you were editing it. Nothing was saved: here is what is in force now. Choose again if you still want a change.";
+
+impl From<ModeChangeError> for AppError {
+    fn from(e: ModeChangeError) -> AppError {
+        match e {
+            ModeChangeError::NotFound => AppError::NotFound,
+            ModeChangeError::LimitedAccess => AppError::conflict(
+                "This partner has limited access, so there is no payment mode to change: your organization pays for its own orders. Grant full access first.",
+            ),
+            ModeChangeError::NotActive => AppError::conflict(
+                "This collaboration is not active, so its payment mode cannot be changed.",
+            ),
+            ModeChangeError::Stale { .. } => AppError::conflict(STALE_PAYMENT_MODE),
+            ModeChangeError::Storage(e) => AppError::Internal(e),
+        }
+    }
+}
+
+impl From<MemberError> for AppError {
+    fn from(e: MemberError) -> AppError {
+        match e {
+            MemberError::NotFound => AppError::NotFound,
+            MemberError::Invalid(m) => AppError::BadRequest(m),
+            MemberError::Conflict(m) => AppError::Conflict(m),
+            MemberError::Storage(e) => AppError::Internal(e),
+        }
+    }
+}
+
+impl From<OrderError> for AppError {
+    fn from(e: OrderError) -> AppError {
+        match e {
+            OrderError::NotFound => AppError::NotFound,
+            OrderError::UnknownOffer => AppError::bad_request("Choose an offer from the catalog."),
+            OrderError::UnknownManager => AppError::bad_request(
+                "Choose one of your partners, or nobody, to manage the product.",
+            ),
+            OrderError::Refused(Refusal::LimitedPartnerCannotOrder) => AppError::forbidden(
+                "A partner with limited access cannot order or renew for its client.",
+            ),
+            OrderError::Refused(Refusal::NotManagedByThePartner) => AppError::forbidden(
+                "Only the partner managing this product with full access can renew it.",
+            ),
+            OrderError::Refused(Refusal::NegativePrice) => {
+                AppError::Internal(anyhow::anyhow!("negative catalog price"))
+            }
+            OrderError::AlreadyBilled => AppError::conflict(
+                "This period was billed meanwhile: the product is already renewed. Nothing was charged twice.",
+            ),
+            OrderError::Expired => AppError::conflict(
+                "This confirmation is too old to be used. Nothing was ordered: start the order again to see the terms in force now.",
+            ),
+            OrderError::Storage(e) => AppError::Internal(e),
         }
     }
 }

@@ -8,11 +8,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::{FlashKind, Member};
-use crate::billing;
 use crate::db::now;
 use crate::domain::{Access, Money, OrderKind, PaymentMode, Placer, Rate};
 use crate::i18n::{Text, date, t, t2};
-use crate::orders::{self, Confirmation, OrderError, Placed, Quote, Request, Review};
+use crate::orders::{self, Confirmation, Placed, Quote, Request, Review};
 use crate::paths;
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
@@ -141,32 +140,6 @@ fn confirm_page(
     })
 }
 
-fn order_refusal(e: OrderError) -> AppError {
-    match e {
-        OrderError::NotFound => AppError::NotFound,
-        OrderError::UnknownOffer => AppError::bad_request("Choose an offer from the catalog."),
-        OrderError::UnknownManager => {
-            AppError::bad_request("Choose one of your partners, or nobody, to manage the product.")
-        }
-        OrderError::Refused(billing::Refusal::LimitedPartnerCannotOrder) => AppError::forbidden(
-            "A partner with limited access cannot order or renew for its client.",
-        ),
-        OrderError::Refused(billing::Refusal::NotManagedByThePartner) => AppError::forbidden(
-            "Only the partner managing this product with full access can renew it.",
-        ),
-        OrderError::Refused(billing::Refusal::NegativePrice) => {
-            AppError::Internal(anyhow::anyhow!("negative catalog price"))
-        }
-        OrderError::AlreadyBilled => AppError::conflict(
-            "This period was billed meanwhile: the product is already renewed. Nothing was charged twice.",
-        ),
-        OrderError::Expired => AppError::conflict(
-            "This confirmation is too old to be used. Nothing was ordered: start the order again to see the terms in force now.",
-        ),
-        OrderError::Storage(e) => AppError::Internal(e),
-    }
-}
-
 /// What the confirmation says once the order is placed (now, or by an earlier click).
 fn placed_message(member: &Member, placed: &Placed, again: bool) -> Text {
     let invoice = if placed.payer_org_id == member.org_id() {
@@ -244,7 +217,7 @@ async fn review_or_confirm(
         }
         Ok(Ok(Confirmation::Placed(placed))) => (placed, false),
         Ok(Ok(Confirmation::AlreadyPlaced(placed))) => (placed, true),
-        Err(e) => return Err(order_refusal(e)),
+        Err(e) => return Err(e.into()),
     };
     member
         .session

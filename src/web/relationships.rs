@@ -42,20 +42,6 @@ fn section(side: Side) -> Section {
     }
 }
 
-/// How a refused lifecycle action reads.
-pub fn refusal(e: LifecycleError) -> AppError {
-    match e {
-        LifecycleError::NotFound => AppError::NotFound,
-        LifecycleError::Invalid(m) => AppError::BadRequest(m),
-        LifecycleError::NotAllowed(m) => AppError::Forbidden(m),
-        LifecycleError::Conflict(m) => AppError::Conflict(m),
-        LifecycleError::Stale => AppError::conflict(
-            "Someone changed this partnership meanwhile. Nothing was saved: reload the page to see what is in force now.",
-        ),
-        LifecycleError::Storage(e) => AppError::Internal(e),
-    }
-}
-
 /// The partnership, if the member's organization stands at `side` of it (404 otherwise),
 /// and if the member may manage partnerships (403 otherwise).
 pub async fn manageable(
@@ -111,7 +97,7 @@ where
             Ok::<_, AppError>(action(conn, &mail, &actor, &partnership_id))
         })
         .await?
-        .map_err(refusal)?;
+        .map_err(AppError::from)?;
     state.mail_wake.notify_one();
     member.session.flash(FlashKind::Success, done(&outcome))?;
     Ok(HttpResponse::SeeOther()

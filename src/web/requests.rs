@@ -15,7 +15,7 @@ use crate::startup::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
-use crate::web::relationships::{GrantFields, GrantForm, refusal};
+use crate::web::relationships::{GrantFields, GrantForm};
 
 const MANAGERS_ONLY: &str = "Only the organization's legal representatives and administrators can answer a partner's request.";
 
@@ -88,7 +88,7 @@ pub async fn accept(
             ))
         })
         .await?
-        .map_err(refusal)?;
+        .map_err(AppError::from)?;
     state.mail_wake.notify_one();
     member.session.flash(
         FlashKind::Success,
@@ -125,7 +125,7 @@ pub async fn refuse(
             ))
         })
         .await?
-        .map_err(refusal)?;
+        .map_err(AppError::from)?;
     state.mail_wake.notify_one();
     member.session.flash(
         FlashKind::Success,

@@ -9,7 +9,7 @@ use crate::auth::{FlashKind, Member};
 use crate::db::now;
 use crate::domain::{EmailAddress, Role};
 use crate::i18n::Text;
-use crate::members::{self, MemberError, RoleChange, invitations};
+use crate::members::{self, RoleChange, invitations};
 use crate::partnerships::Actor;
 use crate::startup::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -19,15 +19,6 @@ use crate::web::views::date;
 
 const MANAGERS_ONLY: &str =
     "Only the organization's legal representatives and administrators can manage its people.";
-
-fn refusal(e: MemberError) -> AppError {
-    match e {
-        MemberError::NotFound => AppError::NotFound,
-        MemberError::Invalid(m) => AppError::BadRequest(m),
-        MemberError::Conflict(m) => AppError::Conflict(m),
-        MemberError::Storage(e) => AppError::Internal(e),
-    }
-}
 
 struct MemberRow {
     user_id: String,
@@ -160,7 +151,7 @@ pub async fn invite(
             ))
         })
         .await?
-        .map_err(refusal)?;
+        .map_err(AppError::from)?;
     state.mail_wake.notify_one();
     // The same answer whether the address has an account or not.
     let message = Text::new("Invitation sent to %{email}. It is valid for %{days} days: %{email} becomes a member on accepting it.")
@@ -197,7 +188,7 @@ pub async fn change_role(
             Ok::<_, AppError>(members::change_role(conn, &mail, &actor, &target, to))
         })
         .await?
-        .map_err(refusal)?;
+        .map_err(AppError::from)?;
     state.mail_wake.notify_one();
     let message = match change {
         RoleChange::Changed { from, to } => {
@@ -232,7 +223,7 @@ pub async fn remove(
             Ok::<_, AppError>(members::remove(conn, &mail, &actor, &target))
         })
         .await?
-        .map_err(refusal)?;
+        .map_err(AppError::from)?;
     state.mail_wake.notify_one();
     back_to_team(
         &member,

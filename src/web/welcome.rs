@@ -53,14 +53,6 @@ struct AnswerPage {
     login: String,
 }
 
-fn refusal(e: MemberError) -> AppError {
-    match e {
-        MemberError::NotFound => AppError::NotFound,
-        MemberError::Invalid(m) | MemberError::Conflict(m) => AppError::BadRequest(m),
-        MemberError::Storage(e) => AppError::Internal(e),
-    }
-}
-
 /// The open invitation of a link, and whether its address has an account.
 async fn invitation_of(
     state: &AppState,
@@ -192,7 +184,7 @@ pub async fn answer(
         .db
         .write(move |conn| Ok::<_, AppError>(invitations::join(conn, &token, &name, &hash, now())))
         .await?
-        .map_err(refusal)?;
+        .map_err(AppError::from)?;
     let session = &signed_in.session;
     session.log_in(&user_id, Some(&org_id), Utc::now().timestamp())?;
     session.flash(
@@ -227,7 +219,7 @@ async fn decide(
             })
         })
         .await?
-        .map_err(refusal)?;
+        .map_err(AppError::from)?;
     match outcome {
         Ok(org_id) => {
             state.mail_wake.notify_one();

@@ -365,7 +365,10 @@ pub fn read_mail_dir(dir: &Path) -> Vec<Email> {
     let mut emails: Vec<Email> = entries
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .map(|e| Email::parse(&std::fs::read(e.path()).unwrap()))
+        // A file the sender is still writing is read at the next look.
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .filter(|raw| mail_parser::MessageParser::default().parse(raw).is_some())
+        .map(|raw| Email::parse(&raw))
         .collect();
     emails.sort_by(|a, b| a.to.cmp(&b.to));
     emails

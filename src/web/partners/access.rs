@@ -104,7 +104,7 @@ pub async fn save_access(
             .db
             .run(move |conn| {
                 lifecycle::upcoming_renewals(conn, &partnership, from, to, now().date())
-                    .map_err(crate::web::partners::payment::mode_refusal)
+                    .map_err(AppError::from)
             })
             .await?;
         return page(&VerifyPage {

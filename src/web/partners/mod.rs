@@ -23,7 +23,7 @@ use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
-use crate::web::relationships::{GrantFields, grant_from, refusal};
+use crate::web::relationships::{GrantFields, grant_from};
 use crate::web::views::{PAGE_SIZE, PageQuery, Summary, next_page_link};
 
 const MANAGERS_ONLY: &str =
@@ -201,7 +201,7 @@ pub async fn invite(
             ))
         })
         .await?
-        .map_err(refusal)?;
+        .map_err(AppError::from)?;
     state.mail_wake.notify_one();
     member.session.flash(
         FlashKind::Success,

@@ -14,7 +14,7 @@ use crate::i18n::{Text, t, t1};
 use crate::partnerships::{self as modes, Actor, ModeChange, ModeChangeError, RenewalPreview};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
-use crate::web::errors::AppError;
+use crate::web::errors::{AppError, STALE_PAYMENT_MODE};
 use crate::web::layout::{Layout, Section, page, page_with_status};
 use crate::web::relationships::manageable;
 use crate::web::views::Summary;
@@ -51,10 +51,10 @@ pub async fn edit_payment(
 ) -> Result<HttpResponse, AppError> {
     let view = manageable(&member, &state, Side::Customer, id.into_inner()).await?;
     let Some(current) = view.access.payment_mode() else {
-        return Err(mode_refusal(ModeChangeError::LimitedAccess));
+        return Err(ModeChangeError::LimitedAccess.into());
     };
     if view.status != crate::domain::PartnershipStatus::Active {
-        return Err(mode_refusal(ModeChangeError::NotActive));
+        return Err(ModeChangeError::NotActive.into());
     }
     page(&edit_page(&member, &view, current, None)?)
 }
@@ -87,22 +87,6 @@ impl PaymentForm {
     }
 }
 
-pub fn mode_refusal(e: ModeChangeError) -> AppError {
-    match e {
-        ModeChangeError::NotFound => AppError::NotFound,
-        ModeChangeError::LimitedAccess => AppError::conflict(
-            "This partner has limited access, so there is no payment mode to change: your organization pays for its own orders. Grant full access first.",
-        ),
-        ModeChangeError::NotActive => AppError::conflict(
-            "This collaboration is not active, so its payment mode cannot be changed.",
-        ),
-        ModeChangeError::Stale { .. } => AppError::conflict(STALE),
-        ModeChangeError::Storage(e) => AppError::Internal(e),
-    }
-}
-
-const STALE: &str = "Someone changed this partnership while you were editing it. Nothing was saved: here is what is in force now. Choose again if you still want a change.";
-
 /// The form again, with why: the mode is already in force, or the partnership changed meanwhile.
 fn edit_again(
     member: &Member,
@@ -128,10 +112,10 @@ fn edit_again(
                 .unwrap_or(PaymentMode::CustomerPays);
             page_with_status(
                 StatusCode::CONFLICT,
-                &edit_page(member, &current, mode, Some(t(STALE)))?,
+                &edit_page(member, &current, mode, Some(t(STALE_PAYMENT_MODE)))?,
             )
         }
-        Err(other) => Err(mode_refusal(other)),
+        Err(other) => Err(other.into()),
         Ok(ModeChange::Switch { .. }) => Err(AppError::Internal(anyhow::anyhow!(
             "a switch is not shown as a form"
         ))),
