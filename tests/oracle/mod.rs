@@ -1267,7 +1267,7 @@ impl Model {
 
     fn describe_review(&self, review: usize) -> String {
         match self.reviews.len() {
-            0 => "a review (none was opened)".to_owned(),
+            0 => "a review, but none was opened".to_owned(),
             n => {
                 let slot = review % n;
                 match self.reviews[slot].map(|i| &self.intents[i]) {
@@ -1275,7 +1275,7 @@ impl Model {
                         format!("review #{} again", slot + 1)
                     }
                     Some(_) => format!("review #{}", slot + 1),
-                    None => format!("review #{} (refused when reviewed)", slot + 1),
+                    None => format!("review #{}, which was refused", slot + 1),
                 }
             }
         }
@@ -1283,8 +1283,8 @@ impl Model {
 
     fn reviewer(&self, review: usize) -> &'static str {
         match self.reviews.len() {
-            0 => "nobody",
-            n => self.reviews[review % n].map_or("nobody", |i| self.intents[i].by.member()),
+            0 => "someone",
+            n => self.reviews[review % n].map_or("someone", |i| self.intents[i].by.member()),
         }
     }
 
@@ -1356,6 +1356,9 @@ impl Model {
                 self.reviewer(*b),
                 self.describe_review(*b)
             ),
+            Op::ConfirmDuringRun { .. } if self.reviews.is_empty() => {
+                format!("the scheduler runs on {}", on(self.clock))
+            }
             Op::ConfirmDuringRun { review } => format!(
                 "{} confirms {} while the scheduler runs on {}",
                 self.reviewer(*review),
