@@ -42,7 +42,7 @@ use partnerdesk::mail::MailContext;
 use partnerdesk::orders::{self, Confirmation, OrderError, Placed, RenewalRun, Review};
 use partnerdesk::partnerships::{self as lifecycle, AccessChange, Actor, ModeChange};
 use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestError, TestRunner};
 
 use oracle::{
     Access, Action, Answer, Currency, Grant, History, IncomeKind, Mode, Model, OFFERS, Op, Org,
@@ -72,11 +72,16 @@ where
         Ok(seed) => seed.parse().expect("BILLING_SEED is a number"),
         Err(_) => rand::random::<u64>(),
     };
+    // Every setting that shapes the run is fixed here, whatever PROPTEST_* says.
     let config = Config {
         cases,
         failure_persistence: None,
+        rng_algorithm: RngAlgorithm::ChaCha,
         rng_seed: RngSeed::Fixed(seed),
         max_shrink_iters: 2_000,
+        max_shrink_time: 0,
+        max_local_rejects: 0,
+        max_global_rejects: 0,
         ..Config::default()
     };
     let started = std::time::Instant::now();
