@@ -327,3 +327,6 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
         period_end,
     })
 }
+
+#[cfg(test)]
+mod tests;

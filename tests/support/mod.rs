@@ -749,3 +749,47 @@ pub fn link_in(email: &Email, prefix: &str) -> String {
     let rest = &email.text[start + "http://partnerdesk.test".len()..];
     rest.split_whitespace().next().unwrap().to_owned()
 }
+
+/// A cookie-keeping browser for an application served at `address`.
+pub fn browser_at(address: &str) -> Browser {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    Browser {
+        client,
+        address: address.to_owned(),
+    }
+}
+
+/// Serves the application on an existing database (emails go to `mail_dir`); returns
+/// its address. Nothing stops the server before the process ends (its threads outlive
+/// the runtime that spawned it): start one per test, not one per case.
+pub async fn spawn_app_on(db: Db, mail_dir: &Path) -> String {
+    init_logging();
+    let config = Config {
+        database_url: DatabaseUrl::parse("unused.db").unwrap(),
+        bind: "127.0.0.1:0".into(),
+        base_url: BaseUrl::parse("http://partnerdesk.test").unwrap(),
+        mail: MailConfig {
+            smtp_url: None,
+            from: "partnerdesk <noreply@partnerdesk.test>".into(),
+            dir: mail_dir.to_owned(),
+        },
+        session_key: Some("a test session key that is long enough to use".into()),
+        workers: Some(1),
+        db_max_connections: 4,
+        vat_rate_bp: 810,
+        run_renewals: false,
+        trust_forwarded: false,
+        server_timing: false,
+    };
+    let app = Application::build_with_db(config, db)
+        .await
+        .expect("the application starts");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    format!("http://127.0.0.1:{port}")
+}
