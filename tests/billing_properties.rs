@@ -1929,7 +1929,7 @@ fn the_income_page_and_csv_show_the_models_totals_per_currency() {
     let mail = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let db = databases.template.db.clone();
-    let address = runtime.block_on(support::spawn_app_on(db, mail.path()));
+    let address = runtime.block_on(support::serve_on_database(db, mail.path()));
     check(
         "income pages",
         page_histories(),

@@ -171,24 +171,7 @@ async fn spawn_app_on(
     init_logging();
     let database = tokio::task::spawn_blocking(TestDb::new).await.unwrap();
     let mail_dir = database.files.path().join("mail");
-    let mut config = Config {
-        database_url: DatabaseUrl::parse(&database.url).unwrap(),
-        bind: "127.0.0.1:0".into(),
-        base_url: BaseUrl::parse("http://partnerdesk.test").unwrap(),
-        base_url_explicit: true,
-        mail: MailConfig {
-            smtp_url: None,
-            from: "partnerdesk <noreply@partnerdesk.test>".into(),
-            dir: mail_dir.clone(),
-        },
-        session_key: Some("a test session key that is long enough to use".into()),
-        workers: Some(2),
-        db_max_connections: 5,
-        vat_rate_bp: 810,
-        run_renewals: false,
-        trust_forwarded: false,
-        server_timing: true,
-    };
+    let mut config = test_config(&database.url, &mail_dir);
     customize(&mut config);
     let app = Application::build_with_listener(config, database.db.clone(), listener)
         .await
@@ -764,28 +747,38 @@ pub fn browser_at(address: &str) -> Browser {
     }
 }
 
-/// Serves the application on an existing database (emails go to `mail_dir`); returns
-/// its address. Nothing stops the server before the process ends (its threads outlive
-/// the runtime that spawned it): start one per test, not one per case.
-pub async fn spawn_app_on(db: Db, mail_dir: &Path) -> String {
-    init_logging();
-    let config = Config {
-        database_url: DatabaseUrl::parse("unused.db").unwrap(),
+/// The configuration of a test's application: its database, its mail folder, and
+/// `http://partnerdesk.test` as its public address (emails' links start with it).
+fn test_config(database_url: &str, mail_dir: &Path) -> Config {
+    Config {
+        database_url: DatabaseUrl::parse(database_url).unwrap(),
         bind: "127.0.0.1:0".into(),
         base_url: BaseUrl::parse("http://partnerdesk.test").unwrap(),
+        base_url_explicit: true,
         mail: MailConfig {
             smtp_url: None,
             from: "partnerdesk <noreply@partnerdesk.test>".into(),
             dir: mail_dir.to_owned(),
         },
         session_key: Some("a test session key that is long enough to use".into()),
-        workers: Some(1),
-        db_max_connections: 4,
+        workers: Some(2),
+        db_max_connections: 5,
         vat_rate_bp: 810,
         run_renewals: false,
         trust_forwarded: false,
-        server_timing: false,
-    };
+        server_timing: true,
+    }
+}
+
+/// Serves the application on an existing database (emails go to `mail_dir`); returns
+/// its address. Nothing stops the server before the process ends (its threads outlive
+/// the runtime that spawned it): start one per test, not one per case.
+pub async fn serve_on_database(db: Db, mail_dir: &Path) -> String {
+    init_logging();
+    let mut config = test_config("unused.db", mail_dir);
+    config.workers = Some(1);
+    config.db_max_connections = 4;
+    config.server_timing = false;
     let app = Application::build_with_db(config, db)
         .await
         .expect("the application starts");
