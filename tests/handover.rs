@@ -29,32 +29,62 @@ async fn managed_names(app: &TestApp, partnership_id: &str) -> Vec<String> {
     .await
 }
 
+/// A third partner, Nova Web, with its legal representative nina@nova.test.
+async fn with_nova(app: &TestApp) -> String {
+    app.with_db(|conn| {
+        use partnerdesk::db::models::{orgs, users};
+        use partnerdesk::domain::{Currency, EmailAddress, Rate, Role};
+        let nova = orgs::create(conn, "Nova Web", Currency::Chf).unwrap();
+        orgs::make_partner(conn, &nova.id, Rate::from_bp(1500).unwrap()).unwrap();
+        let hash = partnerdesk::auth::password::hash(PASSWORD).unwrap();
+        let nina = users::create(
+            conn,
+            &EmailAddress::parse("nina@nova.test").unwrap(),
+            "Nina Weber",
+            &hash,
+        )
+        .unwrap();
+        orgs::add_member(conn, &nova.id, &nina.id, Role::LegalRep).unwrap();
+        nova.id
+    })
+    .await
+}
+
 #[tokio::test]
 async fn inviting_a_partner_for_a_product_another_partner_manages_moves_it_in_the_open() {
     let app = spawn_demo().await;
-    let carla = app.logged_in("carla@beta.test").await;
-    let agency_partnership = app.partnership_id(BETA, WEB_AGENCY).await;
-    let studio = org_id(&app, STUDIO).await;
+    let nova = with_nova(&app).await;
+    let alice = app.logged_in("alice@acme.test").await;
+    // Web Agency manages Acme's products with full access, Acme paying.
+    let agency_partnership = app.partnership_id(ACME, WEB_AGENCY).await;
     let before = managed_names(&app, &agency_partnership).await;
-    assert!(!before.is_empty(), "the agency manages Beta's products");
+    assert!(!before.is_empty(), "the agency manages Acme's products");
 
     // The invitation form says who manages each product now.
-    let form = carla.get(&format!("/partners/new?partner={studio}")).await;
-    let choice = form
-        .texts("label[for^=product-]")
-        .into_iter()
-        .next()
-        .expect("Beta's products are listed");
+    let form = alice.get(&format!("/partners/new?partner={nova}")).await;
+    let html = form.html();
+    let (choice, product) = html
+        .select(&scraper::Selector::parse(".choice").unwrap())
+        .find_map(|c| {
+            let text = c.text().collect::<String>();
+            let id = c
+                .select(&scraper::Selector::parse("input[name=products]").unwrap())
+                .next()?
+                .value()
+                .attr("value")?
+                .to_owned();
+            text.contains("managed by Web Agency Sàrl").then_some((text, id))
+        })
+        .expect("a product the agency manages is listed");
     assert!(
-        choice.contains("managed by Web Agency Sàrl now, it moves to the new partner"),
+        choice.contains("managed by Web Agency Sàrl now, it moves to this partner"),
         "{choice}"
     );
-    let product = form.field("products").unwrap();
-    let sent = carla
+    let sent = alice
         .submit(
             "/partners",
             &[
-                ("partner_org_id", &studio),
+                ("partner_org_id", &nova),
                 ("access", "limited"),
                 ("products", &product),
             ],
@@ -70,21 +100,16 @@ async fn inviting_a_partner_for_a_product_another_partner_manages_moves_it_in_th
     assert_eq!(managed_names(&app, &agency_partnership).await, before);
 
     // The invited partner reads that the product moves to it, not from whom.
-    let petra = app.logged_in("petra@studio.test").await;
-    let invitation = petra.get(&format!("/clients/{id}")).await;
+    let nina = app.logged_in("nina@nova.test").await;
+    let invitation = nina.get(&format!("/clients/{id}")).await;
     let text = invitation.text();
     assert!(
         text.contains("managed by another partner now, it moves to you when you accept"),
         "{text}"
     );
     assert!(!text.contains("Web Agency"), "{text}");
-    let accepted = petra.submit(&format!("/clients/{id}/accept"), &[]).await;
-    assert_eq!(
-        accepted.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        accepted.text()
-    );
+    let accepted = nina.submit(&format!("/clients/{id}/accept"), &[]).await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.text());
 
     // It moved: one manager, both timelines, and the agency is told.
     let after = managed_names(&app, &agency_partnership).await;
@@ -95,27 +120,82 @@ async fn inviting_a_partner_for_a_product_another_partner_manages_moves_it_in_th
         agency_side.contains("Product moved to another partner"),
         "{agency_side}"
     );
-    assert!(!agency_side.contains("Digital Studio"), "{agency_side}");
-    assert!(!agency_side.contains("Petra"), "{agency_side}");
-    let studio_side = timeline(&carla.get(&format!("/partners/{id}")).await);
+    assert!(!agency_side.contains("Nova"), "{agency_side}");
+    assert!(!agency_side.contains("Nina"), "{agency_side}");
+    let nova_side = timeline(&alice.get(&format!("/partners/{id}")).await);
     assert!(
-        studio_side.contains("Product taken over from another partner"),
-        "{studio_side}"
+        nova_side.contains("Product taken over from another partner"),
+        "{nova_side}"
     );
     let email = app
         .wait_for_email(
             "paul@webagency.test",
-            "Beta AG gave products you manage to another partner",
+            "Acme SA gave products you manage to another partner",
         )
         .await;
     assert!(
-        email
-            .text
-            .contains("Web Agency Sàrl no longer manages them"),
+        email.text.contains("Web Agency Sàrl no longer manages them"),
         "{}",
         email.text
     );
-    assert!(!email.text.contains("Digital Studio"), "{}", email.text);
+    assert!(!email.text.contains("Nova"), "{}", email.text);
+}
+
+#[tokio::test]
+async fn a_product_whose_renewals_its_partner_pays_stays_until_who_pays_changes() {
+    let app = spawn_demo().await;
+    let carla = app.logged_in("carla@beta.test").await;
+    let studio = org_id(&app, STUDIO).await;
+    // Web Agency pays the renewals of Beta's products.
+    let agency = app.partnership_id(BETA, WEB_AGENCY).await;
+    let before = managed_names(&app, &agency).await;
+    let form = carla.get(&format!("/partners/new?partner={studio}")).await;
+    let choice = form
+        .texts("label[for^=product-]")
+        .into_iter()
+        .next()
+        .expect("Beta's products are listed");
+    assert!(
+        choice.contains("managed by Web Agency Sàrl, which pays its renewals"),
+        "{choice}"
+    );
+    let product = form.field("products").unwrap();
+    let invite = [
+        ("partner_org_id", studio.as_str()),
+        ("access", "limited"),
+        ("products", product.as_str()),
+    ];
+    let refused = carla.submit("/partners", &invite).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused
+            .text()
+            .contains("first change who pays with Web Agency Sàrl"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(managed_names(&app, &agency).await, before);
+    // Once Beta pays for it itself, it may go to another partner.
+    assert_eq!(
+        change_payment_mode(&carla, &agency, "customer").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let sent = carla.submit("/partners", &invite).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    // Who pays changes again before Petra accepts: the acceptance is refused.
+    assert_eq!(
+        change_payment_mode(&carla, &agency, "partner").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let id = sent
+        .location()
+        .unwrap()
+        .trim_start_matches("/partners/")
+        .to_owned();
+    let petra = app.logged_in("petra@studio.test").await;
+    let accept = petra.submit(&format!("/clients/{id}/accept"), &[]).await;
+    assert_eq!(accept.status, StatusCode::CONFLICT, "{}", accept.text());
+    assert_eq!(managed_names(&app, &agency).await, before);
 }
 
 #[tokio::test]

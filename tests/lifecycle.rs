@@ -13,8 +13,14 @@ async fn status_of(app: &TestApp, customer: &'static str, id: &str) -> Partnersh
 }
 
 /// Beta AG invites Digital Studio with limited access to its first product; returns
-/// the partnership id.
+/// the partnership id. (Beta's products are its agency's to pay for in the demo: Beta
+/// first pays for them itself, since a product another partner pays for stays put.)
 async fn beta_invites_studio(app: &TestApp, carla: &Browser) -> String {
+    let agency = app.partnership_id(BETA, WEB_AGENCY).await;
+    assert_eq!(
+        change_payment_mode(carla, &agency, "customer").await.status,
+        StatusCode::SEE_OTHER
+    );
     let search = carla.get("/partners/new?q=studio").await;
     assert_eq!(search.status, StatusCode::OK);
     let studio = org_id(app, STUDIO).await;
@@ -187,7 +193,13 @@ async fn a_partner_asks_a_client_who_grants_other_rights() {
         "{}",
         page.text()
     );
-    // Carla grants limited access to one product instead.
+    // Carla grants limited access to one product instead (one Beta pays for itself:
+    // a product its agency pays for does not move).
+    let agency = app.partnership_id(BETA, WEB_AGENCY).await;
+    assert_eq!(
+        change_payment_mode(&carla, &agency, "customer").await.status,
+        StatusCode::SEE_OTHER
+    );
     let product = page.field("products").unwrap();
     let accepted = carla
         .submit(

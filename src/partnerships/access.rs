@@ -43,7 +43,7 @@ pub fn change_access(
             return Err(LifecycleError::Stale);
         }
         let to = grant.access();
-        let listed = listed_products(conn, &p.customer_org_id, grant)?;
+        let listed = listed_products(conn, &p.customer_org_id, Some(&p.id), grant)?;
         let managed = products::managed_by(conn, &p.id)?;
         if to == p.access && (to != Access::Limited || listed == managed) {
             return Ok(AccessChange::Unchanged);

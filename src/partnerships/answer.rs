@@ -38,7 +38,7 @@ pub fn accept(
         let (access, listed) = match (side, grant) {
             (Side::Customer, Some(grant)) => (
                 grant.access(),
-                listed_products(conn, &p.customer_org_id, grant)?,
+                listed_products(conn, &p.customer_org_id, Some(&p.id), grant)?,
             ),
             (Side::Customer, None) => {
                 return Err(LifecycleError::Invalid(

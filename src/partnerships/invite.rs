@@ -71,7 +71,7 @@ pub fn invite_partner(
                 "Choose a registered partner from the search results.".into(),
             ));
         }
-        let listed = listed_products(conn, actor.org_id, grant)?;
+        let listed = listed_products(conn, actor.org_id, None, grant)?;
         let id = partnerships::create(
             conn,
             actor.org_id,

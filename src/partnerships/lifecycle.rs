@@ -12,6 +12,7 @@ use crate::db::models::products;
 use crate::domain::{Access, EventKind, PartnershipStatus, PaymentMode};
 use crate::i18n::Text;
 use crate::partnerships::Actor;
+use crate::partnerships::handover::check_movable;
 
 /// An invitation is valid this long after it was (last) sent.
 pub const INVITATION_DAYS: i64 = 30;
@@ -169,14 +170,20 @@ pub(super) fn checked_products(
     Ok(owned)
 }
 
-/// The products a grant lists, checked.
+/// The products a grant to `partnership_id` (`None`: a partnership not made yet) lists,
+/// checked: the customer's own, none of them paid for by the partner managing it now.
 pub(super) fn listed_products(
     conn: &mut DbConn,
     customer_org_id: &str,
+    partnership_id: Option<&str>,
     grant: &Grant,
 ) -> Result<Vec<String>, LifecycleError> {
     match grant {
-        Grant::Limited { products: ids } => checked_products(conn, customer_org_id, ids),
+        Grant::Limited { products: ids } => {
+            let listed = checked_products(conn, customer_org_id, ids)?;
+            check_movable(conn, customer_org_id, partnership_id, &listed)?;
+            Ok(listed)
+        }
         Grant::Full(_) => Ok(Vec::new()),
     }
 }

@@ -13,7 +13,7 @@ use crate::db::models::partnerships::{self, PartnershipView};
 use crate::db::models::users;
 use crate::db::{DbConn, now};
 use crate::domain::{EmailAddress, PaymentMode, Side};
-use crate::i18n::{Text, date, t2};
+use crate::i18n::{In, Text};
 use crate::mail::MailContext;
 use crate::partnerships::{self as lifecycle, Actor, Grant, LifecycleError};
 use crate::paths;
@@ -408,6 +408,23 @@ pub struct ProductChoice {
     pub checked: bool,
 }
 
+/// What a grant form shows chosen: full access or not, who pays, the products listed.
+#[derive(Debug, Clone, Copy)]
+pub struct Preset<'a> {
+    pub full: bool,
+    pub payment: PaymentMode,
+    pub checked: &'a [String],
+}
+
+impl Preset<'_> {
+    /// Full access with the customer paying, nothing listed: a new grant's defaults.
+    pub const NEW: Preset<'static> = Preset {
+        full: true,
+        payment: PaymentMode::CustomerPays,
+        checked: &[],
+    };
+}
+
 /// The access / payment / products fields of the invite, accept and edit forms.
 pub struct GrantFields {
     pub full: bool,
@@ -419,19 +436,24 @@ impl GrantFields {
     /// The fields for `customer_org_id`'s products, `checked` being those already listed.
     /// A product another partner than `partnership_id`'s manages says so: choosing it
     /// moves it.
+    /// Read on a blocking thread, where the request's language is not known: `tr` says it.
     pub fn load(
         conn: &mut DbConn,
+        tr: In,
         customer_org_id: &str,
         partnership_id: Option<&str>,
-        full: bool,
-        payment: PaymentMode,
-        checked: &[String],
+        preset: Preset<'_>,
     ) -> Result<GrantFields, AppError> {
+        let Preset {
+            full,
+            payment,
+            checked,
+        } = preset;
         let products = crate::db::models::products::choices(conn, customer_org_id)?
             .into_iter()
             .map(|p| ProductChoice {
                 checked: checked.contains(&p.id),
-                label: product_label(&p, partnership_id, Side::Customer),
+                label: product_label(tr, &p, partnership_id, Side::Customer),
                 id: p.id,
             })
             .collect();
@@ -451,30 +473,37 @@ impl GrantFields {
 /// manages says so, since giving it to this partner moves it: the customer reads who
 /// manages it now, the partner only that another partner does.
 fn product_label(
+    tr: In,
     p: &crate::db::models::products::Listed,
     partnership_id: Option<&str>,
     reader: Side,
 ) -> String {
-    let renews = t2(
+    let renews = tr.t2(
         "%{product} (renews %{date})",
         "product",
         &p.offer_name,
         "date",
-        date(p.renews_on),
+        crate::i18n::date_in(tr.0, p.renews_on),
     );
     match (p.managed_elsewhere(partnership_id), reader) {
         (None, _) => renews,
-        (Some(partner), Side::Customer) => Text::new(
-            "%{product}: managed by %{partner} now, it moves to the new partner when the access takes effect",
+        (Some(m), Side::Customer) if m.pays() => Text::new(
+            "%{product}: managed by %{partner}, which pays its renewals; to give it to another partner, first change who pays with %{partner}",
         )
         .arg("product", &renews)
-        .arg("partner", partner)
-        .to_string(),
+        .arg("partner", &m.partner_name)
+        .render(tr.0),
+        (Some(m), Side::Customer) => Text::new(
+            "%{product}: managed by %{partner} now, it moves to this partner when the access takes effect",
+        )
+        .arg("product", &renews)
+        .arg("partner", &m.partner_name)
+        .render(tr.0),
         (Some(_), Side::Partner) => Text::new(
             "%{product}: managed by another partner now, it moves to you when you accept",
         )
         .arg("product", &renews)
-        .to_string(),
+        .render(tr.0),
     }
 }
 
@@ -482,6 +511,7 @@ fn product_label(
 /// `reader` sees them.
 pub fn product_names(
     conn: &mut DbConn,
+    tr: In,
     view: &PartnershipView,
     reader: Side,
 ) -> Result<Vec<String>, AppError> {
@@ -494,7 +524,7 @@ pub fn product_names(
     )?;
     Ok(products
         .iter()
-        .map(|p| product_label(p, Some(&view.id), reader))
+        .map(|p| product_label(tr, p, Some(&view.id), reader))
         .collect())
 }
 
@@ -530,13 +560,14 @@ pub async fn show(
     let org_id = member.org_id().to_owned();
     let before = query.into_inner().before;
     let can_manage = member.role().manages_partners();
+    let tr = In::default();
     let (view, timeline, products, grant) = state
         .db
         .run(move |conn| -> Result<_, AppError> {
             let view = partnerships::find(conn, side, &org_id, &id)?.ok_or(AppError::NotFound)?;
             let timeline =
                 crate::web::views::timeline_page(conn, &org_id, &view.id, before.as_deref())?;
-            let products = product_names(conn, &view, side)?;
+            let products = product_names(conn, tr, &view, side)?;
             let answering = side == Side::Customer
                 && view.status == crate::domain::PartnershipStatus::Pending
                 && view.initiated_by == Side::Partner;
@@ -544,11 +575,13 @@ pub async fn show(
                 let full = matches!(view.access, crate::domain::Access::Full(_));
                 Some(GrantFields::load(
                     conn,
+                    tr,
                     &view.customer_org_id,
                     Some(&view.id),
-                    full,
-                    PaymentMode::CustomerPays,
-                    &[],
+                    Preset {
+                        full,
+                        ..Preset::NEW
+                    },
                 )?)
             } else {
                 None

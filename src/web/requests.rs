@@ -7,15 +7,15 @@ use askama::Template;
 use crate::auth::{FlashKind, Member};
 use crate::db::models::client_requests::{self, ClientRequest};
 use crate::db::now;
-use crate::domain::{AccessKind, PaymentMode};
-use crate::i18n::Text;
+use crate::domain::AccessKind;
+use crate::i18n::{In, Text};
 use crate::partnerships as lifecycle;
 use crate::paths;
 use crate::startup::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
-use crate::web::relationships::{GrantFields, GrantForm};
+use crate::web::relationships::{GrantFields, GrantForm, Preset};
 
 const MANAGERS_ONLY: &str = "Only the organization's legal representatives and administrators can answer a partner's request.";
 
@@ -41,6 +41,7 @@ pub async fn show(
         member.user.email.clone(),
         member.org_id().to_owned(),
     );
+    let tr = In::default();
     let (request, grant) = state
         .db
         .run(move |conn| -> Result<_, AppError> {
@@ -48,8 +49,16 @@ pub async fn show(
                 .filter(|r| r.is_open(now()))
                 .ok_or(AppError::NotFound)?;
             let full = request.access == AccessKind::Full;
-            let grant =
-                GrantFields::load(conn, &org_id, None, full, PaymentMode::CustomerPays, &[])?;
+            let grant = GrantFields::load(
+                conn,
+                tr,
+                &org_id,
+                None,
+                Preset {
+                    full,
+                    ..Preset::NEW
+                },
+            )?;
             Ok((request, grant))
         })
         .await?;

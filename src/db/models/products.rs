@@ -346,14 +346,24 @@ pub fn assign(
     .execute(conn)
 }
 
+/// A product another partnership manages now.
+#[derive(Debug, Clone, Queryable)]
+pub struct ManagedElsewhere {
+    pub product_id: String,
+    pub offer_name: String,
+    pub partnership_id: String,
+    pub partner_name: String,
+    pub payment_mode: Option<PaymentMode>,
+}
+
 /// Of `ids`, the customer's products that an active partnership other than `except`
-/// manages now: (product id, offer name, partnership id).
+/// manages now, ordered by that partnership.
 pub fn managed_elsewhere(
     conn: &mut DbConn,
     customer_org_id: &str,
     ids: &[String],
     except: &str,
-) -> QueryResult<Vec<(String, String, String)>> {
+) -> QueryResult<Vec<ManagedElsewhere>> {
     products::table
         .inner_join(offers::table)
         .inner_join(partnerships::table)
@@ -361,8 +371,15 @@ pub fn managed_elsewhere(
         .filter(products::id.eq_any(ids))
         .filter(partnerships::status.eq(PartnershipStatus::Active))
         .filter(partnerships::id.ne(except))
+        .inner_join(organizations::table.on(organizations::id.eq(partnerships::partner_org_id)))
         .order((partnerships::id, offers::position, products::id))
-        .select((products::id, offers::name, partnerships::id))
+        .select((
+            products::id,
+            offers::name,
+            partnerships::id,
+            organizations::name,
+            partnerships::payment_mode,
+        ))
         .load(conn)
 }
 
@@ -405,16 +422,30 @@ pub struct Listed {
     pub id: String,
     pub offer_name: String,
     pub renews_on: NaiveDate,
-    pub manager: Option<(String, String)>,
+    pub manager: Option<ListedManager>,
+}
+
+/// The active partnership managing a listed product.
+#[derive(Debug, Clone, Queryable)]
+pub struct ListedManager {
+    pub partnership_id: String,
+    pub partner_name: String,
+    pub payment_mode: Option<PaymentMode>,
+}
+
+impl ListedManager {
+    /// Whether this partner pays the product's renewals.
+    pub fn pays(&self) -> bool {
+        self.payment_mode == Some(PaymentMode::PartnerPays)
+    }
 }
 
 impl Listed {
-    /// The name of the partner managing it now, when that is not `partnership_id`.
-    pub fn managed_elsewhere(&self, partnership_id: Option<&str>) -> Option<&str> {
+    /// The partner managing it now, when that is not `partnership_id`'s.
+    pub fn managed_elsewhere(&self, partnership_id: Option<&str>) -> Option<&ListedManager> {
         self.manager
             .as_ref()
-            .filter(|(id, _)| Some(id.as_str()) != partnership_id)
-            .map(|(_, name)| name.as_str())
+            .filter(|m| Some(m.partnership_id.as_str()) != partnership_id)
     }
 }
 
@@ -442,7 +473,12 @@ fn listed<'a>(customer_org_id: &'a str) -> _ {
             products::id,
             offers::name,
             products::renews_on,
-            (partnerships::id, organizations::name).nullable(),
+            (
+                partnerships::id,
+                organizations::name,
+                partnerships::payment_mode,
+            )
+                .nullable(),
         ))
 }
 

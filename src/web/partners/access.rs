@@ -10,14 +10,14 @@ use crate::auth::Member;
 use crate::db::models::partnerships::Side;
 use crate::db::now;
 use crate::domain::{Access, PartnershipStatus, PaymentMode};
-use crate::i18n::Text;
+use crate::i18n::{In, Text};
 use crate::partnerships::{self as lifecycle, AccessChange, RENEWAL_HORIZON_DAYS};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
 use crate::web::partners::payment::RenewalLine;
-use crate::web::relationships::{GrantFields, GrantForm, manageable, run_action};
+use crate::web::relationships::{GrantFields, GrantForm, Preset, manageable, run_action};
 use crate::web::views::Summary;
 
 #[derive(Template)]
@@ -45,19 +45,17 @@ pub async fn edit_access(
     }
     let (customer, partnership, access) =
         (view.customer_org_id.clone(), view.id.clone(), view.access);
+    let tr = In::default();
     let grant = state
         .db
         .run(move |conn| -> Result<_, AppError> {
             let managed = crate::db::models::products::managed_by(conn, &partnership)?;
-            let mode = access.payment_mode().unwrap_or(PaymentMode::CustomerPays);
-            GrantFields::load(
-                conn,
-                &customer,
-                Some(&partnership),
-                access.payment_mode().is_some(),
-                mode,
-                &managed,
-            )
+            let preset = Preset {
+                full: access.payment_mode().is_some(),
+                payment: access.payment_mode().unwrap_or(PaymentMode::CustomerPays),
+                checked: &managed,
+            };
+            GrantFields::load(conn, tr, &customer, Some(&partnership), preset)
         })
         .await?;
     page(&AccessPage {

@@ -16,14 +16,14 @@ use crate::db::models::client_requests::{self, ClientRequest};
 use crate::db::models::orgs::{self, PartnerMatch};
 use crate::db::models::partnerships::{self, Scope, Side};
 use crate::db::now;
-use crate::domain::PaymentMode;
-use crate::i18n::Text;
+
+use crate::i18n::{In, Text};
 use crate::partnerships::{self as lifecycle, Actor};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
-use crate::web::relationships::{GrantFields, grant_from};
+use crate::web::relationships::{GrantFields, Preset, grant_from};
 use crate::web::views::{PAGE_SIZE, PageQuery, Summary, next_page_link};
 
 const MANAGERS_ONLY: &str =
@@ -114,6 +114,7 @@ pub async fn new_partner(
     let chosen_id = query.partner.clone();
     let org_id = member.org_id().to_owned();
     let searching = q.chars().count() >= 2;
+    let tr = In::default();
     let (results, chosen, grant) = {
         let q = q.clone();
         state
@@ -130,8 +131,7 @@ pub async fn new_partner(
                     }
                     None => None,
                 };
-                let grant =
-                    GrantFields::load(conn, &org_id, None, true, PaymentMode::CustomerPays, &[])?;
+                let grant = GrantFields::load(conn, tr, &org_id, None, Preset::NEW)?;
                 Ok((results, chosen, grant))
             })
             .await?
