@@ -506,29 +506,60 @@ impl EmailAddress {
 
 /// Why a name was refused: it holds a character that is not seen but changes how the text
 /// around it reads.
-pub const HIDDEN_CHARACTERS: &str = "A name cannot contain control characters, line or paragraph separators, or invisible marks that change the direction of text.";
+pub const HIDDEN_CHARACTERS: &str = "A name cannot contain control characters, line or paragraph separators, or invisible characters (such as marks that change the direction of text, zero-width spaces or joiners, or blank fillers).";
 
 /// Whether `c` is invisible yet changes how text is shown: control characters (C0, DEL,
-/// C1), line and paragraph separators, and the marks, embeddings, overrides and isolates
-/// of bidirectional text. In a name they can make "Eve" read as "Alice" on a page or in an
-/// email, or break a line of a log or a header; nobody needs one to write a name.
+/// C1), line and paragraph separators, and the characters Unicode says to show as
+/// nothing (default ignorable: the marks, embeddings, overrides and isolates of
+/// bidirectional text, zero-width spaces and joiners, the soft hyphen, variation
+/// selectors, the byte-order mark, blank Hangul fillers, tags). In a name they can make
+/// "Eve" read as "Alice", or a name read as blank, on a page or in an email, or break a
+/// line of a log or a header.
 pub fn is_hidden_character(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061C}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
         )
 }
 
-/// The rule for every human name the application accepts (people, organizations).
+/// The zero-width joiner and non-joiner: part of the spelling of some scripts (Persian,
+/// the Indic scripts) and of emoji, where they stand between two such characters.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}')
+}
+
+/// The rule for every human name the application accepts (people, organizations): no
+/// hidden character, but a joiner between two characters beyond ASCII (in "Al‍ice" it
+/// would only disguise the name).
 pub fn refuse_hidden_characters(name: &str) -> Result<(), &'static str> {
-    if name.chars().any(is_hidden_character) {
+    let chars: Vec<char> = name.chars().collect();
+    let spelled = |i: usize| {
+        let beyond_ascii =
+            |c: Option<&char>| c.is_some_and(|c| !c.is_ascii() && !is_hidden_character(*c));
+        i > 0 && beyond_ascii(chars.get(i - 1)) && beyond_ascii(chars.get(i + 1))
+    };
+    let hidden = chars
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| is_hidden_character(c) && !(is_joiner(c) && spelled(i)));
+    if hidden {
         return Err(HIDDEN_CHARACTERS);
     }
     Ok(())
@@ -640,9 +671,37 @@ mod tests {
             assert_eq!(refuse_hidden_characters(name), Ok(()), "{name}");
         }
         let hidden = [
-            '\0', '\t', '\n', '\r', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}', '\u{061C}', '\u{200E}',
-            '\u{200F}', '\u{2028}', '\u{2029}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
-            '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+            '\0',
+            '\t',
+            '\n',
+            '\r',
+            '\u{1b}',
+            '\u{7f}',
+            '\u{85}',
+            '\u{9f}',
+            '\u{061C}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{202A}',
+            '\u{202B}',
+            '\u{202C}',
+            '\u{202D}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{00AD}',
+            '\u{FEFF}',
+            '\u{3164}',
+            '\u{FE0F}',
+            '\u{E0041}',
         ];
         for c in hidden {
             assert_eq!(
@@ -652,9 +711,25 @@ mod tests {
                 c as u32
             );
         }
-        // The zero-width joiner writes some scripts and emoji, the narrow no-break space
-        // French punctuation; a hyphenation point is seen. They stay allowed.
-        for c in ['\u{200D}', '\u{2027}', '\u{202F}'] {
+        // Joiners spell some scripts and emoji: between two such characters they stay.
+        for name in ["میرزا\u{200C}زاده", "क्\u{200D}ष", "👩\u{200D}💻 Ada"] {
+            assert_eq!(refuse_hidden_characters(name), Ok(()), "{name}");
+        }
+        for name in [
+            "\u{200D}Alice",
+            "Alice\u{200C}",
+            "\u{3164}",
+            "\u{3164}\u{200D}\u{3164}",
+        ] {
+            assert_eq!(
+                refuse_hidden_characters(name),
+                Err(HIDDEN_CHARACTERS),
+                "{name:?}"
+            );
+        }
+        // The narrow no-break space writes French punctuation; a hyphenation point is
+        // seen. They stay allowed.
+        for c in ['\u{2027}', '\u{202F}'] {
             assert!(!is_hidden_character(c), "U+{:04X}", c as u32);
         }
     }

@@ -73,7 +73,8 @@ async fn inviting_a_partner_for_a_product_another_partner_manages_moves_it_in_th
                 .value()
                 .attr("value")?
                 .to_owned();
-            text.contains("managed by Web Agency Sàrl").then_some((text, id))
+            text.contains("managed by Web Agency Sàrl")
+                .then_some((text, id))
         })
         .expect("a product the agency manages is listed");
     assert!(
@@ -109,7 +110,12 @@ async fn inviting_a_partner_for_a_product_another_partner_manages_moves_it_in_th
     );
     assert!(!text.contains("Web Agency"), "{text}");
     let accepted = nina.submit(&format!("/clients/{id}/accept"), &[]).await;
-    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.text());
+    assert_eq!(
+        accepted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        accepted.text()
+    );
 
     // It moved: one manager, both timelines, and the agency is told.
     let after = managed_names(&app, &agency_partnership).await;
@@ -134,7 +140,9 @@ async fn inviting_a_partner_for_a_product_another_partner_manages_moves_it_in_th
         )
         .await;
     assert!(
-        email.text.contains("Web Agency Sàrl no longer manages them"),
+        email
+            .text
+            .contains("Web Agency Sàrl no longer manages them"),
         "{}",
         email.text
     );
@@ -177,7 +185,9 @@ async fn a_product_whose_renewals_its_partner_pays_stays_until_who_pays_changes(
     assert_eq!(managed_names(&app, &agency).await, before);
     // Once Beta pays for it itself, it may go to another partner.
     assert_eq!(
-        change_payment_mode(&carla, &agency, "customer").await.status,
+        change_payment_mode(&carla, &agency, "customer")
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     let sent = carla.submit("/partners", &invite).await;

@@ -657,6 +657,14 @@ async fn a_name_that_hides_its_direction_or_breaks_lines_is_refused() {
         "Eve\u{2029}Alice",
         "Eve\tAlice",
         "Eve\u{85}Alice",
+        // Invisible: a zero-width space, joiner and word joiner, a soft hyphen, a
+        // byte-order mark, and a name of blank fillers.
+        "Al\u{200b}ice",
+        "Al\u{200d}ice",
+        "Al\u{2060}ice",
+        "Al\u{ad}ice",
+        "\u{feff}Alice",
+        "\u{3164}\u{3164}",
     ];
     for name in hidden {
         let page = alice

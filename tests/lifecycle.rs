@@ -197,7 +197,9 @@ async fn a_partner_asks_a_client_who_grants_other_rights() {
     // a product its agency pays for does not move).
     let agency = app.partnership_id(BETA, WEB_AGENCY).await;
     assert_eq!(
-        change_payment_mode(&carla, &agency, "customer").await.status,
+        change_payment_mode(&carla, &agency, "customer")
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     let product = page.field("products").unwrap();

@@ -97,3 +97,109 @@ async fn one_cannot_switch_into_an_organization_one_is_not_in() {
             .contains("You are working in Acme SA")
     );
 }
+
+/// Alice as legal representative of Beta AG too.
+async fn alice_in_beta_too(app: &TestApp) -> String {
+    app.with_db(|conn| {
+        let alice = users::find_by_email(conn, &EmailAddress::parse("alice@acme.test").unwrap())
+            .unwrap()
+            .unwrap();
+        let beta = orgs::find_by_name(conn, BETA).unwrap().unwrap();
+        orgs::add_member(conn, &beta.id, &alice.id, Role::LegalRep).unwrap();
+        beta.id
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_form_of_one_organization_is_not_applied_to_another() {
+    let app = spawn_demo().await;
+    let beta = alice_in_beta_too(&app).await;
+    let alice = app.logged_in("alice@acme.test").await;
+    // A tab shows Acme's team form; in another tab Alice switches to Beta.
+    let acme_team = alice.get("/team").await;
+    let acme_token = acme_team.field("csrf_token").unwrap();
+    assert_eq!(
+        alice.submit("/org", &[("org_id", &beta)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let emails = outbox_count(&app).await;
+    let sent = alice
+        .post(
+            "/team/invite",
+            &[
+                ("csrf_token", &acme_token),
+                ("email", "someone@example.test"),
+                ("name", "Someone"),
+                ("role", "legal_rep"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::FORBIDDEN, "{}", sent.text());
+    assert!(sent.text().contains("reload the page"), "{}", sent.text());
+    assert_eq!(
+        outbox_count(&app).await,
+        emails,
+        "nobody was invited anywhere"
+    );
+}
+
+#[tokio::test]
+async fn a_form_sent_after_one_was_removed_from_its_organization_does_nothing() {
+    let app = spawn_demo().await;
+    let beta = alice_in_beta_too(&app).await;
+    let alice = app.logged_in("alice@acme.test").await;
+    assert_eq!(
+        alice.submit("/org", &[("org_id", &beta)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let beta_team = alice.get("/team").await;
+    let token = beta_team.field("csrf_token").unwrap();
+    // Carla removes Alice from Beta while Alice's Beta tab is open.
+    let alice_id = app
+        .with_db(|conn| {
+            users::find_by_email(conn, &EmailAddress::parse("alice@acme.test").unwrap())
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await;
+    let carla = app.logged_in("carla@beta.test").await;
+    assert_eq!(
+        carla
+            .submit(&format!("/team/{alice_id}/remove"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let emails = outbox_count(&app).await;
+    let sent = alice
+        .post(
+            "/team/invite",
+            &[
+                ("csrf_token", &token),
+                ("email", "mallory@example.test"),
+                ("name", "Mallory"),
+                ("role", "legal_rep"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CONFLICT, "{}", sent.text());
+    assert!(
+        sent.text()
+            .contains("You no longer belong to the organization")
+    );
+    assert_eq!(
+        outbox_count(&app).await,
+        emails,
+        "nobody was invited into Acme"
+    );
+    // Her pages go on in Acme.
+    assert!(
+        alice
+            .get("/")
+            .await
+            .text()
+            .contains("You are working in Acme SA")
+    );
+}

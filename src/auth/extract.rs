@@ -131,14 +131,26 @@ impl FromRequest for Member {
                 return Err(login_required(&req));
             };
             let selected = session.org_id()?;
-            let current = memberships
+            let chosen = memberships
                 .iter()
-                .find(|m| Some(&m.org_id) == selected.as_ref())
+                .find(|m| Some(&m.org_id) == selected.as_ref());
+            let current = chosen
                 .or_else(|| memberships.first())
                 .cloned()
                 .ok_or_else(|| {
                     AppError::forbidden("Your account does not belong to any organization. Ask an administrator to invite you.")
                 })?;
+            if chosen.is_none() {
+                // The organization the session worked in is not the person's any more
+                // (they were removed from it): pages go on in another one, but a form
+                // sent for the old one is not applied to it.
+                session.set_org(&current.org_id)?;
+                if req.method() != Method::GET && req.method() != Method::HEAD {
+                    return Err(AppError::conflict(
+                        "You no longer belong to the organization this form was for. Nothing was done.",
+                    ));
+                }
+            }
             Ok(Member {
                 user,
                 current,

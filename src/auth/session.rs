@@ -7,6 +7,7 @@ use actix_session::{Session, SessionExt};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::i18n::{Locale, Text};
 use crate::web::errors::AppError;
@@ -110,19 +111,29 @@ impl AppSession {
         self.0.insert(ORG_ID, org_id).map_err(internal)
     }
 
-    /// The session's CSRF token, created on first use.
+    /// The CSRF token of the forms of this session's pages, created on first use. It is
+    /// bound to the organization the session works in: a form of a page shown for
+    /// another organization (a tab left open across a switch) is refused, not applied
+    /// to the organization the session works in now.
     pub fn csrf_token(&self) -> Result<String, AppError> {
-        if let Some(token) = self.0.get::<String>(CSRF).map_err(internal)? {
-            return Ok(token);
-        }
-        let token = new_token();
-        self.0.insert(CSRF, &token).map_err(internal)?;
-        Ok(token)
+        let secret = match self.0.get::<String>(CSRF).map_err(internal)? {
+            Some(secret) => secret,
+            None => {
+                let secret = new_token();
+                self.0.insert(CSRF, &secret).map_err(internal)?;
+                secret
+            }
+        };
+        Ok(bound_token(&secret, self.org_id()?.as_deref()))
     }
 
     /// The token a form must carry, if the session has one yet.
     pub fn expected_csrf_token(&self) -> Option<String> {
-        self.0.get::<String>(CSRF).ok().flatten()
+        let secret = self.0.get::<String>(CSRF).ok().flatten()?;
+        Some(bound_token(
+            &secret,
+            self.org_id().ok().flatten().as_deref(),
+        ))
     }
 
     pub fn flash(&self, kind: FlashKind, message: impl Into<Text>) -> Result<(), AppError> {
@@ -148,6 +159,15 @@ impl AppSession {
             }
         }
     }
+}
+
+/// The session's secret, bound to an organization (none before login).
+fn bound_token(secret: &str, org_id: Option<&str>) -> String {
+    let mut digest = Sha256::new();
+    digest.update(secret.as_bytes());
+    digest.update([0]);
+    digest.update(org_id.unwrap_or_default().as_bytes());
+    hex::encode(digest.finalize())
 }
 
 fn new_token() -> String {

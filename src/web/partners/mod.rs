@@ -27,7 +27,7 @@ use crate::web::relationships::{GrantFields, Preset, grant_from};
 use crate::web::views::{PAGE_SIZE, PageQuery, Summary, next_page_link};
 
 const MANAGERS_ONLY: &str =
-    "Only the organization's legal representatives and administrators can change the payment mode.";
+    "Only the organization's legal representatives and administrators can add partners.";
 
 #[derive(Template)]
 #[template(path = "partners/list.html")]
