@@ -70,6 +70,16 @@ pub fn products_for(placed_by_partner: bool) -> &'static str {
     }
 }
 
+/// `path` opened in the organization `org_id`: a link in an email goes to the
+/// organization it is about, whichever one its reader worked in last.
+pub fn in_org(path: &str, org_id: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!(
+        "{path}{sep}{}",
+        serde_urlencoded::to_string([("org", org_id)]).unwrap_or_default()
+    )
+}
+
 /// The login page, coming back to `next` afterwards (a path of this site).
 pub fn login_then(next: &str) -> String {
     if next.is_empty() || next == HOME {
@@ -92,6 +102,15 @@ mod tests {
         assert_eq!(
             partnership_action(Side::Partner, "p1", "end"),
             "/clients/p1/end"
+        );
+    }
+
+    #[test]
+    fn a_link_names_its_organization() {
+        assert_eq!(in_org("/clients/p1", "o1"), "/clients/p1?org=o1");
+        assert_eq!(
+            in_org(MANAGED_PRODUCTS, "o1"),
+            "/products?view=clients&org=o1"
         );
     }
 

@@ -232,3 +232,35 @@ async fn an_intent_confirms_only_what_it_names_for_whom_it_was_issued() {
     assert!(expired.text().contains("start the order again"));
     assert_eq!(billing_counts(&app).await, before);
 }
+
+#[tokio::test]
+async fn the_same_order_reviewed_again_after_it_was_placed_says_so() {
+    let app = spawn_demo().await;
+    let acme = org_id(&app, ACME).await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let order = [("customer_org_id", acme.as_str()), ("offer", "domain-ch")];
+    let review = alice.submit("/orders", &order).await;
+    assert!(!review.text().contains("a few minutes ago"));
+    let placed = alice
+        .post("/orders", &fields(&confirmation_of(&review)))
+        .await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER);
+    let number = latest_invoice(&app).await.number;
+    // The browser's back button sends the order form again: a new review, which warns.
+    let again = alice.submit("/orders", &order).await;
+    let text = again.text();
+    assert!(
+        text.contains(&format!(
+            "You placed this same order a few minutes ago (invoice {number})"
+        )),
+        "{text}"
+    );
+    // Another offer is another order: no warning.
+    let other = alice
+        .submit(
+            "/orders",
+            &[("customer_org_id", acme.as_str()), ("offer", "kdrive")],
+        )
+        .await;
+    assert!(!other.text().contains("a few minutes ago"));
+}

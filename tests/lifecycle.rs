@@ -77,7 +77,12 @@ async fn a_customer_invites_a_partner_who_accepts() {
         invitation.text
     );
     let answer = link_in(&invitation, "/clients/");
-    assert_eq!(answer, format!("/clients/{id}"));
+    let studio = org_id(&app, STUDIO).await;
+    assert_eq!(
+        answer,
+        format!("/clients/{id}?org={studio}"),
+        "in the agency"
+    );
 
     let petra = app.logged_in("petra@studio.test").await;
     let page = petra.get(&answer).await;
@@ -318,6 +323,11 @@ async fn asking_answers_the_same_whoever_the_address_belongs_to() {
         "{}",
         nobody.text
     );
+    assert!(
+        nobody.text.starts_with("Hello,"),
+        "no name to greet: {}",
+        nobody.text
+    );
     let bob = app
         .wait_for_email(
             "bob@acme.test",
@@ -362,6 +372,15 @@ async fn asking_answers_the_same_whoever_the_address_belongs_to() {
     ask(&petra, "alice@acme.test", "full").await;
     let link = request_link(&app, "alice@acme.test").await;
     let alice = app.logged_in("alice@acme.test").await;
+    // The request's page says so before anything is chosen, and offers no acceptance.
+    let page = alice.get(&link).await;
+    assert!(
+        page.text()
+            .contains("Digital Studio GmbH already works with Acme SA"),
+        "{}",
+        page.text()
+    );
+    assert!(!page.body.contains("/accept\""), "no acceptance form");
     let again = alice
         .submit(
             &format!("{link}/accept"),

@@ -203,3 +203,61 @@ async fn a_form_sent_after_one_was_removed_from_its_organization_does_nothing() 
             .contains("You are working in Acme SA")
     );
 }
+
+#[tokio::test]
+async fn a_link_of_an_email_opens_the_organization_it_is_about() {
+    let app = spawn_demo().await;
+    // Paul also works for Acme, which comes first: he signs in working in Acme.
+    app.with_db(|conn| {
+        let paul = users::find_by_email(conn, &EmailAddress::parse("paul@webagency.test").unwrap())
+            .unwrap()
+            .unwrap();
+        let acme = orgs::find_by_name(conn, ACME).unwrap().unwrap();
+        orgs::add_member(conn, &acme.id, &paul.id, Role::Technical).unwrap();
+    })
+    .await;
+    let paul = app.logged_in("paul@webagency.test").await;
+    assert!(
+        paul.get("/")
+            .await
+            .text()
+            .contains("You are working in Acme SA")
+    );
+    // Acme changes who pays: Paul's email (as the agency's) links to its client page.
+    let id = app.partnership_id(ACME, WEB_AGENCY).await;
+    let alice = app.logged_in("alice@acme.test").await;
+    assert_eq!(
+        change_payment_mode(&alice, &id, "partner").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let email = app
+        .wait_for_email("paul@webagency.test", "Acme SA changed who pays")
+        .await;
+    let link = link_in(&email, "/clients/");
+    assert!(link.contains("org="), "{link}");
+    let page = paul.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(page.text().contains("Acme SA"));
+    assert!(
+        paul.get("/")
+            .await
+            .text()
+            .contains("You are working in Web Agency Sàrl"),
+        "the link switched to the agency"
+    );
+    // A link naming an organization that is not the reader's changes nothing.
+    let beta = app
+        .with_db(|conn| orgs::find_by_name(conn, BETA).unwrap().unwrap().id)
+        .await;
+    assert_eq!(
+        alice.get(&format!("/?org={beta}")).await.status,
+        StatusCode::OK
+    );
+    assert!(
+        alice
+            .get("/")
+            .await
+            .text()
+            .contains("You are working in Acme SA")
+    );
+}

@@ -159,10 +159,13 @@ async fn the_customer_switches_to_partner_pays_and_the_partner_is_told() {
         "{}",
         to_paul.text
     );
+    let agency = org_id(&app, WEB_AGENCY).await;
     assert!(
-        to_paul
-            .html
-            .contains(&format!("href=\"http://partnerdesk.test/clients/{id}\""))
+        to_paul.html.contains(&format!(
+            "href=\"http://partnerdesk.test/clients/{id}?org={agency}\""
+        )),
+        "the link opens the client's page in the agency: {}",
+        to_paul.html
     );
     assert!(
         to_paul.message_id.ends_with("@partnerdesk.test"),

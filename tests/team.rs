@@ -211,8 +211,14 @@ async fn someone_with_an_account_becomes_a_member_only_on_accepting() {
     assert_eq!(switcher(&paul.get("/").await), [ACME, WEB_AGENCY]);
     app.wait_for_email("alice@acme.test", "Paul Favre joined Acme SA")
         .await;
-    // The link is used up; an invitation again is refused: Paul is a member.
-    assert_eq!(paul.get(&link).await.status, StatusCode::NOT_FOUND);
+    // The link is used up, and says so; an invitation again is refused: Paul is a member.
+    let spent = paul.get(&link).await;
+    assert_eq!(spent.status, StatusCode::NOT_FOUND);
+    assert!(
+        spent.text().contains("This invitation was used already"),
+        "{}",
+        spent.text()
+    );
     let again = alice
         .submit(
             "/team/invite",

@@ -62,6 +62,14 @@ impl Member {
     }
 }
 
+/// The organization a link names in its `org` parameter.
+fn linked_org(req: &HttpRequest) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .ok()?
+        .into_iter()
+        .find_map(|(key, value)| (key == "org").then_some(value))
+}
+
 fn login_required(req: &HttpRequest) -> AppError {
     // Only a page can be returned to; after a refused form, go to the start.
     let next = if req.method() == Method::GET {
@@ -130,7 +138,16 @@ impl FromRequest for Member {
             let Some((user, memberships)) = signed_in(&req, &session).await? else {
                 return Err(login_required(&req));
             };
-            let selected = session.org_id()?;
+            // A link that names its organization (those of emails) opens it, if it is
+            // one of the person's.
+            let named = (req.method() == Method::GET)
+                .then(|| linked_org(&req))
+                .flatten()
+                .filter(|org| memberships.iter().any(|m| &m.org_id == org));
+            if let Some(org) = &named {
+                session.set_org(org)?;
+            }
+            let selected = named.or(session.org_id()?);
             let chosen = memberships
                 .iter()
                 .find(|m| Some(&m.org_id) == selected.as_ref());

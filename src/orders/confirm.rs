@@ -25,7 +25,13 @@ pub const INTENT_KEPT_DAYS: i64 = 30;
 pub struct Review {
     pub quote: Quote,
     pub intent_id: String,
+    /// The same order, placed by the same member a few minutes ago (a back button and a
+    /// second confirmation would repeat it): the review says so.
+    pub recently_placed: Option<Placed>,
 }
+
+/// How far back a review looks for the same order placed already.
+pub const RECENT_MINUTES: i64 = 30;
 
 /// What a confirmation did.
 #[derive(Debug, Clone)]
@@ -85,10 +91,16 @@ fn issue(
         expires_at: at + TimeDelta::minutes(INTENT_VALID_MINUTES),
         order_id: None,
     };
+    let recent = intents::recently_placed(conn, &intent, at - TimeDelta::minutes(RECENT_MINUTES))?;
+    let recently_placed = match recent {
+        Some(order_id) => Some(outcome(conn, &order_id)?),
+        None => None,
+    };
     intents::insert(conn, &intent)?;
     Ok(Review {
         quote,
         intent_id: intent.id,
+        recently_placed,
     })
 }
 

@@ -25,6 +25,9 @@ pub enum AppError {
     /// Absent, or not the user's to see: the two are indistinguishable on purpose.
     #[error("not found")]
     NotFound,
+    /// A secret link that no longer opens anything (used, expired): what to do instead.
+    #[error("{}", .0.key())]
+    LinkSpent(Text),
     #[error("{}", .0.key())]
     Conflict(Text),
     #[error("too many attempts")]
@@ -165,7 +168,7 @@ impl ResponseError for AppError {
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::LinkSpent(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -186,6 +189,7 @@ impl ResponseError for AppError {
                     "There is nothing here, or it is not yours to see. Check the address, or go back to the dashboard.",
                 ),
             ),
+            AppError::LinkSpent(m) => ("This link no longer opens anything", m.to_string()),
             AppError::Conflict(m) => ("This cannot be done now", m.to_string()),
             AppError::TooManyRequests { .. } => (
                 "Too many attempts",

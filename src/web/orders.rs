@@ -59,6 +59,8 @@ struct ConfirmPage {
     payer_is_us: bool,
     /// A customer ordering a product whose renewals its partner pays: this one it pays.
     pays_this_one: Option<String>,
+    /// The same order, placed minutes ago by the same person.
+    placed_already: Option<String>,
     lines: Vec<(String, String)>,
     subtotal: String,
     vat_rate: String,
@@ -80,7 +82,20 @@ fn confirm_page(
     review: Review,
     notice: Option<&'static str>,
 ) -> Result<ConfirmPage, AppError> {
-    let Review { quote, intent_id } = review;
+    let Review {
+        quote,
+        intent_id,
+        recently_placed,
+    } = review;
+    let placed_already = recently_placed.map(|p| match p.kind {
+        OrderKind::New => Text::new("You placed this same order a few minutes ago (invoice %{number}). Confirm only if you want one more.")
+            .arg("number", &p.invoice_number)
+            .to_string(),
+        OrderKind::Renewal => Text::new("You renewed this product a few minutes ago, until %{date} (invoice %{number}). Confirming renews it for one more year.")
+            .arg("date", date(p.period_end))
+            .arg("number", &p.invoice_number)
+            .to_string(),
+    });
     let money = |minor: i64| Money::new(minor, quote.currency).to_string();
     let placer_is_partner = quote.placer == Placer::Partner;
     let pays_this_one = quote
@@ -108,6 +123,7 @@ fn confirm_page(
         layout: Layout::new(member, Section::Products)?,
         payer_is_us: quote.payer_org_id == member.org_id(),
         pays_this_one,
+        placed_already,
         lines: quote
             .lines
             .iter()

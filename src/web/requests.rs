@@ -6,6 +6,7 @@ use askama::Template;
 
 use crate::auth::{FlashKind, Member};
 use crate::db::models::client_requests::{self, ClientRequest};
+use crate::db::models::partnerships;
 use crate::db::now;
 use crate::domain::AccessKind;
 use crate::i18n::{In, Text};
@@ -28,6 +29,9 @@ struct RequestPage {
     grant: GrantFields,
     partner_name: String,
     customer_name: String,
+    /// The organization worked in already works with the partner (or an invitation
+    /// between them is pending): it cannot accept, another of the person's may.
+    already: bool,
 }
 
 /// `GET /partners/requests/{id}`: the request, and the rights to grant.
@@ -42,12 +46,15 @@ pub async fn show(
         member.org_id().to_owned(),
     );
     let tr = In::default();
-    let (request, grant) = state
+    let (request, grant, already) = state
         .db
         .run(move |conn| -> Result<_, AppError> {
             let request = client_requests::find_addressed_to(conn, &id, &email)?
                 .filter(|r| r.is_open(now()))
                 .ok_or(AppError::NotFound)?;
+            let already = partnerships::live_between(conn, &org_id, &request.partner_org_id)?
+                .is_some()
+                || request.partner_org_id == org_id;
             let full = request.access == AccessKind::Full;
             let grant = GrantFields::load(
                 conn,
@@ -59,7 +66,7 @@ pub async fn show(
                     ..Preset::NEW
                 },
             )?;
-            Ok((request, grant))
+            Ok((request, grant, already))
         })
         .await?;
     member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
@@ -70,6 +77,7 @@ pub async fn show(
         customer_name: member.current.org_name.clone(),
         request,
         grant,
+        already,
     })
 }
 

@@ -34,6 +34,8 @@ struct NewAccountPage {
     email: String,
     name: String,
     error: Option<String>,
+    /// Signed in as someone else, whose session joining ends.
+    signed_in_as: Option<String>,
 }
 
 /// An address with an account answers, signed in as its owner.
@@ -53,6 +55,13 @@ struct AnswerPage {
     login: String,
 }
 
+/// A link whose invitation is closed: what to do instead.
+fn spent() -> AppError {
+    AppError::LinkSpent(
+        "This invitation was used already, declined, or has expired. If you joined, sign in; otherwise ask for a new invitation.".into(),
+    )
+}
+
 /// The open invitation of a link, and whether its address has an account.
 async fn invitation_of(
     state: &AppState,
@@ -62,7 +71,7 @@ async fn invitation_of(
         .db
         .run(move |conn| -> Result<_, AppError> {
             let invitation =
-                invitations::find(conn, &Which::Token(token), now())?.ok_or(AppError::NotFound)?;
+                invitations::find(conn, &Which::Token(token), now())?.ok_or_else(spent)?;
             let account = match EmailAddress::parse(&invitation.email) {
                 Ok(email) => users::find_by_email(conn, &email)?,
                 Err(_) => None,
@@ -113,6 +122,7 @@ pub async fn welcome(
             email: invitation.email,
             name: invitation.name,
             error: None,
+            signed_in_as: signed_in.user.as_ref().map(|u| u.email.clone()),
         }),
     }
 }
@@ -175,6 +185,7 @@ pub async fn answer(
             email: invitation.email,
             name: form.name.chars().take(100).collect(),
             error: Some(error),
+            signed_in_as: signed_in.user.as_ref().map(|u| u.email.clone()),
         };
         return page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }

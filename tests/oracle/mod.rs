@@ -562,6 +562,22 @@ impl Model {
     }
 
     /// The products of `customer` that indexes designate, each once.
+    /// Whether one of `listed` is managed, by a partnership other than `except`, under
+    /// full access with the partner paying: such a product does not move to another
+    /// partner (who pays would change without its own verify step).
+    fn paid_by_another_partner(&self, listed: &[ProductKey], except: Option<usize>) -> bool {
+        listed.iter().any(|key| {
+            self.products
+                .get(key)
+                .and_then(|p| p.manager)
+                .filter(|m| Some(*m) != except)
+                .is_some_and(|m| {
+                    let p = &self.partnerships[m];
+                    p.active && p.access == Access::Full(Mode::PartnerPays)
+                })
+        })
+    }
+
     pub fn products_of(&self, customer: Org, indexes: &[usize]) -> Vec<ProductKey> {
         let owned: Vec<ProductKey> = self
             .products
@@ -1147,6 +1163,9 @@ impl Model {
                         if self.partnerships[i].access == Access::Limited && managed == listed {
                             return Answer::Done(false);
                         }
+                        if self.paid_by_another_partner(&listed, Some(i)) {
+                            return Answer::Refused("another partner pays for a product listed");
+                        }
                         self.partnerships[i].access = Access::Limited;
                         self.manage_exactly(i, &listed);
                         Answer::Done(true)
@@ -1178,6 +1197,9 @@ impl Model {
                         let listed = self.products_of(customer, indexes);
                         if listed.is_empty() {
                             return Answer::Refused("limited access needs a product");
+                        }
+                        if self.paid_by_another_partner(&listed, None) {
+                            return Answer::Refused("another partner pays for a product listed");
                         }
                         listed
                     }

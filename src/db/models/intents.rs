@@ -79,6 +79,32 @@ pub fn consume(conn: &mut DbConn, id: &str, order_id: &str) -> QueryResult<bool>
     Ok(updated == 1)
 }
 
+/// The order the same member placed, since `since`, from a review of the same request
+/// (the same offer for the same customer, or the same product): the order a browser's
+/// back button and a second confirmation would repeat.
+pub fn recently_placed(
+    conn: &mut DbConn,
+    like: &Intent,
+    since: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    let same = order_intents::table
+        .filter(order_intents::org_id.eq(&like.org_id))
+        .filter(order_intents::user_id.eq(&like.user_id))
+        .filter(order_intents::kind.eq(like.kind))
+        .filter(order_intents::customer_org_id.eq(&like.customer_org_id))
+        .filter(order_intents::offer_code.eq(&like.offer_code))
+        .filter(order_intents::created_at.ge(since))
+        .filter(order_intents::order_id.is_not_null())
+        .order(order_intents::created_at.desc())
+        .select(order_intents::order_id)
+        .into_boxed();
+    let same = match &like.product_id {
+        Some(product) => same.filter(order_intents::product_id.eq(product)),
+        None => same.filter(order_intents::product_id.is_null()),
+    };
+    Ok(same.first::<Option<String>>(conn).optional()?.flatten())
+}
+
 /// Forgets the intents that expired before `before`, consumed or not: a confirmation
 /// sent after that is refused as expired rather than answered with its order.
 pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {

@@ -120,7 +120,7 @@ pub fn joined(
                 .text("role", role.in_sentence()),
         ],
         facts: vec![("Role".into(), role.label().into())],
-        action: Some(("See the team".into(), paths::TEAM.into())),
+        action: Some(("See the team".into(), paths::in_org(paths::TEAM, org_id))),
     };
     let recipients = person_and_legal_reps(conn, org_id, user)?;
     send_notice(conn, mail, &recipients, &notice)?;
@@ -154,7 +154,10 @@ pub fn role_changed(
             ("Before".into(), from.label().into()),
             ("Now".into(), to.label().into()),
         ],
-        action: Some(("See the team".into(), paths::TEAM.into())),
+        action: Some((
+            "See the team".into(),
+            paths::in_org(paths::TEAM, actor.org_id),
+        )),
     };
     let recipients = person_and_legal_reps(conn, actor.org_id, user)?;
     send_notice(conn, mail, &recipients, &notice)?;

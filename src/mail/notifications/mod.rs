@@ -67,7 +67,11 @@ pub fn send_notice(
         let locale = recipient.locale();
         let tr = In(locale);
         let written = Written {
-            greeting: tr.t1("Hello %{name},", "name", &recipient.name),
+            greeting: if recipient.name.trim().is_empty() {
+                tr.t("Hello,")
+            } else {
+                tr.t1("Hello %{name},", "name", &recipient.name)
+            },
             subject: notice.subject.render(locale),
             paragraphs: notice.paragraphs.iter().map(|p| p.render(locale)).collect(),
             facts: notice

@@ -24,6 +24,11 @@ fn name_of(p: &PartnershipView, side: Side) -> &str {
     }
 }
 
+/// The partnership's page on `side`, opened in that side's organization.
+fn page(p: &PartnershipView, side: Side) -> String {
+    paths::in_org(&paths::partnership(side, &p.id), org_of(p, side))
+}
+
 /// Who on each side hears about a partnership: the partner's billing staff too, since
 /// who pays concerns them.
 fn told_on(side: Side) -> &'static [Role] {
@@ -84,7 +89,7 @@ pub fn invitation(
                 Text::new("Accept or refuse the invitation by %{date}; after that it expires.").arg("date", until),
             ],
             facts: grant_facts(p.access, products),
-            action: Some(("Accept or refuse".into(), paths::partnership(Side::Partner, &p.id))),
+            action: Some(("Accept or refuse".into(), page(p, Side::Partner))),
         },
         Side::Partner => Notice {
             subject: Text::new("%{partner} asks to manage %{customer}'s products")
@@ -101,7 +106,7 @@ pub fn invitation(
                     .arg("date", until),
             ],
             facts: Vec::new(),
-            action: Some(("Answer the request".into(), paths::partnership(Side::Customer, &p.id))),
+            action: Some(("Answer the request".into(), page(p, Side::Customer))),
         },
     };
     let invited = p.initiated_by.other();
@@ -132,7 +137,7 @@ pub fn accepted(
         facts: grant_facts(access, products),
         action: Some((
             "See the collaboration".into(),
-            paths::partnership(side.other(), &p.id),
+            page(p, side.other()),
         )),
     };
     tell(conn, mail, p, side.other(), Role::MANAGERS, &notice)
@@ -170,10 +175,7 @@ pub fn invitation_closed(
                 .arg("org", name_of(p, side)),
         ],
         facts: Vec::new(),
-        action: Some((
-            "See the timeline".into(),
-            paths::partnership(side.other(), &p.id),
-        )),
+        action: Some(("See the timeline".into(), page(p, side.other()))),
     };
     tell(conn, mail, p, side.other(), Role::MANAGERS, &notice)
 }
@@ -232,10 +234,7 @@ pub fn access_changed(
                 ("Before".into(), change.from.label().into()),
                 ("Now".into(), change.to.label().into()),
             ],
-            action: Some((
-                "See the collaboration".into(),
-                paths::partnership(side, &p.id),
-            )),
+            action: Some(("See the collaboration".into(), page(p, side))),
         };
         tell(conn, mail, p, side, told_on(side), &notice)?;
     }
@@ -266,7 +265,7 @@ pub fn ended(
                     .arg("customer", &p.customer_name),
             ],
             facts: Vec::new(),
-            action: Some(("See the timeline".into(), paths::partnership(notified, &p.id))),
+            action: Some(("See the timeline".into(), page(p, notified))),
         };
         tell(conn, mail, p, notified, told_on(notified), &notice)?;
     }
@@ -291,7 +290,7 @@ pub fn invitation_expired(
         facts: Vec::new(),
         action: Some((
             "See the timeline".into(),
-            paths::partnership(p.initiated_by, &p.id),
+            page(p, p.initiated_by),
         )),
     };
     tell(conn, mail, p, p.initiated_by, Role::MANAGERS, &notice)
@@ -319,7 +318,7 @@ pub fn products_moved(
             .collect(),
         action: Some((
             "See the timeline".into(),
-            paths::partnership(Side::Partner, &losing.id),
+            page(losing, Side::Partner),
         )),
     };
     tell(

@@ -101,7 +101,10 @@ pub fn payment_mode_changed(
             change,
             mail,
             &recipient,
-            &crate::paths::partnership(Side::Partner, &p.id),
+            &crate::paths::in_org(
+                &crate::paths::partnership(Side::Partner, &p.id),
+                &p.partner_org_id,
+            ),
         );
         emails.push(OutgoingEmail {
             subject: tr.t2(
@@ -123,7 +126,10 @@ pub fn payment_mode_changed(
             change,
             mail,
             &recipient,
-            &crate::paths::partnership(Side::Customer, &p.id),
+            &crate::paths::in_org(
+                &crate::paths::partnership(Side::Customer, &p.id),
+                &p.customer_org_id,
+            ),
         );
         emails.push(OutgoingEmail {
             subject: tr.t2(

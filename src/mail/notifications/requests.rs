@@ -73,7 +73,10 @@ pub fn request_refused(
                 .arg("partner", &request.partner_name),
         ],
         facts: Vec::new(),
-        action: Some(("See your clients".into(), paths::CLIENTS.into())),
+        action: Some((
+            "See your clients".into(),
+            paths::in_org(paths::CLIENTS, &request.partner_org_id),
+        )),
     };
     send_notice(conn, mail, &recipients, &notice)?;
     Ok(())
