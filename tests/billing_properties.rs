@@ -669,7 +669,7 @@ fn perform(conn: &mut DbConn, p: &Prepared, at: NaiveDateTime, vat_bp: i32) -> R
             match orders::confirm(conn, &p.org_id, &p.user_id, intent, product_id, at, *vat) {
                 Ok(Confirmation::Placed(placed)) => Reply::Placed(placed),
                 Ok(Confirmation::AlreadyPlaced(placed)) => Reply::AlreadyPlaced(placed),
-                Ok(Confirmation::Changed(review)) => Reply::Changed(Box::new(review)),
+                Ok(Confirmation::Changed(review)) => Reply::Changed(review),
                 Err(e) => refusal(e),
             }
         }

@@ -43,7 +43,7 @@ pub enum Confirmation {
     AlreadyPlaced(Placed),
     /// The terms changed since the review: nothing was placed; here are the new terms,
     /// under a new intent.
-    Changed(Review),
+    Changed(Box<Review>),
 }
 
 /// Works out what `request` would do now and issues the intent to confirm it.
@@ -166,7 +166,8 @@ pub fn confirm(
             return Err(OrderError::AlreadyBilled);
         }
         if !same_terms(&intent, &quote) {
-            return issue(conn, org_id, user_id, quote, at).map(Confirmation::Changed);
+            return issue(conn, org_id, user_id, quote, at)
+                .map(|review| Confirmation::Changed(Box::new(review)));
         }
         let placed = write(conn, acting, quote, at)?;
         if !intents::consume(conn, &intent.id, &placed.order_id)? {

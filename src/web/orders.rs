@@ -228,7 +228,7 @@ async fn review_or_confirm(
         Ok(Ok(Confirmation::Changed(review))) => {
             return page_with_status(
                 StatusCode::CONFLICT,
-                &confirm_page(&member, action, review, Some(TERMS_CHANGED))?,
+                &confirm_page(&member, action, *review, Some(TERMS_CHANGED))?,
             );
         }
         Ok(Ok(Confirmation::Placed(placed))) => (placed, false),
