@@ -63,6 +63,9 @@ pub enum Refusal {
     NotManagedByThePartner,
     #[error("a price cannot be negative")]
     NegativePrice,
+    /// An amount, or a total it adds to, beyond what minor units can count.
+    #[error("the amount is too large")]
+    TooLarge,
 }
 
 /// Applies the table above.
@@ -117,15 +120,19 @@ pub struct Totals {
 }
 
 /// VAT is computed once on the subtotal, rounded half-up, so that total = lines + VAT.
-pub fn totals(line_amounts: &[i64], vat_rate_bp: i32) -> Totals {
-    let subtotal: i64 = line_amounts.iter().sum();
+/// Amounts whose sum does not fit in minor units are refused, never wrapped.
+pub fn totals(line_amounts: &[i64], vat_rate_bp: i32) -> Result<Totals, Refusal> {
+    let subtotal = line_amounts
+        .iter()
+        .try_fold(0i64, |sum, amount| sum.checked_add(*amount))
+        .ok_or(Refusal::TooLarge)?;
     let vat = apply_bp(subtotal, vat_rate_bp);
-    Totals {
+    Ok(Totals {
         subtotal,
         vat_rate_bp,
         vat,
-        total: subtotal + vat,
-    }
+        total: subtotal.checked_add(vat).ok_or(Refusal::TooLarge)?,
+    })
 }
 
 /// A VAT or partner rate typed as a percentage ("8.1", "20", "7.75"), in basis points.
@@ -308,12 +315,12 @@ mod tests {
 
     #[test]
     fn totals_are_lines_plus_vat_on_their_sum() {
-        let t = totals(&[15_000, 1_500], 810);
+        let t = totals(&[15_000, 1_500], 810).unwrap();
         assert_eq!(t.subtotal, 16_500);
         assert_eq!(t.vat, 1_337); // 8.1 % of 165.00 = 13.365 → 13.37
         assert_eq!(t.total, 17_837);
         assert_eq!(
-            totals(&[], 810),
+            totals(&[], 810).unwrap(),
             Totals {
                 subtotal: 0,
                 vat_rate_bp: 810,
@@ -321,7 +328,10 @@ mod tests {
                 total: 0
             }
         );
-        assert_eq!(totals(&[12_000], 0).total, 12_000);
+        assert_eq!(totals(&[12_000], 0).unwrap().total, 12_000);
+        assert_eq!(totals(&[i64::MAX], 810), Err(Refusal::TooLarge));
+        assert_eq!(totals(&[i64::MAX, 1], 0), Err(Refusal::TooLarge));
+        assert_eq!(totals(&[i64::MAX], 0).unwrap().total, i64::MAX);
     }
 
     #[test]

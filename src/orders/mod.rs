@@ -307,7 +307,7 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
         ));
     }
     let amounts: Vec<i64> = lines.iter().map(|(_, amount)| *amount).collect();
-    let totals = billing::totals(&amounts, vat_rate_bp);
+    let totals = billing::totals(&amounts, vat_rate_bp)?;
     Ok(Quote {
         kind: d.kind,
         placer: d.placer,

@@ -124,6 +124,9 @@ impl From<OrderError> for AppError {
             OrderError::Refused(Refusal::NegativePrice) => {
                 AppError::Internal(anyhow::anyhow!("negative catalog price"))
             }
+            OrderError::Refused(Refusal::TooLarge) => AppError::conflict(
+                "This order's amounts are too large to be invoiced. Nothing was ordered.",
+            ),
             OrderError::AlreadyBilled => AppError::conflict(
                 "This period was billed meanwhile: the product is already renewed. Nothing was charged twice.",
             ),

@@ -800,12 +800,15 @@ impl Model {
         origin: ProductKey,
         numbered: bool,
     ) -> Result<usize, &'static str> {
-        if let Some((partner, kind, amount)) = quote.income {
+        if let Some((partner, _, amount)) = quote.income {
+            // What the partner earned in the currency, all clients and kinds together,
+            // stays countable: every sum its ledger shows is then countable too.
             let earned = self
                 .income_totals()
-                .get(&(partner, quote.customer, quote.currency, kind))
-                .copied()
-                .unwrap_or(0);
+                .iter()
+                .filter(|((p, _, currency, _), _)| *p == partner && *currency == quote.currency)
+                .try_fold(0i64, |sum, (_, amount)| sum.checked_add(*amount))
+                .ok_or("the partner's income overflows")?;
             earned
                 .checked_add(amount)
                 .ok_or("the partner's income overflows")?;
@@ -1526,9 +1529,9 @@ pub mod strategy {
     use proptest::prelude::*;
     use proptest::sample::select;
 
-    /// The largest price the histories use: far beyond any real price, yet no total of a
-    /// history of a few hundred invoices can overflow with it.
-    pub const LARGE_PRICE: i64 = 1_000_000_000_000_000;
+    /// The largest price the histories use: the largest amount minor units count, so
+    /// that totals, VAT and partners' income overflow and must be refused.
+    pub const LARGE_PRICE: i64 = i64::MAX;
 
     pub fn price(max: i64) -> impl Strategy<Value = i64> {
         prop_oneof![

@@ -124,6 +124,19 @@ pub fn insert_invoice(
     Ok(())
 }
 
+/// All a partner has earned in `currency`, every client and kind together.
+pub fn income_sum(conn: &mut DbConn, partner_org_id: &str, currency: Currency) -> QueryResult<i64> {
+    // Kept within an i64 by the caller, so the sum neither overflows (SQLite) nor
+    // needs a wider type than BIGINT (PostgreSQL's SUM is NUMERIC).
+    income_totals::table
+        .filter(income_totals::partner_org_id.eq(partner_org_id))
+        .filter(income_totals::currency.eq(currency))
+        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "CAST(COALESCE(SUM(amount), 0) AS BIGINT)",
+        ))
+        .first(conn)
+}
+
 /// Records an income entry and adds it to the partner's totals for that client.
 pub fn insert_income(conn: &mut DbConn, income: &NewIncome<'_>) -> QueryResult<()> {
     diesel::insert_into(income_entries::table)
