@@ -1,4 +1,4 @@
-//! The billing rules of DESIGN §2, in one place: who pays an order, what is charged,
+//! The billing rules of docs/design.md §2, in one place: who pays an order, what is charged,
 //! and what the partner earns. Pure functions over integer minor units; no I/O.
 //!
 //! | access / mode         | placed by            | payer    | charged            | partner income       |

@@ -1,4 +1,4 @@
-//! The demo data of DESIGN §4: two customers, two partners, their people and
+//! The demo data (docs/design.md §1): two customers, two partners, their people and
 //! relationships, written through the same code the application uses.
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};

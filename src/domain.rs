@@ -6,7 +6,7 @@ use diesel::{AsExpression, FromSqlRow, sql_types::Text};
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 
-/// What a person may do inside one organization (DESIGN §1).
+/// What a person may do inside one organization (docs/design.md §1).
 #[derive(
     Debug,
     Clone,
@@ -566,7 +566,7 @@ pub fn refuse_hidden_characters(name: &str) -> Result<(), &'static str> {
 }
 
 /// A partner's rate in basis points: 2000 = 20 %. The same rate is the discount, the
-/// cashback and the refund (DESIGN §1).
+/// cashback and the refund (docs/design.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate(i32);
 

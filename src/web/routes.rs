@@ -1,4 +1,4 @@
-//! The whole URL map on one screen (DESIGN §4).
+//! The whole URL map on one screen (docs/design.md §5).
 
 use actix_web::web::{self, ServiceConfig, get, post};
 

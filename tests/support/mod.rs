@@ -94,7 +94,7 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// The application with the demo data of DESIGN §4.
+/// The application with the demo data.
 pub async fn spawn_demo() -> TestApp {
     let app = spawn_app().await;
     seed_demo(&app).await;
