@@ -10,7 +10,6 @@ use serde::Deserialize;
 use crate::auth::password::check_policy;
 use crate::auth::{AppSession, FlashKind, Member};
 use crate::db::models::users;
-use crate::domain::EmailAddress;
 use crate::i18n::{Locale, t};
 use crate::members;
 use crate::startup::AppState;
@@ -70,16 +69,9 @@ pub async fn change_password(
     if form.new_password != form.confirm_password {
         return again(t("The two new passwords differ."));
     }
-    let email = EmailAddress::parse(&member.user.email)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    let stored = state
-        .db
-        .run(move |conn| users::credentials(conn, &email).map_err(AppError::from))
-        .await?
-        .map(|(_, hash)| hash);
     if !state
         .passwords
-        .verify(stored, form.current_password)
+        .is_own(&state.db, &member.user.id, form.current_password)
         .await?
     {
         return again(t(

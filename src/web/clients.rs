@@ -1,7 +1,7 @@
 //! The partner's side: its clients, and a client's page (read-only: the access it was
 //! granted and who pays).
 
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
@@ -14,6 +14,7 @@ use crate::domain::{AccessKind, EmailAddress};
 use crate::i18n::Text;
 use crate::partnerships as lifecycle;
 use crate::startup::AppState;
+use crate::web::act::{act, done};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
@@ -155,32 +156,18 @@ pub async fn ask(
     let email = EmailAddress::parse(form.email.as_deref().unwrap_or_default())
         .map_err(AppError::bad_request)?;
     let address = email.as_str().to_owned();
-    let actor = member.actor();
-    let mail = state.mail.clone();
-    state
-        .db
-        .write(move |conn| {
-            Ok::<_, AppError>(lifecycle::ask(
-                conn,
-                &mail,
-                &actor.borrow(),
-                &email,
-                access,
-                now(),
-            ))
-        })
-        .await?
-        .map_err(AppError::from)?;
-    state.mail_wake.notify_one();
-    member.session.flash(
+    act(&member, &state, move |conn, mail, actor| {
+        lifecycle::ask(conn, mail, actor, &email, access, now())
+    })
+    .await?;
+    done(
+        &member,
         FlashKind::Success,
         Text::new("Request sent to %{email}. If this address is a legal representative or an administrator of an organization on partnerdesk, they can answer it within %{days} days.")
             .arg("email", &address)
             .arg("days", lifecycle::INVITATION_DAYS),
-    )?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, crate::paths::CLIENTS))
-        .finish())
+        crate::paths::CLIENTS,
+    )
 }
 
 /// `POST /clients/requests/{id}/withdraw`: the partner takes back a request.
@@ -192,24 +179,14 @@ pub async fn withdraw_request(
 ) -> Result<HttpResponse, AppError> {
     partner_manager(&member)?;
     let id = id.into_inner();
-    let actor = member.actor();
-    let request = state
-        .db
-        .write(move |conn| {
-            Ok::<_, AppError>(lifecycle::withdraw_request(
-                conn,
-                &actor.borrow(),
-                &id,
-                now(),
-            ))
-        })
-        .await?
-        .map_err(AppError::from)?;
-    member.session.flash(
+    let request = act(&member, &state, move |conn, _, actor| {
+        lifecycle::withdraw_request(conn, actor, &id, now())
+    })
+    .await?;
+    done(
+        &member,
         FlashKind::Success,
         Text::new("Your request to %{email} is withdrawn.").arg("email", &request.email),
-    )?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, crate::paths::CLIENTS))
-        .finish())
+        crate::paths::CLIENTS,
+    )
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -11,12 +11,12 @@ use crate::auth::Member;
 use crate::db::models::income::{self, Before, ClientTotal, Entry};
 use crate::domain::{Currency, Money};
 use crate::startup::AppState;
+use crate::web::csv::{self, Csv};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
-use crate::web::views::{csv_text, date};
+use crate::web::views::date;
+use crate::web::views::{EXPORT_CHUNK, PAGE_SIZE};
 
-const PAGE_SIZE: i64 = 50;
-const EXPORT_CHUNK: i64 = 1000;
 /// Clients per page of the per-client totals.
 const CLIENTS_PER_PAGE: usize = 50;
 
@@ -215,12 +215,9 @@ pub async fn export(
     let body = state
         .db
         .run(move |conn| -> Result<Vec<u8>, AppError> {
-            let mut out = csv::Writer::from_writer(Vec::new());
-            let fail = |e: csv::Error| AppError::Internal(e.into());
-            out.write_record([
+            let mut out = Csv::with_columns(&[
                 "date", "client", "kind", "product", "order", "currency", "amount", "balance",
-            ])
-            .map_err(fail)?;
+            ])?;
             let mut before: Option<Before> = None;
             let mut balances: Option<HashMap<Currency, i64>> = None;
             loop {
@@ -256,17 +253,16 @@ pub async fn export(
                 };
                 for e in &chunk {
                     let balance = running.entry(e.currency).or_insert(0);
-                    out.write_record([
-                        e.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                        csv_text(&e.customer_name),
+                    out.record([
+                        csv::moment(e.created_at),
+                        csv::text(&e.customer_name),
                         e.kind.label().to_lowercase(),
-                        csv_text(&e.offer_name),
+                        csv::text(&e.offer_name),
                         e.order_kind.label().to_lowercase(),
                         e.currency.code().to_owned(),
                         Money::new(e.amount, e.currency).decimal(),
                         Money::new(*balance, e.currency).decimal(),
-                    ])
-                    .map_err(fail)?;
+                    ])?;
                     *balance -= e.amount;
                 }
                 if (chunk.len() as i64) < EXPORT_CHUNK {
@@ -278,17 +274,10 @@ pub async fn export(
                     id: last.id.clone(),
                 });
             }
-            out.into_inner()
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+            out.into_bytes()
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"income.csv\"",
-        ))
-        .body(body))
+    Ok(csv::download("income.csv", body))
 }
 
 #[cfg(test)]

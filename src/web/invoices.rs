@@ -2,7 +2,7 @@
 //! reps, admins and billing staff. Everyone else gets 404, so an invoice's existence
 //! does not leak.
 
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -13,13 +13,12 @@ use crate::db::now;
 use crate::domain::{Money, Rate};
 use crate::i18n::{Text, t2};
 use crate::startup::AppState;
+use crate::web::csv::{self, Csv};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
-use crate::web::views::{csv_text, date as day, datetime};
+use crate::web::views::{EXPORT_CHUNK, PAGE_SIZE};
+use crate::web::views::{date as day, datetime};
 
-const PAGE_SIZE: i64 = 50;
-/// The CSV export reads the invoices in chunks of this many.
-const EXPORT_CHUNK: i64 = 1000;
 
 fn billing_member(member: &Member) -> Result<(), AppError> {
     if member.role().sees_billing() {
@@ -261,47 +260,36 @@ pub async fn export(
     let body = state
         .db
         .run(move |conn| -> Result<Vec<u8>, AppError> {
-            let mut out = csv::Writer::from_writer(Vec::new());
-            let write = |out: &mut csv::Writer<Vec<u8>>, record: &[&str]| {
-                out.write_record(record)
-                    .map_err(|e| AppError::Internal(e.into()))
-            };
-            write(
-                &mut out,
-                &[
-                    "number",
-                    "issued_at",
-                    "due_on",
-                    "status",
-                    "payer",
-                    "currency",
-                    "subtotal",
-                    "vat_rate",
-                    "vat",
-                    "total",
-                ],
-            )?;
+            let mut out = Csv::with_columns(&[
+                "number",
+                "issued_at",
+                "due_on",
+                "status",
+                "payer",
+                "currency",
+                "subtotal",
+                "vat_rate",
+                "vat",
+                "total",
+            ])?;
             let mut before = None;
             loop {
                 let chunk =
                     invoices::list(conn, &org_id, &filter, today, before.as_ref(), EXPORT_CHUNK)?;
                 for i in &chunk {
                     let amount = |minor| Money::new(minor, i.currency).decimal();
-                    write(
-                        &mut out,
-                        &[
-                            &i.number,
-                            &i.issued_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                            &i.due_on.to_string(),
-                            i.status(today).as_str(),
-                            &csv_text(&i.payer_name),
-                            i.currency.code(),
-                            &amount(i.subtotal),
-                            &format!("{}.{:02}", i.vat_rate_bp / 100, i.vat_rate_bp % 100),
-                            &amount(i.vat),
-                            &amount(i.total),
-                        ],
-                    )?;
+                    out.record([
+                        i.number.clone(),
+                        csv::moment(i.issued_at),
+                        i.due_on.to_string(),
+                        i.status(today).as_str().to_owned(),
+                        csv::text(&i.payer_name),
+                        i.currency.code().to_owned(),
+                        amount(i.subtotal),
+                        format!("{}.{:02}", i.vat_rate_bp / 100, i.vat_rate_bp % 100),
+                        amount(i.vat),
+                        amount(i.total),
+                    ])?;
                 }
                 match chunk.last() {
                     Some(last) if chunk.len() as i64 == EXPORT_CHUNK => {
@@ -313,15 +301,8 @@ pub async fn export(
                     _ => break,
                 }
             }
-            out.into_inner()
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+            out.into_bytes()
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"invoices.csv\"",
-        ))
-        .body(body))
+    Ok(csv::download("invoices.csv", body))
 }

@@ -2,9 +2,11 @@
 
 mod about;
 mod account;
+mod act;
 mod assets;
 mod clients;
 pub mod csrf;
+mod csv;
 mod dashboard;
 pub mod errors;
 pub mod guards;

@@ -16,8 +16,7 @@ use crate::i18n::{date, t, t1, t2};
 use crate::startup::AppState;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
-
-const PAGE_SIZE: i64 = 50;
+use crate::web::views::PAGE_SIZE;
 
 /// A product as its row shows it: where it is installed, who manages it, who pays next.
 struct ProductRow {

@@ -3,25 +3,26 @@
 //! collaboration (two confirmations, the second with the password), export the timeline.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::{FlashKind, Member};
 use crate::db::models::events;
 use crate::db::models::partnerships::{self, PartnershipView};
-use crate::db::models::users;
 use crate::db::{DbConn, now};
-use crate::domain::{EmailAddress, PaymentMode, Side};
+use crate::domain::{PaymentMode, Side};
 use crate::i18n::{In, Text};
 use crate::mail::MailContext;
 use crate::partnerships::{self as lifecycle, Actor, Grant, LifecycleError};
 use crate::paths;
 use crate::startup::AppState;
+use crate::web::act::{act, done};
 use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::csv::{self, Csv};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page, page_with_status};
-use crate::web::views::{Summary, csv_text};
+use crate::web::views::Summary;
 
 const MANAGERS_ONLY: &str =
     "Only the organization's legal representatives and administrators can manage its partnerships.";
@@ -60,15 +61,15 @@ pub async fn manageable(
     Ok(view)
 }
 
-/// Runs a lifecycle action as `member` on a partnership `manageable` returned, then rings the mail sender, leaves the message
-/// `done` makes of the outcome, and goes back to the partnership's page.
+/// Runs a lifecycle action as `member` on a partnership `manageable` returned, leaves
+/// the message `done_message` makes of the outcome, and goes back to the partnership's page.
 pub async fn run_action<T, F, M>(
     member: &Member,
     state: &AppState,
     side: Side,
     view: PartnershipView,
     action: F,
-    done: M,
+    done_message: M,
 ) -> Result<HttpResponse, AppError>
 where
     F: FnOnce(&mut DbConn, &MailContext, &Actor<'_>, &str) -> Result<T, LifecycleError>
@@ -77,32 +78,17 @@ where
     T: Send + 'static,
     M: FnOnce(&T) -> Text,
 {
-    let (user_id, user_name, user_email, org_id) = (
-        member.user.id.clone(),
-        member.user.name.clone(),
-        member.user.email.clone(),
-        member.org_id().to_owned(),
-    );
-    let mail = state.mail.clone();
     let partnership_id = view.id.clone();
-    let outcome = state
-        .db
-        .write(move |conn| {
-            let actor = Actor {
-                user_id: &user_id,
-                user_name: &user_name,
-                user_email: &user_email,
-                org_id: &org_id,
-            };
-            Ok::<_, AppError>(action(conn, &mail, &actor, &partnership_id))
-        })
-        .await?
-        .map_err(AppError::from)?;
-    state.mail_wake.notify_one();
-    member.session.flash(FlashKind::Success, done(&outcome))?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, paths::partnership(side, &view.id)))
-        .finish())
+    let outcome = act(member, state, move |conn, mail, actor| {
+        action(conn, mail, actor, &partnership_id)
+    })
+    .await?;
+    done(
+        member,
+        FlashKind::Success,
+        done_message(&outcome),
+        &paths::partnership(side, &view.id),
+    )
 }
 
 pub async fn refuse(
@@ -312,14 +298,11 @@ pub async fn end(
     let Some(password) = form.0.password else {
         return page(&end_page(&member, &view, side, true, None)?);
     };
-    let email = EmailAddress::parse(&member.user.email)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    let stored = state
-        .db
-        .run(move |conn| users::credentials(conn, &email).map_err(AppError::from))
+    if !state
+        .passwords
+        .is_own(&state.db, &member.user.id, password)
         .await?
-        .map(|(_, hash)| hash);
-    if password.is_empty() || !state.passwords.verify(stored, password).await? {
+    {
         let page = end_page(
             &member,
             &view,
@@ -357,10 +340,8 @@ pub async fn timeline_csv(
         .db
         .run(move |conn| -> Result<Vec<u8>, AppError> {
             let view = partnerships::find(conn, side, &org_id, &id)?.ok_or(AppError::NotFound)?;
-            let mut out = csv::Writer::from_writer(Vec::new());
-            let fail = |e: csv::Error| AppError::Internal(e.into());
-            out.write_record(["when", "event", "by", "organization", "before", "after"])
-                .map_err(fail)?;
+            let mut out =
+                Csv::with_columns(&["when", "event", "by", "organization", "before", "after"])?;
             let mut all = Vec::new();
             let mut before = None;
             loop {
@@ -378,27 +359,19 @@ pub async fn timeline_csv(
             for e in all.iter().rev() {
                 let entry = crate::web::views::TimelineEntry::new(e);
                 let (old, new) = crate::web::views::describe_change(e);
-                out.write_record([
-                    e.occurred_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                out.record([
+                    csv::moment(e.occurred_at),
                     entry.what.to_owned(),
-                    csv_text(e.actor_name.as_deref().unwrap_or("partnerdesk")),
-                    csv_text(e.actor_org_name.as_deref().unwrap_or("")),
+                    csv::text(e.actor_name.as_deref().unwrap_or("partnerdesk")),
+                    csv::text(e.actor_org_name.as_deref().unwrap_or("")),
                     old,
                     new,
-                ])
-                .map_err(fail)?;
+                ])?;
             }
-            out.into_inner()
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+            out.into_bytes()
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"timeline.csv\"",
-        ))
-        .body(body))
+    Ok(csv::download("timeline.csv", body))
 }
 
 /// A product in a grant form's list.

@@ -1,7 +1,7 @@
 //! A partner's request, as the person it was addressed to answers it: for the
 //! organization they work in, with the rights they grant, or refused.
 
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::auth::{FlashKind, Member};
@@ -13,6 +13,7 @@ use crate::i18n::{In, Text};
 use crate::partnerships as lifecycle;
 use crate::paths;
 use crate::startup::AppState;
+use crate::web::act::{act, done};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
@@ -89,35 +90,18 @@ pub async fn accept(
     form: CsrfForm<GrantForm>,
 ) -> Result<HttpResponse, AppError> {
     let grant = form.0.grant()?;
-    let (id, actor, mail) = (id.into_inner(), member.actor(), state.mail.clone());
-    let may_answer = member.role().manages_partners();
-    let partnership = state
-        .db
-        .write(move |conn| {
-            Ok::<_, AppError>(lifecycle::grant_request(
-                conn,
-                &mail,
-                &actor.borrow(),
-                may_answer,
-                &id,
-                &grant,
-                now(),
-            ))
-        })
-        .await?
-        .map_err(AppError::from)?;
-    state.mail_wake.notify_one();
-    member.session.flash(
+    let (id, may_answer) = (id.into_inner(), member.role().manages_partners());
+    let partnership = act(&member, &state, move |conn, mail, actor| {
+        lifecycle::grant_request(conn, mail, actor, may_answer, &id, &grant, now())
+    })
+    .await?;
+    done(
+        &member,
         FlashKind::Success,
         Text::new("%{partner} now manages your products with the rights you granted. %{partner} has been told.")
             .arg("partner", &partnership.partner_name),
-    )?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            paths::partnership(crate::domain::Side::Customer, &partnership.id),
-        ))
-        .finish())
+        &paths::partnership(crate::domain::Side::Customer, &partnership.id),
+    )
 }
 
 /// `POST /partners/requests/{id}/refuse`.
@@ -127,29 +111,16 @@ pub async fn refuse(
     id: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, actor, mail) = (id.into_inner(), member.actor(), state.mail.clone());
-    let may_answer = member.role().manages_partners();
-    let request = state
-        .db
-        .write(move |conn| {
-            Ok::<_, AppError>(lifecycle::refuse_request(
-                conn,
-                &mail,
-                &actor.borrow(),
-                may_answer,
-                &id,
-                now(),
-            ))
-        })
-        .await?
-        .map_err(AppError::from)?;
-    state.mail_wake.notify_one();
-    member.session.flash(
+    let (id, may_answer) = (id.into_inner(), member.role().manages_partners());
+    let request = act(&member, &state, move |conn, mail, actor| {
+        lifecycle::refuse_request(conn, mail, actor, may_answer, &id, now())
+    })
+    .await?;
+    done(
+        &member,
         FlashKind::Success,
         Text::new("You refused the request of %{partner}. It has been told.")
             .arg("partner", &request.partner_name),
-    )?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, paths::PARTNERS))
-        .finish())
+        paths::PARTNERS,
+    )
 }

@@ -1,7 +1,7 @@
 //! The organization's people: who is a member with which role, inviting a colleague,
 //! changing a role, removing someone.
 
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -10,8 +10,8 @@ use crate::db::now;
 use crate::domain::{EmailAddress, Role};
 use crate::i18n::Text;
 use crate::members::{self, RoleChange, invitations};
-use crate::partnerships::Actor;
 use crate::startup::AppState;
+use crate::web::act::{act, done};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
@@ -86,15 +86,6 @@ pub async fn list(member: Member, state: web::Data<AppState>) -> Result<HttpResp
     })
 }
 
-fn actor(member: &Member) -> (String, String, String, String) {
-    (
-        member.user.id.clone(),
-        member.user.name.clone(),
-        member.user.email.clone(),
-        member.org_id().to_owned(),
-    )
-}
-
 fn parse_role(input: Option<&str>) -> Result<Role, AppError> {
     input.and_then(|r| r.parse().ok()).ok_or_else(|| {
         AppError::bad_request(
@@ -104,10 +95,7 @@ fn parse_role(input: Option<&str>) -> Result<Role, AppError> {
 }
 
 fn back_to_team(member: &Member, message: Text) -> Result<HttpResponse, AppError> {
-    member.session.flash(FlashKind::Success, message)?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, crate::paths::TEAM))
-        .finish())
+    done(member, FlashKind::Success, message, crate::paths::TEAM)
 }
 
 #[derive(Deserialize)]
@@ -128,31 +116,11 @@ pub async fn invite(
         .map_err(AppError::bad_request)?;
     let role = parse_role(form.role.as_deref())?;
     let name = form.name.unwrap_or_default();
-    let (user_id, user_name, user_email, org_id) = actor(&member);
-    let mail = state.mail.clone();
     let address = email.as_str().to_owned();
-    state
-        .db
-        .write(move |conn| {
-            let actor = Actor {
-                user_id: &user_id,
-                user_name: &user_name,
-                user_email: &user_email,
-                org_id: &org_id,
-            };
-            Ok::<_, AppError>(invitations::invite(
-                conn,
-                &mail,
-                &actor,
-                &email,
-                &name,
-                role,
-                now(),
-            ))
-        })
-        .await?
-        .map_err(AppError::from)?;
-    state.mail_wake.notify_one();
+    act(&member, &state, move |conn, mail, actor| {
+        invitations::invite(conn, mail, actor, &email, &name, role, now())
+    })
+    .await?;
     // The same answer whether the address has an account or not.
     let message = Text::new("Invitation sent to %{email}. It is valid for %{days} days: %{email} becomes a member on accepting it.")
         .arg("email", &address)
@@ -174,22 +142,10 @@ pub async fn change_role(
     member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
     let to = parse_role(form.0.role.as_deref())?;
     let target = target.into_inner();
-    let (user_id, user_name, user_email, org_id) = actor(&member);
-    let mail = state.mail.clone();
-    let change = state
-        .db
-        .write(move |conn| {
-            let actor = Actor {
-                user_id: &user_id,
-                user_name: &user_name,
-                user_email: &user_email,
-                org_id: &org_id,
-            };
-            Ok::<_, AppError>(members::change_role(conn, &mail, &actor, &target, to))
-        })
-        .await?
-        .map_err(AppError::from)?;
-    state.mail_wake.notify_one();
+    let change = act(&member, &state, move |conn, mail, actor| {
+        members::change_role(conn, mail, actor, &target, to)
+    })
+    .await?;
     let message = match change {
         RoleChange::Changed { from, to } => {
             Text::new("Role changed from %{from} to %{to}. The person has been told.")
@@ -209,22 +165,10 @@ pub async fn remove(
 ) -> Result<HttpResponse, AppError> {
     member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
     let target = target.into_inner();
-    let (user_id, user_name, user_email, org_id) = actor(&member);
-    let mail = state.mail.clone();
-    let removed = state
-        .db
-        .write(move |conn| {
-            let actor = Actor {
-                user_id: &user_id,
-                user_name: &user_name,
-                user_email: &user_email,
-                org_id: &org_id,
-            };
-            Ok::<_, AppError>(members::remove(conn, &mail, &actor, &target))
-        })
-        .await?
-        .map_err(AppError::from)?;
-    state.mail_wake.notify_one();
+    let removed = act(&member, &state, move |conn, mail, actor| {
+        members::remove(conn, mail, actor, &target)
+    })
+    .await?;
     back_to_team(
         &member,
         Text::new("%{person} no longer has access to %{org}.")

@@ -155,7 +155,10 @@ impl PageQuery {
     }
 }
 
+/// How many rows a list shows a page.
 pub const PAGE_SIZE: i64 = 50;
+/// How many rows an export reads at a time.
+pub const EXPORT_CHUNK: i64 = 1000;
 
 /// The link to the page after `rows`, when there may be one (a full page was returned).
 pub fn next_page_link(path: &str, rows: &[PartnershipView], side: Side) -> Option<String> {
@@ -213,26 +216,4 @@ pub fn timeline_page(
         entries: events.iter().map(TimelineEntry::new).collect(),
         older_than,
     })
-}
-
-/// A text cell for a CSV file: a leading `=`, `+`, `-`, `@` (or tab, carriage return)
-/// would make a spreadsheet run it as a formula, so such text gets a leading quote.
-pub fn csv_text(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_text;
-
-    #[test]
-    fn csv_text_cannot_become_a_formula() {
-        assert_eq!(csv_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_text("Acme SA"), "Acme SA");
-    }
 }

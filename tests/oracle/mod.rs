@@ -1086,9 +1086,16 @@ impl Model {
             return vec![(model, answers)];
         }
         if let Op::TwoSchedules = op {
-            // Two runs at once bill what one run bills; the answers' sum is compared.
+            // Two runs at once bill what one run bills; a renewal that cannot be billed
+            // fails in each of them. The answers' sum is compared.
             let mut model = self.clone();
-            let answer = model.run(model.clock);
+            let answer = match model.run(model.clock) {
+                Answer::Renewed { renewed, failed } => Answer::Renewed {
+                    renewed,
+                    failed: failed * 2,
+                },
+                other => other,
+            };
             return vec![(model, vec![answer])];
         }
         let Some((actions, together)) = self.actions(step, op) else {

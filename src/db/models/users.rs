@@ -47,6 +47,15 @@ pub fn credentials(
         .optional()
 }
 
+/// A user's password hash, by id.
+pub fn password_hash(conn: &mut DbConn, user_id: &str) -> QueryResult<Option<String>> {
+    users::table
+        .find(user_id)
+        .select(users::password_hash)
+        .first(conn)
+        .optional()
+}
+
 pub fn find_by_email(conn: &mut DbConn, email: &EmailAddress) -> QueryResult<Option<User>> {
     users::table
         .filter(users::email.eq(email.as_str()))

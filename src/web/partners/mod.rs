@@ -7,7 +7,7 @@ mod payment;
 pub use access::{edit_access, save_access};
 pub use payment::{edit_payment, save_payment, verify_payment};
 
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -18,8 +18,9 @@ use crate::db::models::partnerships::{self, Scope, Side};
 use crate::db::now;
 
 use crate::i18n::{In, Text};
-use crate::partnerships::{self as lifecycle, Actor};
+use crate::partnerships as lifecycle;
 use crate::startup::AppState;
+use crate::web::act::{act, done};
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
@@ -175,43 +176,15 @@ pub async fn invite(
         .partner_org_id
         .filter(|p| !p.is_empty())
         .ok_or_else(|| AppError::bad_request("Choose a partner to invite."))?;
-    let (user_id, user_name, user_email, org_id) = (
-        member.user.id.clone(),
-        member.user.name.clone(),
-        member.user.email.clone(),
-        member.org_id().to_owned(),
-    );
-    let mail = state.mail.clone();
-    let id = state
-        .db
-        .write(move |conn| {
-            let actor = Actor {
-                user_id: &user_id,
-                user_name: &user_name,
-                user_email: &user_email,
-                org_id: &org_id,
-            };
-            Ok::<_, AppError>(lifecycle::invite_partner(
-                conn,
-                &mail,
-                &actor,
-                &partner,
-                &grant,
-                now(),
-            ))
-        })
-        .await?
-        .map_err(AppError::from)?;
-    state.mail_wake.notify_one();
-    member.session.flash(
+    let id = act(&member, &state, move |conn, mail, actor| {
+        lifecycle::invite_partner(conn, mail, actor, &partner, &grant, now())
+    })
+    .await?;
+    done(
+        &member,
         FlashKind::Success,
         Text::new("Invitation sent. The partner has %{days} days to accept or refuse it.")
             .arg("days", lifecycle::INVITATION_DAYS),
-    )?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            crate::paths::partnership(Side::Customer, &id),
-        ))
-        .finish())
+        &crate::paths::partnership(Side::Customer, &id),
+    )
 }

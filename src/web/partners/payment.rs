@@ -11,7 +11,7 @@ use crate::db::models::partnerships::{PartnershipView, Side};
 use crate::db::now;
 use crate::domain::{Access, Money, PaymentMode};
 use crate::i18n::{Text, t, t1};
-use crate::partnerships::{self as modes, Actor, ModeChange, ModeChangeError, RenewalPreview};
+use crate::partnerships::{self as modes, ModeChange, ModeChangeError, RenewalPreview};
 use crate::startup::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::{AppError, STALE_PAYMENT_MODE};
@@ -229,23 +229,19 @@ pub async fn save_payment(
 ) -> Result<HttpResponse, AppError> {
     let view = manageable(&member, &state, Side::Customer, id.into_inner()).await?;
     let (to, version) = form.0.parse()?;
-    let (user_id, user_name, user_email, org_id) = (
-        member.user.id.clone(),
-        member.user.name.clone(),
-        member.user.email.clone(),
-        member.org_id().to_owned(),
-    );
-    let mail = state.mail.clone();
+    let (actor, mail) = (member.actor(), state.mail.clone());
+    // Not `act`: a stale form is shown again, not refused.
     let outcome = state
         .db
         .write(move |conn| {
-            let actor = Actor {
-                user_id: &user_id,
-                user_name: &user_name,
-                user_email: &user_email,
-                org_id: &org_id,
-            };
-            Ok::<_, AppError>(modes::change(conn, &mail, &actor, &view.id, to, version))
+            Ok::<_, AppError>(modes::change(
+                conn,
+                &mail,
+                &actor.borrow(),
+                &view.id,
+                to,
+                version,
+            ))
         })
         .await?;
     let (partnership_id, kind, message) = match outcome {
