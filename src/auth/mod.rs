@@ -1,6 +1,7 @@
 //! Who the user is: passwords, the session, and the extractors handlers ask for.
 
 pub mod extract;
+pub mod login;
 pub mod password;
 pub mod preload;
 pub mod session;

@@ -19,7 +19,6 @@ use crate::web::layout::{Layout, Section, page};
 use crate::web::views::{EXPORT_CHUNK, PAGE_SIZE};
 use crate::web::views::{date as day, datetime};
 
-
 fn billing_member(member: &Member) -> Result<(), AppError> {
     if member.role().sees_billing() {
         Ok(())

@@ -1,18 +1,16 @@
 //! Logging in and out.
 
-use actix_web::http::StatusCode;
 use std::net::IpAddr;
-use std::sync::Arc;
+
+use actix_web::http::StatusCode;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::{AppSession, throttle};
-use crate::db::models::users;
-use crate::db::now;
-use crate::domain::EmailAddress;
+use crate::auth::AppSession;
+use crate::auth::login::{self, Outcome};
 use crate::i18n::{In, t};
 use crate::startup::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -105,21 +103,27 @@ pub async fn submit(
             t("Enter your email and your password."),
         );
     }
-    let keys = Arc::new(throttle::Keys::new(
+    let outcome = login::attempt(
+        &state.db,
+        &state.passwords,
         &email,
+        password,
         client_address(&req, state.trust_forwarded),
-    ));
-    // Counted before the password is checked, so that parallel guesses cannot all pass.
-    let attempt = {
-        let keys = keys.clone();
-        state
-            .db
-            .write(move |conn| keys.attempt(conn, now()).map_err(AppError::from))
-            .await?
-    };
-    let attempt = match attempt {
-        Ok(attempt) => attempt,
-        Err(wait) => {
+        crate::i18n::current(),
+    )
+    .await?;
+    match outcome {
+        Outcome::SignedIn {
+            user_id,
+            first_org,
+            locale,
+        } => {
+            session.log_in(&user_id, first_org.as_deref(), Utc::now().timestamp())?;
+            session.set_locale(locale)?;
+            Ok(see_other(&next))
+        }
+        Outcome::Refused => refuse(StatusCode::UNPROCESSABLE_ENTITY, t(WRONG_CREDENTIALS)),
+        Outcome::Throttled(wait) => {
             let minutes = (wait.num_seconds() + 59) / 60;
             let mut response = refuse(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -133,59 +137,9 @@ pub async fn submit(
             if let Ok(value) = header::HeaderValue::from_str(&seconds) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
-            return Ok(response);
+            Ok(response)
         }
-    };
-    let address = EmailAddress::parse(&email)
-        .ok()
-        .filter(|_| password.len() <= crate::auth::password::MAX_LENGTH);
-    let credentials = match address.clone() {
-        Some(lookup) => {
-            state
-                .db
-                .run(move |conn| users::credentials(conn, &lookup).map_err(AppError::from))
-                .await?
-        }
-        None => None,
-    };
-    let (user_id, stored) = match credentials {
-        Some((id, hash)) => (Some(id), Some(hash)),
-        None => (None, None),
-    };
-    // An unknown or malformed email costs the same hashing work as a wrong password.
-    let matches = state.passwords.verify(stored, password).await?;
-    let Some(user_id) = user_id.filter(|_| matches) else {
-        tracing::info!(email = %email.trim().to_lowercase(), "login refused");
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, t(WRONG_CREDENTIALS));
-    };
-    let browsing_in = crate::i18n::current();
-    let (memberships, locale) = {
-        let user_id = user_id.clone();
-        state
-            .db
-            .write(move |conn| -> Result<_, AppError> {
-                keys.succeeded(conn, &attempt)?;
-                // A person's language is the one they chose, or else the one they first
-                // logged in with; their emails follow it.
-                let locale = match users::find(conn, &user_id)?.and_then(|u| u.locale) {
-                    Some(chosen) => chosen,
-                    None => {
-                        users::set_locale(conn, &user_id, browsing_in)?;
-                        browsing_in
-                    }
-                };
-                Ok((users::memberships(conn, &user_id)?, locale))
-            })
-            .await?
-    };
-    session.log_in(
-        &user_id,
-        memberships.first().map(|m| m.org_id.as_str()),
-        Utc::now().timestamp(),
-    )?;
-    session.set_locale(locale)?;
-    tracing::info!(user_id = %user_id, "logged in");
-    Ok(see_other(&next))
+    }
 }
 
 /// The client's address: the connection's peer, or — behind a trusted reverse proxy —

@@ -912,24 +912,31 @@ impl Model {
     /// The scheduler: every period due by `at` is billed, with the terms of now.
     fn run(&mut self, at: NaiveDateTime) -> Answer {
         let today = at.date();
-        let (mut renewed, mut failed) = (0, 0);
-        let keys: Vec<ProductKey> = self.products.keys().copied().collect();
-        for key in keys {
-            while self.products[&key].renews_on <= today {
-                let request = Request::Renewal { product: key };
-                let placed = self
-                    .quote(Actor::Scheduler, &request, today, self.vat_bp)
-                    .and_then(|quote| self.place(quote, at, key, false));
-                match placed {
-                    Ok(_) => renewed += 1,
-                    Err(_) => {
-                        failed += 1;
-                        break;
-                    }
-                }
+        let (mut renewed, mut failed) = (0, Vec::new());
+        // The oldest period due first, whichever product it is (the order matters only
+        // when one renewal leaves no room for another: a partner's income at its limit);
+        // a product that cannot be renewed is not tried again in the run.
+        loop {
+            let next = self
+                .products
+                .iter()
+                .filter(|(key, p)| p.renews_on <= today && !failed.contains(*key))
+                .map(|(key, p)| (p.renews_on, *key))
+                .min();
+            let Some((_, key)) = next else { break };
+            let request = Request::Renewal { product: key };
+            let placed = self
+                .quote(Actor::Scheduler, &request, today, self.vat_bp)
+                .and_then(|quote| self.place(quote, at, key, false));
+            match placed {
+                Ok(_) => renewed += 1,
+                Err(_) => failed.push(key),
             }
         }
-        Answer::Renewed { renewed, failed }
+        Answer::Renewed {
+            renewed,
+            failed: failed.len(),
+        }
     }
 
     /// Runs one action at the clock's time. A confirmation confirms `target`, the intent
