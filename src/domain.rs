@@ -528,11 +528,13 @@ pub fn is_hidden_character(c: char) -> bool {
                 | '\u{200B}'..='\u{200F}'
                 | '\u{2028}'..='\u{202E}'
                 | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
                 | '\u{3164}'
                 | '\u{FE00}'..='\u{FE0F}'
                 | '\u{FEFF}'
                 | '\u{FFA0}'
-                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{FFF0}'..='\u{FFFB}'
+                | '\u{13430}'..='\u{1343F}'
                 | '\u{1BCA0}'..='\u{1BCA3}'
                 | '\u{1D173}'..='\u{1D17A}'
                 | '\u{E0000}'..='\u{E0FFF}'
@@ -545,21 +547,36 @@ fn is_joiner(c: char) -> bool {
     matches!(c, '\u{200C}' | '\u{200D}')
 }
 
+/// A character of a script or a kind of text that is spelled with joiners: Arabic
+/// (Persian, Urdu), Syriac, the scripts of India and of Southeast Asia, emoji.
+fn joins(c: char) -> bool {
+    matches!(c,
+        '\u{0600}'..='\u{08FF}'
+            | '\u{0900}'..='\u{0DFF}'
+            | '\u{0E00}'..='\u{109F}'
+            | '\u{1780}'..='\u{17FF}'
+            | '\u{A8E0}'..='\u{A8FF}'
+            | '\u{FB50}'..='\u{FDFF}'
+            | '\u{FE70}'..='\u{FEFE}'
+            | '\u{2600}'..='\u{27BF}'
+            | '\u{1F000}'..='\u{1FAFF}')
+}
+
 /// The rule for every human name the application accepts (people, organizations): no
-/// hidden character, but a joiner between two characters beyond ASCII (in "Al‍ice" it
-/// would only disguise the name).
+/// hidden character, but a joiner between two characters of a script spelled with it
+/// (in "Al‍ice" or "Zoé‍é" it would only disguise the name); and at least one letter or
+/// digit, so that a name cannot be made of marks and blanks alone.
 pub fn refuse_hidden_characters(name: &str) -> Result<(), &'static str> {
     let chars: Vec<char> = name.chars().collect();
     let spelled = |i: usize| {
-        let beyond_ascii =
-            |c: Option<&char>| c.is_some_and(|c| !c.is_ascii() && !is_hidden_character(*c));
-        i > 0 && beyond_ascii(chars.get(i - 1)) && beyond_ascii(chars.get(i + 1))
+        let joining = |c: Option<&char>| c.is_some_and(|c| joins(*c));
+        i > 0 && joining(chars.get(i - 1)) && joining(chars.get(i + 1))
     };
     let hidden = chars
         .iter()
         .enumerate()
         .any(|(i, &c)| is_hidden_character(c) && !(is_joiner(c) && spelled(i)));
-    if hidden {
+    if hidden || !chars.iter().any(|c| c.is_alphanumeric()) {
         return Err(HIDDEN_CHARACTERS);
     }
     Ok(())
@@ -720,6 +737,14 @@ mod tests {
             "Alice\u{200C}",
             "\u{3164}",
             "\u{3164}\u{200D}\u{3164}",
+            "Zoé\u{200D}é Dupont",
+            "Zoé\u{200C}\u{a0}Dupont",
+            "\u{2800}",
+            "Al\u{2800}ice",
+            "Al\u{fff9}ice",
+            "Al\u{13430}ice",
+            "\u{301}",
+            "-",
         ] {
             assert_eq!(
                 refuse_hidden_characters(name),

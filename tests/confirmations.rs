@@ -264,3 +264,34 @@ async fn the_same_order_reviewed_again_after_it_was_placed_says_so() {
         .await;
     assert!(!other.text().contains("a few minutes ago"));
 }
+
+#[tokio::test]
+async fn a_review_answered_with_other_terms_places_nothing_later() {
+    let app = spawn_demo().await;
+    let acme = org_id(&app, ACME).await;
+    let id = app.partnership_id(ACME, WEB_AGENCY).await;
+    let paul = app.logged_in("paul@webagency.test").await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let first = paul
+        .submit(
+            "/orders",
+            &[("customer_org_id", &acme), ("offer", "domain-ch")],
+        )
+        .await;
+    let first = confirmation_of(&first);
+    assert_eq!(
+        change_payment_mode(&alice, &id, "partner").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let changed = paul.post("/orders", &fields(&first)).await;
+    assert_eq!(changed.status, StatusCode::CONFLICT, "terms changed");
+    // The mode comes back: the first review's terms hold again, but it was answered.
+    assert_eq!(
+        change_payment_mode(&alice, &id, "customer").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let before = billing_counts(&app).await;
+    let replayed = paul.post("/orders", &fields(&first)).await;
+    assert_eq!(replayed.status, StatusCode::CONFLICT, "{}", replayed.text());
+    assert_eq!(billing_counts(&app).await, before, "nothing ordered");
+}

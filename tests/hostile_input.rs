@@ -665,6 +665,9 @@ async fn a_name_that_hides_its_direction_or_breaks_lines_is_refused() {
         "Al\u{ad}ice",
         "\u{feff}Alice",
         "\u{3164}\u{3164}",
+        // A joiner between letters that are not spelled with it; a blank Braille cell.
+        "Zoé\u{200d}é",
+        "\u{2800}",
     ];
     for name in hidden {
         let page = alice

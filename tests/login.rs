@@ -568,3 +568,53 @@ async fn an_email_longer_than_any_is_throttled_like_the_others() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+#[tokio::test]
+async fn a_signed_in_session_guesses_the_password_no_faster_than_the_login_page() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let id = app.partnership_id(ACME, STUDIO).await;
+    let limit = partnerdesk::auth::throttle::ACCOUNT_LIMIT as usize;
+    let mut statuses = Vec::new();
+    for i in 0..limit + 3 {
+        let page = if i % 2 == 0 {
+            alice
+                .submit(
+                    "/account/password",
+                    &[
+                        ("current_password", "a wrong guess"),
+                        ("new_password", "a new long password"),
+                        ("confirm_password", "a new long password"),
+                    ],
+                )
+                .await
+        } else {
+            alice
+                .submit(
+                    &format!("/partners/{id}/end"),
+                    &[("password", "a wrong guess")],
+                )
+                .await
+        };
+        statuses.push(page.status);
+    }
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(refused, limit, "{statuses:?}");
+    assert_eq!(throttled, 3, "{statuses:?}");
+    // Even the right password waits now; nothing was changed.
+    let right = alice
+        .submit(&format!("/partners/{id}/end"), &[("password", PASSWORD)])
+        .await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.partnership(ACME, &id).await.status,
+        partnerdesk::domain::PartnershipStatus::Active
+    );
+}

@@ -261,3 +261,28 @@ async fn a_link_of_an_email_opens_the_organization_it_is_about() {
             .contains("You are working in Acme SA")
     );
 }
+
+#[tokio::test]
+async fn logging_out_works_from_a_tab_shown_before_a_switch() {
+    let app = spawn_demo().await;
+    let beta = alice_in_beta_too(&app).await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let old_tab = alice.get("/partners").await;
+    let token = old_tab
+        .html()
+        .select(&scraper::Selector::parse("form[action='/logout'] input[name=csrf_token]").unwrap())
+        .next()
+        .and_then(|i| i.value().attr("value").map(str::to_owned))
+        .expect("the header's logout form");
+    assert_eq!(
+        alice.submit("/org", &[("org_id", &beta)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let out = alice.post("/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.text());
+    assert_eq!(
+        alice.get("/partners").await.status,
+        StatusCode::SEE_OTHER,
+        "signed out"
+    );
+}

@@ -98,3 +98,37 @@ pub async fn attempt(
         locale,
     })
 }
+
+/// Whether `password` is the signed-in person's own (`user_id`, signing in with
+/// `email`): the second confirmation of what cannot be undone, and of a new password.
+/// Counted like a sign-in, against the account and the address, before it is checked:
+/// a stolen session cannot guess the password faster than the login page would let it.
+pub async fn is_own_password(
+    db: &Db,
+    passwords: &Passwords,
+    user_id: &str,
+    email: &str,
+    password: String,
+    address: Option<IpAddr>,
+) -> anyhow::Result<Result<bool, TimeDelta>> {
+    let keys = std::sync::Arc::new(Keys::new(email, address));
+    let counted = {
+        let keys = keys.clone();
+        db.write(move |conn| -> anyhow::Result<_> { Ok(keys.attempt(conn, now())?) })
+            .await?
+    };
+    let attempt = match counted {
+        Ok(attempt) => attempt,
+        Err(wait) => return Ok(Err(wait)),
+    };
+    let user_id = user_id.to_owned();
+    let stored = db
+        .run(move |conn| -> anyhow::Result<_> { Ok(users::password_hash(conn, &user_id)?) })
+        .await?;
+    let matches = !password.is_empty() && passwords.verify(stored, password).await?;
+    if matches {
+        db.write(move |conn| -> anyhow::Result<()> { Ok(keys.succeeded(conn, &attempt)?) })
+            .await?;
+    }
+    Ok(Ok(matches))
+}

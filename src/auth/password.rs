@@ -14,8 +14,6 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::oneshot;
 
-use crate::db::Db;
-use crate::db::models::users;
 use crate::i18n::Text;
 
 pub const MIN_LENGTH: usize = 10;
@@ -120,19 +118,6 @@ impl Passwords {
             }
         })
         .await
-    }
-
-    /// Whether `password` is the signed-in person's own (`user_id`): the second
-    /// confirmation of what cannot be undone, and of a new password.
-    pub async fn is_own(&self, db: &Db, user_id: &str, password: String) -> anyhow::Result<bool> {
-        if password.is_empty() {
-            return Ok(false);
-        }
-        let user_id = user_id.to_owned();
-        let stored = db
-            .run(move |conn| -> anyhow::Result<_> { Ok(users::password_hash(conn, &user_id)?) })
-            .await?;
-        self.verify(stored, password).await
     }
 
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {

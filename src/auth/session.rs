@@ -127,6 +127,12 @@ impl AppSession {
         Ok(bound_token(&secret, self.org_id()?.as_deref()))
     }
 
+    /// The session's own token, bound to no organization: the logout form's.
+    pub fn session_token(&self) -> Option<String> {
+        let secret = self.0.get::<String>(CSRF).ok().flatten()?;
+        Some(bound_token(&secret, None))
+    }
+
     /// The token a form must carry, if the session has one yet.
     pub fn expected_csrf_token(&self) -> Option<String> {
         let secret = self.0.get::<String>(CSRF).ok().flatten()?;

@@ -166,6 +166,8 @@ pub fn confirm(
             return Err(OrderError::AlreadyBilled);
         }
         if !same_terms(&intent, &quote) {
+            // The member was told nothing was ordered: this intent places nothing, ever.
+            intents::expire(conn, &intent.id, at)?;
             return issue(conn, org_id, user_id, quote, at)
                 .map(|review| Confirmation::Changed(Box::new(review)));
         }

@@ -18,6 +18,7 @@ use diesel::result::Error as DieselError;
 use crate::billing::{self, Charge, Management, Payer, Refusal, Totals};
 use crate::db::DbConn;
 use crate::db::models::offers;
+use crate::db::models::orders as rows;
 use crate::db::models::orgs;
 use crate::db::models::partnerships::{self, Side};
 use crate::db::models::products::{self, ProductView};
@@ -150,6 +151,26 @@ fn management(product: &ProductView) -> (Management, Option<ManagedBy>) {
 
 /// Works out what `request` by `acting` would do today.
 pub fn quote(
+    conn: &mut DbConn,
+    acting: Acting<'_>,
+    request: Request<'_>,
+    today: NaiveDate,
+    vat_rate_bp: i32,
+) -> Result<Quote, OrderError> {
+    let quote = terms(conn, acting, request, today, vat_rate_bp)?;
+    // Every sum of a partner's income shown (a client's, a kind's, the balance) stays
+    // within what minor units count: an order whose income would pass it is refused,
+    // at the review already.
+    if let (Some((_, amount)), Some(manager)) = (quote.charge.income, &quote.managed_by) {
+        let earned = rows::income_sum(conn, &manager.partner_org_id, quote.currency)?;
+        if earned.checked_add(amount).is_none() {
+            return Err(OrderError::Refused(Refusal::TooLarge));
+        }
+    }
+    Ok(quote)
+}
+
+fn terms(
     conn: &mut DbConn,
     acting: Acting<'_>,
     request: Request<'_>,

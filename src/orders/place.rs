@@ -5,7 +5,6 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::{Acting, OrderError, PAYMENT_TERM_DAYS, Placed, Quote, Request, quote};
-use crate::billing::Refusal;
 use crate::db::models::orders::{self as rows, NewIncome, NewInvoice, NewLine, NewOrder};
 use crate::db::models::products::{self, Product};
 use crate::db::{DbConn, new_id, write_tx};
@@ -119,12 +118,6 @@ pub(super) fn write(
     rows::insert_invoice(conn, &invoice, &lines)?;
 
     if let (Some((kind, amount)), Some(manager)) = (quote.charge.income, &quote.managed_by) {
-        // Every sum of a partner's income shown (a client's, a kind's, the balance)
-        // stays within what minor units count: an entry that would pass it is refused.
-        let earned = rows::income_sum(conn, &manager.partner_org_id, quote.currency)?;
-        if earned.checked_add(amount).is_none() {
-            return Err(OrderError::Refused(Refusal::TooLarge));
-        }
         rows::insert_income(
             conn,
             &NewIncome {

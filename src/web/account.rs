@@ -13,6 +13,7 @@ use crate::db::models::users;
 use crate::i18n::{Locale, t};
 use crate::members;
 use crate::startup::AppState;
+use crate::web::act::own_password;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page, page_with_status};
@@ -52,6 +53,7 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
+    req: HttpRequest,
     member: Member,
     state: web::Data<AppState>,
     form: CsrfForm<PasswordForm>,
@@ -69,11 +71,7 @@ pub async fn change_password(
     if form.new_password != form.confirm_password {
         return again(t("The two new passwords differ."));
     }
-    if !state
-        .passwords
-        .is_own(&state.db, &member.user.id, form.current_password)
-        .await?
-    {
+    if !own_password(&req, &state, &member, form.current_password).await? {
         return again(t(
             "Your current password is not correct. Nothing was changed.",
         ));

@@ -34,47 +34,89 @@ struct TokenOnly {
     csrf_token: Option<String>,
 }
 
+/// Which token a form must carry.
+#[derive(Clone, Copy)]
+enum Bound {
+    /// The one of the organization the session works in (every form but logging out).
+    ToOrganization,
+    /// That one, or the session's own whatever organization a page was shown for:
+    /// logging out works from a tab shown before a switch.
+    ToSession,
+}
+
+/// Reads a form whose token is the session's, or refuses it.
+async fn checked<T: DeserializeOwned>(
+    req: HttpRequest,
+    body: impl Future<Output = Result<web::Bytes, actix_web::Error>>,
+    bound: Bound,
+) -> Result<T, AppError> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(is_form_content_type);
+    if !is_form {
+        return Err(AppError::bad_request(
+            "This request must be sent from the form on the page.",
+        ));
+    }
+    let body = body
+        .await
+        .map_err(|_| AppError::bad_request("The form is too large or could not be read."))?;
+    if crate::web::guards::has_encoded_nul(&body) {
+        return Err(AppError::bad_request(crate::web::guards::NUL_REFUSED));
+    }
+    let session = AppSession::extract(&req)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let sent = serde_html_form::from_bytes::<TokenOnly>(&body)
+        .ok()
+        .and_then(|t| t.csrf_token);
+    let mut expected = vec![session.expected_csrf_token()];
+    if let Bound::ToSession = bound {
+        expected.push(session.session_token());
+    }
+    let accepted = sent.is_some_and(|sent| {
+        expected
+            .iter()
+            .flatten()
+            .any(|token| constant_time_eq(sent.as_bytes(), token.as_bytes()))
+    });
+    if !accepted {
+        return Err(AppError::forbidden(STALE_FORM));
+    }
+    serde_html_form::from_bytes::<T>(&body).map_err(|e| {
+        tracing::debug!(error = %e, "form rejected");
+        AppError::bad_request("The form is incomplete or has a value that is not allowed.")
+    })
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<CsrfForm<T>, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
         let req = req.clone();
-        let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let is_form = req
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(is_form_content_type);
-            if !is_form {
-                return Err(AppError::bad_request(
-                    "This request must be sent from the form on the page.",
-                ));
-            }
-            let body = body.await.map_err(|_| {
-                AppError::bad_request("The form is too large or could not be read.")
-            })?;
-            if crate::web::guards::has_encoded_nul(&body) {
-                return Err(AppError::bad_request(crate::web::guards::NUL_REFUSED));
-            }
-            let session = AppSession::extract(&req)
+            checked(req, body, Bound::ToOrganization)
                 .await
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-            let sent = serde_html_form::from_bytes::<TokenOnly>(&body)
-                .ok()
-                .and_then(|t| t.csrf_token);
-            match (sent, session.expected_csrf_token()) {
-                (Some(sent), Some(expected))
-                    if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {}
-                _ => return Err(AppError::forbidden(STALE_FORM)),
-            }
-            let form = serde_html_form::from_bytes::<T>(&body).map_err(|e| {
-                tracing::debug!(error = %e, "form rejected");
-                AppError::bad_request("The form is incomplete or has a value that is not allowed.")
-            })?;
-            Ok(CsrfForm(form))
+                .map(CsrfForm)
         })
+    }
+}
+
+/// A form carrying the session's own token (see [`Bound::ToSession`]).
+pub struct SessionForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for SessionForm<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<SessionForm<T>, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move { checked(req, body, Bound::ToSession).await.map(SessionForm) })
     }
 }
 

@@ -41,6 +41,8 @@ pub struct Layout {
     /// Invoices, income and payment information are for legal reps, admins and billing staff.
     pub sees_billing: bool,
     pub csrf_token: String,
+    /// The logout form's token: the session's, valid whatever organization is chosen.
+    pub session_token: String,
     pub flash: Option<Flash>,
     pub section: Section,
 }
@@ -65,6 +67,7 @@ impl Layout {
             is_partner_org: member.is_partner_org(),
             sees_billing: member.role().sees_billing(),
             csrf_token: member.session.csrf_token()?,
+            session_token: member.session.session_token().unwrap_or_default(),
             flash: member.session.take_flash(),
             section,
         })

@@ -13,7 +13,7 @@ use crate::auth::AppSession;
 use crate::auth::login::{self, Outcome};
 use crate::i18n::{In, t};
 use crate::startup::AppState;
-use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::csrf::{CsrfForm, NoFields, SessionForm};
 use crate::web::errors::AppError;
 use crate::web::layout::page_with_status;
 use crate::web::site::{Site, see_other};
@@ -144,7 +144,7 @@ pub async fn submit(
 
 /// The client's address: the connection's peer, or — behind a trusted reverse proxy —
 /// the address it forwarded.
-fn client_address(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
+pub(crate) fn client_address(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
     if trust_forwarded {
         let info = req.connection_info();
         if let Some(ip) = info.realip_remote_addr().and_then(|a| {
@@ -159,7 +159,7 @@ fn client_address(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
     req.peer_addr().map(|a| a.ip())
 }
 
-pub async fn logout(session: AppSession, _form: CsrfForm<NoFields>) -> HttpResponse {
+pub async fn logout(session: AppSession, _form: SessionForm<NoFields>) -> HttpResponse {
     session.log_out();
     see_other(crate::paths::SIGNED_OUT)
 }

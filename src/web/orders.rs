@@ -8,12 +8,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::{FlashKind, Member};
-use crate::db::now;
+use crate::db::{now, write_tx};
 use crate::domain::{Access, Money, OrderKind, PaymentMode, Placer, Rate};
 use crate::i18n::{Text, date, t, t2};
 use crate::orders::{self, Confirmation, Placed, Quote, Request, Review};
 use crate::paths;
 use crate::startup::AppState;
+use crate::web::act::still_as_they_were;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page, page_with_status};
@@ -201,25 +202,28 @@ async fn review_or_confirm(
     step: Step,
     action: String,
 ) -> Result<HttpResponse, AppError> {
-    let (org_id, user_id) = (member.org_id().to_owned(), member.user.id.clone());
-    let vat = state.vat_rate_bp;
+    let (actor, role, vat) = (member.actor(), member.role(), state.vat_rate_bp);
     let outcome = state
         .db
         .write(move |conn| {
-            Ok::<_, AppError>(match step {
-                Step::Review(request) => {
-                    orders::review(conn, &org_id, &user_id, request.borrow(), now(), vat).map(Err)
-                }
-                Step::Confirm { intent, product_id } => orders::confirm(
-                    conn,
-                    &org_id,
-                    &user_id,
-                    &intent,
-                    product_id.as_deref(),
-                    now(),
-                    vat,
-                )
-                .map(Ok),
+            write_tx(conn, |conn| {
+                still_as_they_were(conn, &actor, role)?;
+                let (org_id, user_id) = (&actor.org_id, &actor.user_id);
+                Ok::<_, AppError>(match step {
+                    Step::Review(request) => {
+                        orders::review(conn, org_id, user_id, request.borrow(), now(), vat).map(Err)
+                    }
+                    Step::Confirm { intent, product_id } => orders::confirm(
+                        conn,
+                        org_id,
+                        user_id,
+                        &intent,
+                        product_id.as_deref(),
+                        now(),
+                        vat,
+                    )
+                    .map(Ok),
+                })
             })
         })
         .await?;

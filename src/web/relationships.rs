@@ -17,7 +17,7 @@ use crate::mail::MailContext;
 use crate::partnerships::{self as lifecycle, Actor, Grant, LifecycleError};
 use crate::paths;
 use crate::startup::AppState;
-use crate::web::act::{act, done};
+use crate::web::act::{act, done, own_password};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::csv::{self, Csv};
 use crate::web::errors::AppError;
@@ -287,6 +287,7 @@ pub struct EndForm {
 
 /// The second confirmation (without a password: ask for it), then the end.
 pub async fn end(
+    req: actix_web::HttpRequest,
     member: Member,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -298,11 +299,7 @@ pub async fn end(
     let Some(password) = form.0.password else {
         return page(&end_page(&member, &view, side, true, None)?);
     };
-    if !state
-        .passwords
-        .is_own(&state.db, &member.user.id, password)
-        .await?
-    {
+    if !own_password(&req, &state, &member, password).await? {
         let page = end_page(
             &member,
             &view,

@@ -897,6 +897,8 @@ impl Model {
             );
         }
         if !quote.same_terms(&intent.quote) {
+            // Answered "nothing was ordered": the review is over.
+            self.intents[i].expires_at = at;
             let new = self.issue(intent.by, intent.request, quote.clone(), at);
             return (Answer::Changed(quote), Some(new));
         }

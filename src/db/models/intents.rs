@@ -105,6 +105,14 @@ pub fn recently_placed(
     Ok(same.first::<Option<String>>(conn).optional()?.flatten())
 }
 
+/// Ends an intent's time now: its confirmation was answered with other terms.
+pub fn expire(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(order_intents::table.find(id))
+        .set(order_intents::expires_at.eq(at))
+        .execute(conn)
+        .map(drop)
+}
+
 /// Forgets the intents that expired before `before`, consumed or not: a confirmation
 /// sent after that is refused as expired rather than answered with its order.
 pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {

@@ -34,6 +34,20 @@ pub fn role_of(conn: &mut DbConn, org_id: &str, user_id: &str) -> QueryResult<Op
         .optional()
 }
 
+/// The member's role, its row held until the transaction ends (PostgreSQL: `FOR
+/// SHARE`; SQLite's write transaction holds the whole database): a removal or a role
+/// change waits for what the member is doing, or it came first and is seen.
+pub fn role_held(conn: &mut DbConn, org_id: &str, user_id: &str) -> QueryResult<Option<Role>> {
+    let row = memberships::table
+        .filter(memberships::org_id.eq(org_id))
+        .filter(memberships::user_id.eq(user_id))
+        .select(memberships::role);
+    match conn {
+        DbConn::Pg(pg) => row.for_share().first(pg).optional(),
+        DbConn::Sqlite(lite) => row.first(lite).optional(),
+    }
+}
+
 pub fn legal_rep_count(conn: &mut DbConn, org_id: &str) -> QueryResult<i64> {
     memberships::table
         .filter(memberships::org_id.eq(org_id))

@@ -8,11 +8,12 @@ use serde::Deserialize;
 use crate::auth::{FlashKind, Member};
 use crate::billing::Payer;
 use crate::db::models::partnerships::{PartnershipView, Side};
-use crate::db::now;
+use crate::db::{now, write_tx};
 use crate::domain::{Access, Money, PaymentMode};
 use crate::i18n::{Text, t, t1};
 use crate::partnerships::{self as modes, ModeChange, ModeChangeError, RenewalPreview};
 use crate::startup::AppState;
+use crate::web::act::still_as_they_were;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::{AppError, STALE_PAYMENT_MODE};
 use crate::web::layout::{Layout, Section, page, page_with_status};
@@ -229,19 +230,22 @@ pub async fn save_payment(
 ) -> Result<HttpResponse, AppError> {
     let view = manageable(&member, &state, Side::Customer, id.into_inner()).await?;
     let (to, version) = form.0.parse()?;
-    let (actor, mail) = (member.actor(), state.mail.clone());
+    let (actor, mail, role) = (member.actor(), state.mail.clone(), member.role());
     // Not `act`: a stale form is shown again, not refused.
     let outcome = state
         .db
         .write(move |conn| {
-            Ok::<_, AppError>(modes::change(
-                conn,
-                &mail,
-                &actor.borrow(),
-                &view.id,
-                to,
-                version,
-            ))
+            write_tx(conn, |conn| {
+                still_as_they_were(conn, &actor, role)?;
+                Ok::<_, AppError>(modes::change(
+                    conn,
+                    &mail,
+                    &actor.borrow(),
+                    &view.id,
+                    to,
+                    version,
+                ))
+            })
         })
         .await?;
     let (partnership_id, kind, message) = match outcome {
