@@ -99,4 +99,15 @@ mod tests {
         assert_eq!(datetime_in(Locale::En, at), "Nov 5, 2026 09:07 UTC");
         assert_eq!(datetime_in(Locale::FrCh, at), "05.11.2026 09:07 UTC");
     }
+
+    #[test]
+    fn an_amount_outside_a_request_is_written_in_english() {
+        assert_eq!(money(Money::new(123_450, Currency::Chf)), "CHF 1,234.50");
+        assert_eq!(money(Money::new(5, Currency::Eur)), "EUR 0.05");
+        assert_eq!(money(Money::new(-1_200, Currency::Chf)), "CHF -12.00");
+        assert_eq!(
+            money(Money::new(100_000_000, Currency::Chf)),
+            "CHF 1,000,000.00"
+        );
+    }
 }

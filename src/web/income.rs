@@ -109,8 +109,8 @@ fn with_balances(entries: &[Entry], mut after_newest: HashMap<Currency, i64>) ->
                     "kind",
                     crate::i18n::t(e.order_kind.in_sentence()),
                 ),
-                amount: Money::new(e.amount, e.currency).to_string(),
-                balance: Money::new(*balance, e.currency).to_string(),
+                amount: crate::i18n::money(Money::new(e.amount, e.currency)),
+                balance: crate::i18n::money(Money::new(*balance, e.currency)),
             };
             *balance -= e.amount;
             row
@@ -164,9 +164,9 @@ pub async fn ledger(
             "/income?{}",
             serde_urlencoded::to_string([("client", &t.customer_org_id)]).unwrap_or_default()
         ),
-        cashback: Money::new(t.cashback, t.currency).to_string(),
-        refund: Money::new(t.refund, t.currency).to_string(),
-        total: Money::new(t.cashback + t.refund, t.currency).to_string(),
+        cashback: crate::i18n::money(Money::new(t.cashback, t.currency)),
+        refund: crate::i18n::money(Money::new(t.refund, t.currency)),
+        total: crate::i18n::money(Money::new(t.cashback + t.refund, t.currency)),
     };
     let filter = client
         .as_deref()

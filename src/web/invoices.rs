@@ -105,7 +105,7 @@ impl InvoiceRow {
             number: invoice.number.clone(),
             issued: day(invoice.issued_at),
             due: crate::i18n::date(invoice.due_on),
-            total: Money::new(invoice.total, invoice.currency).to_string(),
+            total: crate::i18n::money(Money::new(invoice.total, invoice.currency)),
             status_label: status.label(),
             status_class: status_class(status),
         }
@@ -217,7 +217,7 @@ pub async fn show(
         .run(move |conn| invoices::find(conn, &org_id, &id).map_err(AppError::from))
         .await?
         .ok_or(AppError::NotFound)?;
-    let money = |minor: i64| Money::new(minor, invoice.currency).to_string();
+    let money = |minor: i64| crate::i18n::money(Money::new(minor, invoice.currency));
     page(&ShowPage {
         layout: Layout::new(&member, Section::Invoices)?,
         payer_name: invoice.payer_name.clone(),

@@ -97,7 +97,7 @@ fn confirm_page(
             .arg("number", &p.invoice_number)
             .to_string(),
     });
-    let money = |minor: i64| Money::new(minor, quote.currency).to_string();
+    let money = |minor: i64| crate::i18n::money(Money::new(minor, quote.currency));
     let placer_is_partner = quote.placer == Placer::Partner;
     let pays_this_one = quote
         .managed_by

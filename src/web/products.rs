@@ -72,7 +72,7 @@ impl ProductRow {
             next_payer,
             next_price: next
                 .filter(|_| price_shown)
-                .map(|c| Money::new(c.price, p.currency).to_string()),
+                .map(|c| crate::i18n::money(Money::new(c.price, p.currency))),
             renews_on: date(p.renews_on),
             auto_renew: if p.auto_renew { t("Yes") } else { t("No") },
             can_renew: may_buy && (is_customer || partner_may_renew),
@@ -116,7 +116,7 @@ fn offer_choices(offers: &[Offer], currency: crate::domain::Currency) -> Vec<Cho
                 "offer",
                 &o.name,
                 "price",
-                Money::new(o.yearly_price(currency), currency),
+                crate::i18n::money(Money::new(o.yearly_price(currency), currency)),
             ),
         })
         .collect()

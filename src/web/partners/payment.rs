@@ -149,7 +149,10 @@ impl RenewalLine {
         let side = |paid: &modes::PaidBy| match paid.payer {
             Payer::Customer => Text::new("%{payer} pays %{price}")
                 .arg("payer", &paid.payer_name)
-                .arg("price", Money::new(paid.price, r.currency))
+                .arg(
+                    "price",
+                    crate::i18n::money(Money::new(paid.price, r.currency)),
+                )
                 .to_string(),
             Payer::Partner => Text::new("Paid by %{partner}")
                 .arg("partner", &paid.payer_name)
