@@ -13,11 +13,22 @@ use crate::web::errors::AppError;
 
 use super::{GrantForm, manageable, run_action, side_of};
 
-pub async fn refuse(
+/// A step of an invitation that takes nothing but the button: refuse, withdraw, resend.
+type Step = fn(
+    &mut crate::db::DbConn,
+    &crate::mail::MailContext,
+    &crate::partnerships::Actor<'_>,
+    Side,
+    &str,
+    chrono::NaiveDateTime,
+) -> Result<(), lifecycle::LifecycleError>;
+
+async fn take_step(
     member: Member,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    _form: CsrfForm<NoFields>,
+    step: Step,
+    message: Text,
 ) -> Result<HttpResponse, AppError> {
     let (segment, id) = path.into_inner();
     let side = side_of(&segment)?;
@@ -27,10 +38,20 @@ pub async fn refuse(
         &state,
         side,
         view,
-        move |conn, mail, actor, id| lifecycle::refuse(conn, mail, actor, side, id, now()),
-        |_| "Invitation refused. The other organization has been told.".into(),
+        move |conn, mail, actor, id| step(conn, mail, actor, side, id, now()),
+        move |_| message,
     )
     .await
+}
+
+pub async fn refuse(
+    member: Member,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let message = Text::new("Invitation refused. The other organization has been told.");
+    take_step(member, state, path, lifecycle::refuse, message).await
 }
 
 pub async fn withdraw(
@@ -39,18 +60,8 @@ pub async fn withdraw(
     path: web::Path<(String, String)>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let (segment, id) = path.into_inner();
-    let side = side_of(&segment)?;
-    let view = manageable(&member, &state, side, id).await?;
-    run_action(
-        &member,
-        &state,
-        side,
-        view,
-        move |conn, mail, actor, id| lifecycle::withdraw(conn, mail, actor, side, id, now()),
-        |_| "Invitation withdrawn. The other organization has been told.".into(),
-    )
-    .await
+    let message = Text::new("Invitation withdrawn. The other organization has been told.");
+    take_step(member, state, path, lifecycle::withdraw, message).await
 }
 
 pub async fn resend(
@@ -59,21 +70,9 @@ pub async fn resend(
     path: web::Path<(String, String)>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let (segment, id) = path.into_inner();
-    let side = side_of(&segment)?;
-    let view = manageable(&member, &state, side, id).await?;
-    run_action(
-        &member,
-        &state,
-        side,
-        view,
-        move |conn, mail, actor, id| lifecycle::resend(conn, mail, actor, side, id, now()),
-        |_| {
-            Text::new("Invitation sent again. It is valid for %{days} more days.")
-                .arg("days", lifecycle::INVITATION_DAYS)
-        },
-    )
-    .await
+    let message = Text::new("Invitation sent again. It is valid for %{days} more days.")
+        .arg("days", lifecycle::INVITATION_DAYS);
+    take_step(member, state, path, lifecycle::resend, message).await
 }
 
 /// Accepting an invitation: the partner accepts the rights offered; the customer
