@@ -644,6 +644,18 @@ impl Model {
         today: NaiveDate,
         vat_bp: i32,
     ) -> Result<Quote, &'static str> {
+        let quote = self.terms(by, request, today, vat_bp)?;
+        self.income_fits(&quote)?;
+        Ok(quote)
+    }
+
+    fn terms(
+        &self,
+        by: Actor,
+        request: &Request,
+        today: NaiveDate,
+        vat_bp: i32,
+    ) -> Result<Quote, &'static str> {
         match request {
             Request::New {
                 customer,
@@ -792,17 +804,11 @@ impl Model {
         totals
     }
 
-    /// Places `quote` at `at`: the product or its next period, the invoice, the income.
-    fn place(
-        &mut self,
-        quote: Quote,
-        at: NaiveDateTime,
-        origin: ProductKey,
-        numbered: bool,
-    ) -> Result<usize, &'static str> {
+    /// What the partner earned in the quote's currency, all clients and kinds together,
+    /// stays countable with the quote's income added: every sum its ledger shows is then
+    /// countable too. An order that would pass it is refused at the review already.
+    fn income_fits(&self, quote: &Quote) -> Result<(), &'static str> {
         if let Some((partner, _, amount)) = quote.income {
-            // What the partner earned in the currency, all clients and kinds together,
-            // stays countable: every sum its ledger shows is then countable too.
             let earned = self
                 .income_totals()
                 .iter()
@@ -813,6 +819,18 @@ impl Model {
                 .checked_add(amount)
                 .ok_or("the partner's income overflows")?;
         }
+        Ok(())
+    }
+
+    /// Places `quote` at `at`: the product or its next period, the invoice, the income.
+    fn place(
+        &mut self,
+        quote: Quote,
+        at: NaiveDateTime,
+        origin: ProductKey,
+        numbered: bool,
+    ) -> Result<usize, &'static str> {
+        self.income_fits(&quote)?;
         let product = match quote.product {
             Some(key) => {
                 self.products
