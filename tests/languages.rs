@@ -101,10 +101,11 @@ async fn every_page_of_the_demo_reads_in_the_browsers_language() {
     let dashboard = alice.get("/").await;
     assert!(dashboard.text().contains("Tableau de bord"));
     let acme = org_id(&app, ACME).await;
+    let payer = acme.clone();
     let (invoice_id, total, issued_at) = app
         .with_db(move |conn| {
             invoices::table
-                .filter(invoices::payer_org_id.eq(acme))
+                .filter(invoices::payer_org_id.eq(payer))
                 .select((invoices::id, invoices::total, invoices::issued_at))
                 .first::<(String, i64, chrono::NaiveDateTime)>(conn)
                 .unwrap()
@@ -134,6 +135,25 @@ async fn every_page_of_the_demo_reads_in_the_browsers_language() {
         "{:?}",
         partner.texts(".flash")
     );
+    // The timeline is read from the database on another thread, in the reader's language.
+    let timeline = partner.texts("#timeline li").join(" | ");
+    assert!(
+        timeline.contains("Accès complet, le client paie") && !timeline.contains("Full access"),
+        "{timeline}"
+    );
+    // An invoice's lines are written once, in the language of whoever orders.
+    let (_, placed) = order_and_confirm(
+        &alice,
+        "/orders",
+        &[("customer_org_id", &acme), ("offer", "web-hosting")],
+    )
+    .await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
+    let ordered = alice
+        .get(&format!("/invoices/{}", latest_invoice(&app).await.id))
+        .await;
+    let lines = ordered.texts("table td").join(" | ");
+    assert!(lines.contains(", du "), "{lines}");
 
     assert_eq!(
         partnerdesk::i18n::untranslated(),

@@ -147,13 +147,16 @@ impl Db {
     {
         let pool = self.pool.clone();
         let started = Instant::now();
+        // What the work writes for the reader (a timeline, an invoice's lines) is in the
+        // language of the request it is done for.
+        let locale = crate::i18n::current();
         let (result, statements) = actix_web::web::block(move || {
             let mut conn = match pool.get() {
                 Ok(conn) => conn,
                 Err(e) => return (Err(e.into()), 0),
             };
             let before = statements_sent(&mut conn);
-            let result = f(&mut conn);
+            let result = crate::i18n::within(locale, || f(&mut conn));
             conn.worked_at = result.is_ok().then(Instant::now);
             (result, statements_sent(&mut conn) - before)
         })

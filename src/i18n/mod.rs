@@ -32,6 +32,12 @@ pub fn current() -> Locale {
     LOCALE.try_with(|l| *l).unwrap_or_default()
 }
 
+/// Runs `f` in `locale`: how work a request hands to another thread (the database's
+/// blocking pool) is still done in the request's language.
+pub fn within<R>(locale: Locale, f: impl FnOnce() -> R) -> R {
+    LOCALE.sync_scope(locale, f)
+}
+
 /// The session key of a visitor's chosen language.
 pub const SESSION_KEY: &str = "lang";
 
