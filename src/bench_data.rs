@@ -261,6 +261,7 @@ fn order(
             Acting::Member {
                 org_id: customer_id,
                 user_id: customer_user,
+                locale: crate::i18n::Locale::En,
             },
             Some(people.partnerships[c as usize].as_str()),
         )
@@ -269,6 +270,7 @@ fn order(
             Acting::Member {
                 org_id: partner_id,
                 user_id: partner_user,
+                locale: crate::i18n::Locale::En,
             },
             None,
         )

@@ -184,14 +184,17 @@ fn seed(conn: &mut DbConn, password_hash: &str) -> anyhow::Result<()> {
     let as_agency = Acting::Member {
         org_id: &agency.id,
         user_id: &paul,
+        locale: crate::i18n::Locale::En,
     };
     let as_acme = Acting::Member {
         org_id: &acme.id,
         user_id: &alice,
+        locale: crate::i18n::Locale::En,
     };
     let as_beta = Acting::Member {
         org_id: &beta.id,
         user_id: &carla,
+        locale: crate::i18n::Locale::En,
     };
     let orders: Vec<(i64, Acting<'_>, Request<'_>)> = vec![
         (415, as_agency, new_order(&acme.id, "web-hosting", None)),

@@ -404,6 +404,7 @@ impl Ids {
             user_name: org.member(),
             user_email: &self.orgs[&org].2,
             org_id: self.org(org),
+            locale: partnerdesk::i18n::Locale::En,
         }
     }
 }
@@ -609,6 +610,16 @@ struct Prepared {
     product_id: Option<String>,
 }
 
+impl Prepared {
+    fn acting(&self) -> orders::Acting<'_> {
+        orders::Acting::Member {
+            org_id: &self.org_id,
+            user_id: &self.user_id,
+            locale: partnerdesk::i18n::Locale::En,
+        }
+    }
+}
+
 /// `review` is the review the same step issued, for a confirmation that follows it.
 fn prepare(
     model: &Model,
@@ -656,7 +667,7 @@ fn perform(conn: &mut DbConn, p: &Prepared, at: NaiveDateTime, vat_bp: i32) -> R
                 Ok(request) => request.borrow(),
                 Err(e) => return Reply::Refused(e.clone()),
             };
-            match orders::review(conn, &p.org_id, &p.user_id, request, at, vat_bp) {
+            match orders::review(conn, p.acting(), request, at, vat_bp) {
                 Ok(review) => Reply::Reviewed(Box::new(review)),
                 Err(e) => refusal(e),
             }
@@ -666,7 +677,7 @@ fn perform(conn: &mut DbConn, p: &Prepared, at: NaiveDateTime, vat_bp: i32) -> R
                 return Reply::Nothing;
             };
             let product_id = p.product_id.as_deref();
-            match orders::confirm(conn, &p.org_id, &p.user_id, intent, product_id, at, *vat) {
+            match orders::confirm(conn, p.acting(), intent, product_id, at, *vat) {
                 Ok(Confirmation::Placed(placed)) => Reply::Placed(placed),
                 Ok(Confirmation::AlreadyPlaced(placed)) => Reply::AlreadyPlaced(placed),
                 Ok(Confirmation::Changed(review)) => Reply::Changed(review),

@@ -103,6 +103,7 @@ async fn the_list_pages_by_keys_without_gaps_or_repeats() {
             let acting = partnerdesk::orders::Acting::Member {
                 org_id: &org,
                 user_id: &alice_id,
+                locale: partnerdesk::i18n::Locale::En,
             };
             let request = partnerdesk::orders::Request::New {
                 customer_org_id: &org,

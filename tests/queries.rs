@@ -147,10 +147,12 @@ fn grow(conn: &mut DbConn, n: usize) {
         let as_agency = Acting::Member {
             org_id: &agency.id,
             user_id: &paul.id,
+            locale: partnerdesk::i18n::Locale::En,
         };
         let as_acme = Acting::Member {
             org_id: &acme.id,
             user_id: &alice.id,
+            locale: partnerdesk::i18n::Locale::En,
         };
         let managed_by = (i % 2 == 0).then_some(partnership.as_str());
         for (acting, customer, managed_by) in [

@@ -49,6 +49,7 @@ impl Member {
             user_name: self.user.name.clone(),
             user_email: self.user.email.clone(),
             org_id: self.current.org_id.clone(),
+            locale: crate::i18n::current(),
         }
     }
 

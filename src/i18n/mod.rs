@@ -4,6 +4,12 @@
 //! session (the user's choice) or else the browser's `Accept-Language`; an email is
 //! written in its recipient's language. [`In`] is the one way to translate: into a
 //! language given, or (`In::default()`, `t`) the request's.
+//!
+//! Only the web edge reads the request's language (and [`Db::run`](crate::db::Db::run)
+//! carries it onto the database's threads, for the pages it reads there). Domain code
+//! never does: it returns a [`Text`], or is handed the language of the one who acts
+//! (`Actor::locale`, `Acting::locale`) for what it writes once, such as an invoice's
+//! lines or an email to an address that has no account yet.
 
 mod format;
 mod locale;

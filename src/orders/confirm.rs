@@ -46,17 +46,22 @@ pub enum Confirmation {
     Changed(Box<Review>),
 }
 
-/// Works out what `request` would do now and issues the intent to confirm it.
+/// Works out what `request` by the member `acting` would do now and issues the intent
+/// to confirm it.
 pub fn review(
     conn: &mut DbConn,
-    org_id: &str,
-    user_id: &str,
+    acting: Acting<'_>,
     request: Request<'_>,
     at: NaiveDateTime,
     vat_rate_bp: i32,
 ) -> Result<Review, OrderError> {
+    let Acting::Member {
+        org_id, user_id, ..
+    } = acting
+    else {
+        return Err(OrderError::NotFound);
+    };
     write_tx(conn, |conn| {
-        let acting = Acting::Member { org_id, user_id };
         let quote = quote(conn, acting, request, at.date(), vat_rate_bp)?;
         issue(conn, org_id, user_id, quote, at)
     })
@@ -137,18 +142,23 @@ fn request_of(intent: &Intent) -> Request<'_> {
     }
 }
 
-/// Confirms the intent `intent_id` that `user_id` of `org_id` was shown. `product_id`
+/// Confirms the intent `intent_id` that the member `acting` was shown. `product_id`
 /// is the product a renewal's form is about (`None` for a new order): an intent for
 /// anything else is not found.
 pub fn confirm(
     conn: &mut DbConn,
-    org_id: &str,
-    user_id: &str,
+    acting: Acting<'_>,
     intent_id: &str,
     product_id: Option<&str>,
     at: NaiveDateTime,
     vat_rate_bp: i32,
 ) -> Result<Confirmation, OrderError> {
+    let Acting::Member {
+        org_id, user_id, ..
+    } = acting
+    else {
+        return Err(OrderError::NotFound);
+    };
     write_tx(conn, |conn| {
         let intent = intents::lock(conn, intent_id, org_id, user_id)?
             .filter(|i| i.product_id.as_deref() == product_id)
@@ -159,7 +169,6 @@ pub fn confirm(
         if intent.expires_at <= at {
             return Err(OrderError::Expired);
         }
-        let acting = Acting::Member { org_id, user_id };
         let quote = quote(conn, acting, request_of(&intent), at.date(), vat_rate_bp)?;
         if intent.kind == OrderKind::Renewal && quote.period_start > intent.period_start {
             // The period reviewed was billed meanwhile, by someone else or the scheduler.

@@ -23,7 +23,7 @@ use crate::db::models::orgs;
 use crate::db::models::partnerships::{self, Side};
 use crate::db::models::products::{self, ProductView};
 use crate::domain::{Access, Currency, OrderKind, PartnershipStatus, Placer};
-use crate::i18n::Text;
+use crate::i18n::{Locale, Text};
 
 /// Invoices are due this many days after they are issued.
 pub const PAYMENT_TERM_DAYS: i64 = 30;
@@ -43,11 +43,26 @@ pub enum Request<'a> {
     },
 }
 
-/// Who acts: an organization (through one of its members), or the scheduler.
+/// Who acts: an organization (through one of its members, who reads the invoice's
+/// lines in their language), or the scheduler (which writes them in English).
 #[derive(Debug, Clone, Copy)]
 pub enum Acting<'a> {
-    Member { org_id: &'a str, user_id: &'a str },
+    Member {
+        org_id: &'a str,
+        user_id: &'a str,
+        locale: Locale,
+    },
     Scheduler,
+}
+
+impl Acting<'_> {
+    /// The language an order's invoice lines are written in.
+    pub fn locale(self) -> Locale {
+        match self {
+            Acting::Member { locale, .. } => locale,
+            Acting::Scheduler => Locale::default(),
+        }
+    }
 }
 
 /// The partnership under which the product is (or will be) managed.
@@ -76,7 +91,8 @@ pub struct Quote {
     pub charge: Charge,
     pub payer_org_id: String,
     pub payer_name: String,
-    pub lines: Vec<(String, i64)>,
+    /// The invoice's lines, written in the orderer's language when placed.
+    pub lines: Vec<(Text, i64)>,
     pub totals: Totals,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
@@ -303,16 +319,13 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
         (Payer::Customer, _) => (d.customer_org_id.clone(), d.customer_name.clone()),
     };
     let period_end = one_year_after(d.period_start);
-    // Written once, in the language of whoever places the order: an issued invoice
-    // does not change.
     let kind = d.kind.in_sentence();
     let mut lines = vec![(
         Text::new("%{offer} — %{kind}, %{start} to %{end}")
             .arg("offer", &d.offer_name)
             .text("kind", kind)
             .arg("start", d.period_start)
-            .arg("end", period_end)
-            .to_string(),
+            .arg("end", period_end),
         d.charge.public_price,
     )];
     if d.charge.discount > 0 {
@@ -321,9 +334,7 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
             .as_ref()
             .map_or("", |m| m.partner_name.as_str());
         lines.push((
-            Text::new("Partner discount (%{partner})")
-                .arg("partner", partner)
-                .to_string(),
+            Text::new("Partner discount (%{partner})").arg("partner", partner),
             -d.charge.discount,
         ));
     }

@@ -95,7 +95,8 @@ pub(super) fn write(
             id: new_id(),
             invoice_id: &invoice_id,
             position: i32::try_from(i).unwrap_or(i32::MAX) + 1,
-            description: description.clone(),
+            // Written once, in the orderer's language: an issued invoice does not change.
+            description: description.render(acting.locale()),
             amount: *amount,
         })
         .collect();

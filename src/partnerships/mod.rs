@@ -11,6 +11,8 @@ mod lifecycle;
 mod payment_mode;
 mod requests;
 
+use crate::i18n::Locale;
+
 pub use access::{AccessChange, change_access};
 pub use answer::{accept, refuse, withdraw};
 pub use end::{end, expire_invitations};
@@ -25,6 +27,9 @@ pub struct Actor<'a> {
     pub user_name: &'a str,
     pub user_email: &'a str,
     pub org_id: &'a str,
+    /// The language they act in: of what they are shown, and of emails to addresses
+    /// that have no account yet.
+    pub locale: Locale,
 }
 
 /// An [`Actor`] that owns its words, to cross into the database's blocking work.
@@ -34,6 +39,7 @@ pub struct OwnedActor {
     pub user_name: String,
     pub user_email: String,
     pub org_id: String,
+    pub locale: Locale,
 }
 
 impl OwnedActor {
@@ -43,6 +49,7 @@ impl OwnedActor {
             user_name: &self.user_name,
             user_email: &self.user_email,
             org_id: &self.org_id,
+            locale: self.locale,
         }
     }
 }

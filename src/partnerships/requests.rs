@@ -71,7 +71,7 @@ pub fn ask(
             None => Recipient {
                 email: email.as_str().to_owned(),
                 name: String::new(),
-                locale: Some(crate::i18n::current()),
+                locale: Some(actor.locale),
             },
         };
         let until = (at + TimeDelta::days(INVITATION_DAYS))

@@ -11,7 +11,7 @@ use crate::auth::{FlashKind, Member};
 use crate::db::{now, write_tx};
 use crate::domain::{Access, Money, OrderKind, PaymentMode, Placer, Rate};
 use crate::i18n::{Text, date, t, t2};
-use crate::orders::{self, Confirmation, Placed, Quote, Request, Review};
+use crate::orders::{self, Acting, Confirmation, Placed, Quote, Request, Review};
 use crate::paths;
 use crate::startup::AppState;
 use crate::web::act::still_as_they_were;
@@ -128,7 +128,7 @@ fn confirm_page(
         lines: quote
             .lines
             .iter()
-            .map(|(d, a)| (d.clone(), money(*a)))
+            .map(|(d, a)| (d.to_string(), money(*a)))
             .collect(),
         subtotal: money(quote.totals.subtotal),
         vat_rate: Rate::from_bp(quote.totals.vat_rate_bp)
@@ -208,21 +208,19 @@ async fn review_or_confirm(
         .write(move |conn| {
             write_tx(conn, |conn| {
                 still_as_they_were(conn, &actor, role)?;
-                let (org_id, user_id) = (&actor.org_id, &actor.user_id);
+                let acting = Acting::Member {
+                    org_id: &actor.org_id,
+                    user_id: &actor.user_id,
+                    locale: actor.locale,
+                };
                 Ok::<_, AppError>(match step {
                     Step::Review(request) => {
-                        orders::review(conn, org_id, user_id, request.borrow(), now(), vat).map(Err)
+                        orders::review(conn, acting, request.borrow(), now(), vat).map(Err)
                     }
-                    Step::Confirm { intent, product_id } => orders::confirm(
-                        conn,
-                        org_id,
-                        user_id,
-                        &intent,
-                        product_id.as_deref(),
-                        now(),
-                        vat,
-                    )
-                    .map(Ok),
+                    Step::Confirm { intent, product_id } => {
+                        orders::confirm(conn, acting, &intent, product_id.as_deref(), now(), vat)
+                            .map(Ok)
+                    }
                 })
             })
         })

@@ -83,7 +83,7 @@ pub fn invited(
             Recipient {
                 email: email.to_owned(),
                 name: name.to_owned(),
-                locale: Some(crate::i18n::current()),
+                locale: Some(actor.locale),
             },
         ),
     };

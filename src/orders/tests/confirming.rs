@@ -10,8 +10,7 @@ fn a_review_then_its_confirmation_places_what_was_reviewed() {
     let (org, user) = (&w.agency.0, &w.agency.1);
     let reviewed = review(
         conn,
-        org,
-        user,
+        by(org, user),
         w.order_for_acme("kdrive"),
         at(2026, 6, 1),
         VAT,
@@ -21,8 +20,7 @@ fn a_review_then_its_confirmation_places_what_was_reviewed() {
     let placed = confirmed(
         confirm(
             conn,
-            org,
-            user,
+            by(org, user),
             &reviewed.intent_id,
             None,
             at(2026, 6, 1),
@@ -48,8 +46,7 @@ fn a_replayed_confirmation_answers_with_the_first_order_and_writes_nothing() {
     let (org, user) = (&w.acme.0, &w.acme.1);
     let reviewed = review(
         conn,
-        org,
-        user,
+        by(org, user),
         w.order_for_acme("kdrive"),
         at(2026, 6, 1),
         VAT,
@@ -58,8 +55,7 @@ fn a_replayed_confirmation_answers_with_the_first_order_and_writes_nothing() {
     let first = confirmed(
         confirm(
             conn,
-            org,
-            user,
+            by(org, user),
             &reviewed.intent_id,
             None,
             at(2026, 6, 1),
@@ -71,7 +67,7 @@ fn a_replayed_confirmation_answers_with_the_first_order_and_writes_nothing() {
     // Twenty identical confirmations after the first, the last long after the review expired.
     for minutes in 0..20 {
         let later = at(2026, 6, 1) + TimeDelta::minutes(minutes * 300);
-        match confirm(conn, org, user, &reviewed.intent_id, None, later, VAT).unwrap() {
+        match confirm(conn, by(org, user), &reviewed.intent_id, None, later, VAT).unwrap() {
             Confirmation::AlreadyPlaced(again) => assert_eq!(again, first),
             other => panic!("a replay placed again: {other:?}"),
         }
@@ -85,14 +81,14 @@ fn an_expired_review_is_refused_and_writes_nothing() {
     let conn: &mut DbConn = &mut w.conn();
     let (org, user) = (&w.acme.0, &w.acme.1);
     let shown = at(2026, 6, 1);
-    let reviewed = review(conn, org, user, w.order_for_acme("kdrive"), shown, VAT).unwrap();
+    let reviewed = review(conn, by(org, user), w.order_for_acme("kdrive"), shown, VAT).unwrap();
     let late = shown + TimeDelta::minutes(INTENT_VALID_MINUTES);
-    let refused = confirm(conn, org, user, &reviewed.intent_id, None, late, VAT);
+    let refused = confirm(conn, by(org, user), &reviewed.intent_id, None, late, VAT);
     assert!(matches!(refused, Err(OrderError::Expired)), "{refused:?}");
     assert_eq!(w.written(), (0, 0, 0, 0, 0));
     // A minute earlier it was still good.
     let in_time = late - TimeDelta::minutes(1);
-    confirmed(confirm(conn, org, user, &reviewed.intent_id, None, in_time, VAT).unwrap());
+    confirmed(confirm(conn, by(org, user), &reviewed.intent_id, None, in_time, VAT).unwrap());
 }
 
 #[test]
@@ -101,30 +97,14 @@ fn an_intent_confirms_only_for_the_member_who_reviewed_it_and_its_own_form() {
     w.partnership(Access::Full(PaymentMode::CustomerPays));
     let conn: &mut DbConn = &mut w.conn();
     let shown = at(2026, 6, 1);
-    let reviewed = review(
-        conn,
-        &w.acme.0,
-        &w.acme.1,
-        w.order_for_acme("kdrive"),
-        shown,
-        VAT,
-    )
-    .unwrap();
+    let reviewed = review(conn, w.customer(), w.order_for_acme("kdrive"), shown, VAT).unwrap();
     let id = &reviewed.intent_id;
     for (org, user) in [(&w.agency.0, &w.agency.1), (&w.acme.0, &w.agency.1)] {
-        let stolen = confirm(conn, org, user, id, None, shown, VAT);
+        let stolen = confirm(conn, by(org, user), id, None, shown, VAT);
         assert!(matches!(stolen, Err(OrderError::NotFound)), "{stolen:?}");
     }
     // The right member, on a renewal's form.
-    let elsewhere = confirm(
-        conn,
-        &w.acme.0,
-        &w.acme.1,
-        id,
-        Some("a-product"),
-        shown,
-        VAT,
-    );
+    let elsewhere = confirm(conn, w.customer(), id, Some("a-product"), shown, VAT);
     assert!(
         matches!(elsewhere, Err(OrderError::NotFound)),
         "{elsewhere:?}"
@@ -139,12 +119,12 @@ fn changed_terms_issue_a_new_intent_and_write_nothing() {
     let conn: &mut DbConn = &mut w.conn();
     let (org, user) = (&w.agency.0, &w.agency.1);
     let shown = at(2026, 6, 1);
-    let reviewed = review(conn, org, user, w.order_for_acme("kdrive"), shown, VAT).unwrap();
+    let reviewed = review(conn, by(org, user), w.order_for_acme("kdrive"), shown, VAT).unwrap();
     assert_eq!(reviewed.quote.payer_org_id, w.acme.0);
     partnership_rows::set_payment_mode(conn, &w.acme.0, &partnership, 1, PaymentMode::PartnerPays)
         .unwrap();
     let renewed_terms =
-        match confirm(conn, org, user, &reviewed.intent_id, None, shown, VAT).unwrap() {
+        match confirm(conn, by(org, user), &reviewed.intent_id, None, shown, VAT).unwrap() {
             Confirmation::Changed(terms) => terms,
             other => panic!("expected the new terms, got {other:?}"),
         };
@@ -156,13 +136,21 @@ fn changed_terms_issue_a_new_intent_and_write_nothing() {
         "nothing ordered, no number taken"
     );
     // A VAT rate changed meanwhile is a change of terms too.
-    let vat_changed = confirm(conn, org, user, &renewed_terms.intent_id, None, shown, 770).unwrap();
+    let vat_changed = confirm(
+        conn,
+        by(org, user),
+        &renewed_terms.intent_id,
+        None,
+        shown,
+        770,
+    )
+    .unwrap();
     let Confirmation::Changed(at_new_vat) = vat_changed else {
         panic!("expected the new VAT to be shown: {vat_changed:?}");
     };
     assert_eq!(at_new_vat.quote.totals.vat_rate_bp, 770);
     let placed =
-        confirmed(confirm(conn, org, user, &at_new_vat.intent_id, None, shown, 770).unwrap());
+        confirmed(confirm(conn, by(org, user), &at_new_vat.intent_id, None, shown, 770).unwrap());
     assert_eq!(placed.payer_org_id, w.agency.0);
     assert_eq!(w.written(), (1, 1, 0, 1, 1));
 }
@@ -185,7 +173,7 @@ fn a_renewal_reviewed_for_a_period_billed_meanwhile_is_refused_and_takes_no_numb
         product_id: &product,
     };
     let shown = at(2027, 5, 1);
-    let reviewed = review(conn, org, user, renewal, shown, VAT).unwrap();
+    let reviewed = review(conn, by(org, user), renewal, shown, VAT).unwrap();
     assert_eq!(reviewed.quote.period_start, date(2027, 5, 1));
     // The scheduler bills that period before the member confirms.
     assert_eq!(
@@ -195,8 +183,7 @@ fn a_renewal_reviewed_for_a_period_billed_meanwhile_is_refused_and_takes_no_numb
     let written = w.written();
     let refused = confirm(
         conn,
-        org,
-        user,
+        by(org, user),
         &reviewed.intent_id,
         Some(&product),
         shown,

@@ -57,6 +57,7 @@ impl World {
         Acting::Member {
             org_id: &self.acme.0,
             user_id: &self.acme.1,
+            locale: crate::i18n::Locale::En,
         }
     }
 
@@ -64,6 +65,7 @@ impl World {
         Acting::Member {
             org_id: &self.agency.0,
             user_id: &self.agency.1,
+            locale: crate::i18n::Locale::En,
         }
     }
 
@@ -119,6 +121,15 @@ fn at(y: i32, m: u32, d: u32) -> NaiveDateTime {
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// The member `user` of `org`, reading English.
+fn by<'a>(org: &'a str, user: &'a str) -> Acting<'a> {
+    Acting::Member {
+        org_id: org,
+        user_id: user,
+        locale: crate::i18n::Locale::En,
+    }
 }
 
 fn confirmed(c: Confirmation) -> Placed {
