@@ -159,7 +159,7 @@ impl Application {
                 .wrap(middleware::from_fn(crate::web::guards::refuse_hostile_urls))
                 .wrap(middleware::from_fn(crate::i18n::with_locale))
                 .wrap(session)
-                .wrap(middleware::from_fn(crate::auth::preload::scope))
+                .wrap(middleware::from_fn(crate::web::routes::preload_member))
                 .wrap(security_headers(secure))
                 .wrap(middleware::from_fn(
                     crate::web::timing::measure_database_work,

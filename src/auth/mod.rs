@@ -1,12 +1,9 @@
-//! Who the user is: passwords, the session, and the extractors handlers ask for.
+//! Who the user is: passwords, signing in and its throttle, the sessions' store and the
+//! member read along with a session. It knows nothing of the web layer: the extractors
+//! handlers ask for ([`Member`](crate::web::Member), the typed session) live in `web`.
 
-pub mod extract;
 pub mod login;
 pub mod password;
 pub mod preload;
-pub mod session;
 pub mod store;
 pub mod throttle;
-
-pub use extract::{Member, SignedIn};
-pub use session::{AppSession, FlashKind};

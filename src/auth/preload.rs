@@ -1,16 +1,14 @@
 //! The member behind a session, read in the same trip to the database as the session
 //! itself: a page then makes one trip for who is asking and one for what it shows.
 //!
-//! [`scope`] gives each request a slot; the session store fills it when the session it
+//! [`scope`] gives each request a slot (which requests want one is said where the
+//! routes are, in `web/routes.rs`); the session store fills it when the session it
 //! loads belongs to a user, and the [`Member`](super::Member) extractor takes from it
 //! rather than asking the database again. Nothing outlives the request, so a removed
 //! membership or a changed password still takes effect at the next request.
 
 use std::cell::RefCell;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use diesel::QueryResult;
 
 use crate::db::DbConn;
@@ -49,22 +47,15 @@ tokio::task_local! {
     static SLOT: RefCell<Slot>;
 }
 
-/// Paths whose handlers never ask who the user is.
-fn wanted(path: &str) -> bool {
-    !(path.starts_with("/static/") || matches!(path, "/favicon.ico" | "/healthz" | "/about"))
-}
-
-/// Middleware, outside the session middleware: the slot of each request.
-pub async fn scope(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let slot = if wanted(req.path()) {
+/// Serves a request (`serve`, from outside the session middleware) with its slot: one
+/// the session store fills if `wanted`, none if its answer does not depend on who asks.
+pub async fn scope<F: Future>(wanted: bool, serve: F) -> F::Output {
+    let slot = if wanted {
         Slot::Wanted
     } else {
         Slot::NotWanted
     };
-    SLOT.scope(RefCell::new(slot), next.call(req)).await
+    SLOT.scope(RefCell::new(slot), serve).await
 }
 
 /// Whether the session store should read the member along with the session.

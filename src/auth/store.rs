@@ -16,9 +16,16 @@ use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
 use crate::auth::preload;
-use crate::auth::session::{LOGIN_KEYS, USER_ID_KEY};
 use crate::db::models::sessions;
 use crate::db::{Db, now};
+
+/// The session key under which the user id is kept; the store indexes sessions by it.
+pub const USER_ID: &str = "uid";
+/// The session keys of the organization worked in, and of when the user signed in.
+pub const ORG_ID: &str = "org";
+pub const AUTH_AT: &str = "auth_at";
+/// The keys that make a session a logged-in one.
+pub const LOGIN_KEYS: [&str; 3] = [USER_ID, ORG_ID, AUTH_AT];
 
 type State = HashMap<String, String>;
 
@@ -42,7 +49,7 @@ fn row_id(key: &SessionKey) -> String {
 
 fn user_of(state: &State) -> Option<String> {
     state
-        .get(USER_ID_KEY)
+        .get(USER_ID)
         .and_then(|v| serde_json::from_str(v).ok())
 }
 

@@ -8,7 +8,6 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::password::check_policy;
-use crate::auth::{AppSession, FlashKind, Member};
 use crate::db::models::users;
 use crate::i18n::{Locale, t};
 use crate::members;
@@ -17,6 +16,7 @@ use crate::web::act::own_password;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page, page_with_status};
+use crate::web::{AppSession, FlashKind, Member};
 
 #[derive(Template)]
 #[template(path = "account/show.html")]

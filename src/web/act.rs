@@ -4,7 +4,6 @@
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::auth::login::is_own_password;
-use crate::auth::{FlashKind, Member};
 use crate::db::models::members;
 use crate::db::{DbConn, write_tx};
 use crate::domain::Role;
@@ -14,6 +13,7 @@ use crate::partnerships::{Actor, OwnedActor};
 use crate::startup::AppState;
 use crate::web::errors::AppError;
 use crate::web::site::see_other;
+use crate::web::{FlashKind, Member};
 
 /// Runs the domain's `action` as `member`, in the organization they work in, then
 /// rings the mail sender (the action may have queued emails). The domain's refusal

@@ -6,7 +6,6 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use crate::auth::{FlashKind, Member};
 use crate::db::models::client_requests::{self, ClientRequest};
 use crate::db::models::partnerships::{self, Scope, Side};
 use crate::db::now;
@@ -19,6 +18,7 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
 use crate::web::views::{PAGE_SIZE, PageQuery, Summary, date, next_page_link};
+use crate::web::{FlashKind, Member};
 
 #[derive(Template)]
 #[template(path = "clients/list.html")]

@@ -12,8 +12,8 @@ use actix_web::{FromRequest, HttpRequest, ResponseError, web};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::auth::AppSession;
 use crate::startup::AppState;
+use crate::web::AppSession;
 use crate::web::errors::AppError;
 use crate::web::site::Site;
 

@@ -3,11 +3,11 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::auth::Member;
 use crate::db::models::partnerships;
 use crate::db::now;
 use crate::members::invitations::{self, Invitation};
 use crate::startup::AppState;
+use crate::web::Member;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
 

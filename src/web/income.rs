@@ -7,10 +7,10 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::Member;
 use crate::db::models::income::{self, Before, ClientTotal, Entry};
 use crate::domain::{Currency, Money};
 use crate::startup::AppState;
+use crate::web::Member;
 use crate::web::csv::{self, Csv};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};

@@ -7,12 +7,12 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::auth::Member;
 use crate::db::models::invoices::{self, Filter, Invoice, Status};
 use crate::db::now;
 use crate::domain::{Money, Rate};
 use crate::i18n::{Text, t2};
 use crate::startup::AppState;
+use crate::web::Member;
 use crate::web::csv::{self, Csv};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};

@@ -5,10 +5,10 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
 
-use crate::auth::Member;
-use crate::auth::session::Flash;
 use crate::i18n::In;
+use crate::web::Member;
 use crate::web::errors::AppError;
+use crate::web::session::Flash;
 
 /// The sidebar's sections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +121,7 @@ impl Layout {
 
     pub fn flash_class(&self) -> &'static str {
         match self.flash.as_ref().map(|f| f.kind) {
-            Some(crate::auth::FlashKind::Success) => "flash flash-success",
+            Some(crate::web::FlashKind::Success) => "flash flash-success",
             _ => "flash flash-info",
         }
     }

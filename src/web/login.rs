@@ -9,10 +9,10 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::AppSession;
 use crate::auth::login::{self, Outcome};
 use crate::i18n::{In, t};
 use crate::startup::AppState;
+use crate::web::AppSession;
 use crate::web::csrf::{CsrfForm, NoFields, SessionForm};
 use crate::web::errors::AppError;
 use crate::web::layout::page_with_status;

@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, http::header, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{FlashKind, Member};
 use crate::db::{now, write_tx};
 use crate::domain::{Access, Money, OrderKind, PaymentMode, Placer, Rate};
 use crate::i18n::{Text, date, t, t2};
@@ -18,6 +17,7 @@ use crate::web::act::still_as_they_were;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page, page_with_status};
+use crate::web::{FlashKind, Member};
 
 const BUYERS_ONLY: &str = "Only the organization's legal representatives and administrators can order and renew products.";
 const TERMS_CHANGED: &str = "The terms changed since you reviewed them (for example, the payment mode). Nothing was ordered: check the new terms and confirm again.";

@@ -3,10 +3,10 @@
 use actix_web::{HttpResponse, http::header};
 use serde::Deserialize;
 
-use crate::auth::{FlashKind, Member};
 use crate::i18n::Text;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
+use crate::web::{FlashKind, Member};
 
 #[derive(Deserialize)]
 pub struct SwitchForm {

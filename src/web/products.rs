@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::Member;
 use crate::billing::{self, Management, Payer};
 use crate::db::models::offers::{self, Offer};
 use crate::db::models::partnerships::{self, PartnershipView, Scope, Side};
@@ -14,6 +13,7 @@ use crate::db::models::products::{self, ProductView, Visible};
 use crate::domain::{Access, Money, PartnershipStatus, Placer};
 use crate::i18n::{date, t, t1, t2};
 use crate::startup::AppState;
+use crate::web::Member;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
 use crate::web::views::PAGE_SIZE;

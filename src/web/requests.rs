@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::auth::{FlashKind, Member};
 use crate::db::models::client_requests::{self, ClientRequest};
 use crate::db::models::partnerships;
 use crate::db::now;
@@ -18,6 +17,7 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
 use crate::web::relationships::{GrantFields, GrantForm, Preset};
+use crate::web::{FlashKind, Member};
 
 const MANAGERS_ONLY: &str = "Only the organization's legal representatives and administrators can answer a partner's request.";
 

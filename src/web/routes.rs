@@ -1,5 +1,8 @@
 //! The whole URL map on one screen (docs/design.md §5).
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 use actix_web::web::{self, ServiceConfig, get, post};
 
 use crate::web::errors::AppError;
@@ -104,6 +107,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/invitations/{id}/decline",
             post().to(welcome::decline_in_app),
         )
+        // The same for whoever asks: see `for_anyone`.
         .route("/about", get().to(about::show))
         .route("/healthz", get().to(health::check))
         .route("/static/{file}", get().to(assets::serve))
@@ -111,4 +115,20 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(AppError::NotFound)
         }));
+}
+
+/// The routes above whose answer does not depend on who asks: for them the member behind
+/// the session is not read.
+fn for_anyone(path: &str) -> bool {
+    path.starts_with("/static/") || matches!(path, "/favicon.ico" | "/healthz" | "/about")
+}
+
+/// Middleware, outside the session middleware: reads the member along with the session,
+/// except for the routes [`for_anyone`].
+pub async fn preload_member(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let wanted = !for_anyone(req.path());
+    crate::auth::preload::scope(wanted, next.call(req)).await
 }

@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{FlashKind, Member};
 use crate::db::now;
 use crate::domain::{EmailAddress, Role};
 use crate::i18n::Text;
@@ -16,6 +15,7 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
 use crate::web::views::date;
+use crate::web::{FlashKind, Member};
 
 const MANAGERS_ONLY: &str =
     "Only the organization's legal representatives and administrators can manage its people.";

@@ -10,7 +10,6 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::password::check_policy;
-use crate::auth::{FlashKind, Member, SignedIn};
 use crate::db::models::users;
 use crate::db::now;
 use crate::domain::EmailAddress;
@@ -22,6 +21,7 @@ use crate::startup::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{page, page_with_status};
+use crate::web::{FlashKind, Member, SignedIn};
 
 /// A new address chooses its password to join.
 #[derive(Template)]
@@ -214,7 +214,7 @@ fn see_other(location: &str) -> HttpResponse {
 /// Accepts or declines an invitation as its signed-in addressee, and says so.
 async fn decide(
     state: &AppState,
-    session: &crate::auth::AppSession,
+    session: &crate::web::AppSession,
     which: Which,
     owner: users::User,
     accept: bool,

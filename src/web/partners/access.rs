@@ -6,13 +6,13 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::auth::Member;
 use crate::db::models::partnerships::Side;
 use crate::db::now;
 use crate::domain::{Access, PartnershipStatus, PaymentMode};
 use crate::i18n::{In, Text};
 use crate::partnerships::{self as lifecycle, AccessChange, RENEWAL_HORIZON_DAYS};
 use crate::startup::AppState;
+use crate::web::Member;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};

@@ -11,11 +11,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{FlashKind, Member};
 use crate::db::models::client_requests::{self, ClientRequest};
 use crate::db::models::orgs::{self, PartnerMatch};
 use crate::db::models::partnerships::{self, Scope, Side};
 use crate::db::now;
+use crate::web::{FlashKind, Member};
 
 use crate::i18n::{In, Text};
 use crate::partnerships as lifecycle;

@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, http::header, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{FlashKind, Member};
 use crate::billing::Payer;
 use crate::db::models::partnerships::{PartnershipView, Side};
 use crate::db::{now, write_tx};
@@ -19,6 +18,7 @@ use crate::web::errors::{AppError, STALE_PAYMENT_MODE};
 use crate::web::layout::{Layout, Section, page, page_with_status};
 use crate::web::relationships::manageable;
 use crate::web::views::Summary;
+use crate::web::{FlashKind, Member};
 
 #[derive(Template)]
 #[template(path = "partners/edit_payment.html")]

@@ -2,12 +2,12 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::auth::Member;
 use crate::db::now;
 use crate::domain::Side;
 use crate::i18n::Text;
 use crate::partnerships as lifecycle;
 use crate::startup::AppState;
+use crate::web::Member;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 

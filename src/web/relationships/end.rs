@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::Member;
 use crate::db::models::events;
 use crate::db::models::partnerships::{self, PartnershipView};
 use crate::db::now;
@@ -15,6 +14,7 @@ use crate::i18n::Text;
 use crate::partnerships::{self as lifecycle};
 use crate::paths;
 use crate::startup::AppState;
+use crate::web::Member;
 use crate::web::act::own_password;
 use crate::web::csrf::CsrfForm;
 use crate::web::csv::{self, Csv};

@@ -13,7 +13,6 @@ pub use grant::{GrantFields, GrantForm, Preset, grant_from, product_names};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::auth::{FlashKind, Member};
 use crate::db::DbConn;
 use crate::db::models::partnerships::{self, PartnershipView};
 use crate::domain::Side;
@@ -26,6 +25,7 @@ use crate::web::act::{act, done};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page};
 use crate::web::views::Summary;
+use crate::web::{FlashKind, Member};
 
 const MANAGERS_ONLY: &str =
     "Only the organization's legal representatives and administrators can manage its partnerships.";

@@ -12,16 +12,10 @@ use sha2::{Digest, Sha256};
 use crate::i18n::{Locale, Text};
 use crate::web::errors::AppError;
 
-const USER_ID: &str = "uid";
-const ORG_ID: &str = "org";
-const AUTH_AT: &str = "auth_at";
+use crate::auth::store::{AUTH_AT, ORG_ID, USER_ID};
+
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
-
-/// The session key under which the user id is kept; the store indexes sessions by it.
-pub const USER_ID_KEY: &str = USER_ID;
-/// The keys that make a session a logged-in one.
-pub const LOGIN_KEYS: [&str; 3] = [USER_ID, ORG_ID, AUTH_AT];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

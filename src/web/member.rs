@@ -9,12 +9,12 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, http::Method, web};
 use chrono::{DateTime, Utc};
 
 use crate::auth::preload;
-use crate::auth::session::AppSession;
 use crate::db::models::users::{MembershipView, User};
 use crate::domain::Role;
 use crate::partnerships::OwnedActor;
 use crate::startup::AppState;
 use crate::web::errors::AppError;
+use crate::web::session::AppSession;
 
 /// A session ends this long after login, however active it is.
 pub const ABSOLUTE_TIMEOUT_SECS: i64 = 12 * 3600;
