@@ -43,6 +43,16 @@ pub enum Payer {
     Partner,
 }
 
+impl Payer {
+    /// Of the customer's and the partner's `T` (an id, a name), the payer's.
+    pub fn of<T>(self, customer: T, partner: T) -> T {
+        match self {
+            Payer::Customer => customer,
+            Payer::Partner => partner,
+        }
+    }
+}
+
 /// What an order costs, and who earns what, before VAT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Charge {
@@ -66,6 +76,12 @@ pub enum Refusal {
     /// An amount, or a total it adds to, beyond what minor units can count.
     #[error("the amount is too large")]
     TooLarge,
+}
+
+/// What the automatic renewal of a product under `management` will charge, and whom:
+/// what the product list and the verify step of a change of who pays show ahead.
+pub fn next_renewal(management: Management, public_price: i64) -> Result<Charge, Refusal> {
+    charge(management, Placer::Scheduler, public_price)
 }
 
 /// Applies the table above.
@@ -217,6 +233,15 @@ mod tests {
             assert_eq!((c.payer, c.price, c.discount), (Payer::Customer, 15_000, 0));
             assert_eq!(c.income, Some((IncomeKind::Refund, 3_000)));
         }
+    }
+
+    #[test]
+    fn the_next_renewal_goes_to_whoever_pays_renewals_under_the_rights() {
+        let payer = |m: Management| next_renewal(m, 15_000).unwrap().payer.of("Acme", "Agency");
+        assert_eq!(payer(managed(Access::Full(PartnerPays))), "Agency");
+        assert_eq!(payer(managed(Access::Full(CustomerPays))), "Acme");
+        assert_eq!(payer(managed(Access::Limited)), "Acme");
+        assert_eq!(payer(Management::Unmanaged), "Acme");
     }
 
     #[test]

@@ -148,21 +148,13 @@ fn one_year_after(date: NaiveDate) -> NaiveDate {
 
 /// The billing view of a product's manager: only an active partnership counts.
 fn management(product: &ProductView) -> (Management, Option<ManagedBy>) {
-    match &product.manager {
-        Some(m) if m.status == PartnershipStatus::Active => (
-            Management::Partner {
-                access: m.access,
-                rate: m.rate,
-            },
-            Some(ManagedBy {
-                partnership_id: m.partnership_id.clone(),
-                partner_org_id: m.partner_org_id.clone(),
-                partner_name: m.partner_name.clone(),
-                access: m.access,
-            }),
-        ),
-        _ => (Management::Unmanaged, None),
-    }
+    let managed_by = product.active_manager().map(|m| ManagedBy {
+        partnership_id: m.partnership_id.clone(),
+        partner_org_id: m.partner_org_id.clone(),
+        partner_name: m.partner_name.clone(),
+        access: m.access,
+    });
+    (product.management(), managed_by)
 }
 
 /// Works out what `request` by `acting` would do today.
@@ -223,10 +215,7 @@ fn terms(
             let offer = offers::find(conn, offer_code)?.ok_or(OrderError::UnknownOffer)?;
             let (management, managed_by) = match &partnership {
                 Some(p) => (
-                    Management::Partner {
-                        access: p.access,
-                        rate: p.rate,
-                    },
+                    p.management(),
                     Some(ManagedBy {
                         partnership_id: p.id.clone(),
                         partner_org_id: p.partner_org_id.clone(),

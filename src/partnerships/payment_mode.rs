@@ -9,7 +9,7 @@ use crate::db::models::events::{self, NewEvent};
 use crate::db::models::partnerships::{self, PartnershipView, Side};
 use crate::db::models::products::{self, Visible};
 use crate::db::{DbConn, now, write_tx};
-use crate::domain::{Access, Currency, EventKind, PartnershipStatus, PaymentMode, Placer};
+use crate::domain::{Access, Currency, EventKind, PartnershipStatus, PaymentMode};
 use crate::mail::MailContext;
 use crate::mail::notifications::{self, PaymentModeChange};
 use crate::partnerships::Actor;
@@ -197,12 +197,12 @@ pub fn upcoming_renewals(
             access,
             rate: partnership.rate,
         };
-        let charge = billing::charge(management, Placer::Scheduler, price)
+        let charge = billing::next_renewal(management, price)
             .map_err(|e| ModeChangeError::Storage(e.into()))?;
-        let payer_name = match charge.payer {
-            Payer::Customer => partnership.customer_name.clone(),
-            Payer::Partner => partnership.partner_name.clone(),
-        };
+        let payer_name = charge
+            .payer
+            .of(&partnership.customer_name, &partnership.partner_name)
+            .clone();
         Ok(PaidBy {
             payer: charge.payer,
             payer_name,

@@ -6,11 +6,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::billing::{self, Management, Payer};
+use crate::billing::{self, Payer};
 use crate::db::models::offers::{self, Offer};
 use crate::db::models::partnerships::{self, PartnershipView, Scope, Side};
 use crate::db::models::products::{self, ProductView, Visible};
-use crate::domain::{Access, Money, PartnershipStatus, Placer};
+use crate::domain::{Access, Money, PartnershipStatus};
 use crate::i18n::{date, t, t1, t2};
 use crate::startup::AppState;
 use crate::web::Member;
@@ -35,19 +35,15 @@ struct ProductRow {
 
 impl ProductRow {
     fn new(p: &ProductView, viewer_org_id: &str, may_buy: bool) -> ProductRow {
-        let active = p
-            .manager
-            .as_ref()
-            .filter(|m| m.status == PartnershipStatus::Active);
-        let management = active.map_or(Management::Unmanaged, |m| Management::Partner {
-            access: m.access,
-            rate: m.rate,
-        });
-        let next = billing::charge(management, Placer::Scheduler, p.yearly_price).ok();
-        let next_payer = match (next.map(|c| c.payer), active) {
-            (Some(Payer::Partner), Some(m)) => m.partner_name.clone(),
-            _ => p.customer_name.clone(),
-        };
+        let active = p.active_manager();
+        let next = billing::next_renewal(p.management(), p.yearly_price).ok();
+        let next_payer = match active {
+            Some(m) => next
+                .map_or(Payer::Customer, |c| c.payer)
+                .of(&p.customer_name, &m.partner_name),
+            None => &p.customer_name,
+        }
+        .clone();
         let is_customer = p.customer_org_id == viewer_org_id;
         let price_shown = !(is_customer && next.is_some_and(|c| c.payer == Payer::Partner));
         let partner_may_renew = active.is_some_and(|m| {

@@ -29,6 +29,14 @@ pub struct PartnershipView {
 }
 
 impl PartnershipView {
+    /// How billing sees a product it manages, the partnership being active.
+    pub fn management(&self) -> crate::billing::Management {
+        crate::billing::Management::Partner {
+            access: self.access,
+            rate: self.rate,
+        }
+    }
+
     /// The name of the organization at the other end, seen from `side`.
     pub fn counterpart_name(&self, side: Side) -> &str {
         match side {

@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::billing::Management;
 use crate::db::DbConn;
 use crate::db::schema::{offers, organizations, partner_profiles, partnerships, products};
 use crate::domain::{Access, AccessKind, Currency, PartnershipStatus, PaymentMode, Rate};
@@ -33,6 +34,24 @@ pub struct ProductView {
     pub renews_on: NaiveDate,
     pub auto_renew: bool,
     pub created_at: NaiveDateTime,
+}
+
+impl ProductView {
+    /// Its manager, if their partnership is active: only then does it count for billing.
+    pub fn active_manager(&self) -> Option<&Manager> {
+        self.manager
+            .as_ref()
+            .filter(|m| m.status == PartnershipStatus::Active)
+    }
+
+    /// Who manages it, as billing sees it.
+    pub fn management(&self) -> Management {
+        self.active_manager()
+            .map_or(Management::Unmanaged, |m| Management::Partner {
+                access: m.access,
+                rate: m.rate,
+            })
+    }
 }
 
 #[derive(Queryable)]
