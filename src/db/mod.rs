@@ -2,15 +2,22 @@
 //! and the one way to run a write transaction.
 
 /// Runs `$body` with `$c` bound to the connection of the database's own backend (an
-/// `SqliteConnection` or a `PgConnection`), for the queries that pages run most.
+/// `SqliteConnection` or a `PgConnection`): `natively!(conn, c => query.load(c))`.
+/// `$body` is written twice, once per backend, as an arm of a `match` in the caller: a
+/// `?` or `return` in it leaves the caller, as anywhere else in its body.
 ///
 /// Through the multi-backend connection, diesel writes a statement's SQL text again each
 /// time it runs it, already prepared or not, up to three times (to find it in the
 /// statement cache, to check it may be cached, to collect its binds): a third of the work
 /// of a page. On the backend's own connection a query of a fixed shape is found in the
 /// cache by its type, and a boxed one has its SQL written once.
+///
+/// The rule: the reads a page makes on every request (the session, the member and their
+/// organizations, the page's list, its timeline, its totals) are written natively; writes
+/// and what runs once per action go through [`DbConn`], where the extra SQL text is lost
+/// in the cost of the write. `bench/run.py` measures the pages that show it.
 macro_rules! natively {
-    ($conn:expr, |$c:ident| $body:expr) => {
+    ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
             $crate::db::DbConn::Sqlite($c) => $body,
             $crate::db::DbConn::Pg($c) => $body,

@@ -87,7 +87,7 @@ pub fn timeline(
             organizations::name.nullable(),
         ))
         .limit(limit);
-    natively!(conn, |c| match before {
+    natively!(conn, c => match before {
         None => newest_first.load(c),
         // Written so that the first condition bounds the index range by itself.
         Some(before) => newest_first

@@ -35,7 +35,7 @@ pub fn list(
     before: Option<&Before>,
     limit: i64,
 ) -> QueryResult<Vec<Entry>> {
-    natively!(conn, |conn| {
+    natively!(conn, conn => {
         let mut query = income_entries::table
             .inner_join(orders::table.inner_join(products::table.inner_join(offers::table)))
             .inner_join(
@@ -74,7 +74,7 @@ pub fn list(
 }
 
 pub fn position(conn: &mut DbConn, partner_org_id: &str, id: &str) -> QueryResult<Option<Before>> {
-    natively!(conn, |conn| {
+    natively!(conn, conn => {
         income_entries::table
             .filter(income_entries::partner_org_id.eq(partner_org_id))
             .filter(income_entries::id.eq(id))
@@ -119,7 +119,7 @@ pub fn balance_through(
     through: &Before,
     earned: Vec<(Currency, i64)>,
 ) -> QueryResult<Vec<(Currency, i64)>> {
-    natively!(conn, |conn| {
+    natively!(conn, conn => {
         let mut later = income_entries::table
             .filter(income_entries::partner_org_id.eq(partner_org_id))
             .filter(income_entries::created_at.ge(through.created_at))
@@ -155,7 +155,7 @@ pub struct ClientTotal {
 }
 
 pub fn totals_by_client(conn: &mut DbConn, partner_org_id: &str) -> QueryResult<Vec<ClientTotal>> {
-    natively!(conn, |conn| {
+    natively!(conn, conn => {
         let rows: Vec<(String, String, Currency, IncomeKind, i64)> = income_totals::table
             .inner_join(
                 organizations::table.on(organizations::id.eq(income_totals::customer_org_id)),

@@ -113,7 +113,7 @@ pub fn list(
     before: Option<&Before>,
     limit: i64,
 ) -> QueryResult<Vec<Invoice>> {
-    natively!(conn, |conn| {
+    natively!(conn, conn => {
         let mut query = invoices::table
             .filter(invoices::payer_org_id.eq(payer_org_id))
             .order((invoices::issued_at.desc(), invoices::id.desc()))
@@ -154,7 +154,7 @@ pub fn list(
 
 /// The position of one of the payer's invoices, to continue a list after it.
 pub fn position(conn: &mut DbConn, payer_org_id: &str, id: &str) -> QueryResult<Option<Before>> {
-    natively!(conn, |conn| {
+    natively!(conn, conn => {
         invoices::table
             .filter(invoices::payer_org_id.eq(payer_org_id))
             .filter(invoices::id.eq(id))
@@ -171,7 +171,7 @@ pub fn find(
     payer_org_id: &str,
     id: &str,
 ) -> QueryResult<Option<(Invoice, Vec<Line>, Subject)>> {
-    natively!(conn, |conn| {
+    natively!(conn, conn => {
         let Some(invoice) = invoices::table
             .filter(invoices::payer_org_id.eq(payer_org_id))
             .filter(invoices::id.eq(id))

@@ -1,5 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::query_source::{Alias, AliasedField};
 
 use crate::db::schema::{organizations, partner_profiles, partnerships};
 use crate::db::{DbConn, new_id, now};
@@ -110,50 +111,50 @@ pub struct Scope<'a> {
 diesel::alias!(organizations as customers: Customers, organizations as partners: Partners);
 
 /// Partnerships with both organizations' names and the partner's rate, selected as
-/// [`ViewRow`]s.
-macro_rules! joined_views {
-    () => {
-        partnerships::table
-            .inner_join(
-                customers.on(customers
-                    .field(organizations::id)
-                    .eq(partnerships::customer_org_id)),
-            )
-            .inner_join(
-                partners.on(partners
-                    .field(organizations::id)
-                    .eq(partnerships::partner_org_id)),
-            )
-            .inner_join(
-                partner_profiles::table
-                    .on(partner_profiles::org_id.eq(partnerships::partner_org_id)),
-            )
-            .select((
-                partnerships::id,
-                partnerships::customer_org_id,
-                customers.field(organizations::name),
-                partnerships::partner_org_id,
-                partners.field(organizations::name),
-                partner_profiles::rate_bp,
-                partnerships::access,
-                partnerships::payment_mode,
-                partnerships::status,
-                partnerships::version,
-                partnerships::created_at,
-                partnerships::updated_at,
-                partnerships::initiated_by,
-                partnerships::invited_at,
-                partnerships::ended_at,
-            ))
-    };
+/// [`ViewRow`]s. One type for every query built on it: the backend's statement cache
+/// finds a fixed-shape query by that type.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn joined_views() -> _ {
+    let customer_orgs: Alias<Customers> = customers;
+    let partner_orgs: Alias<Partners> = partners;
+    let customer_id: AliasedField<Customers, organizations::id> =
+        customers.field(organizations::id);
+    let partner_id: AliasedField<Partners, organizations::id> = partners.field(organizations::id);
+    let customer_name: AliasedField<Customers, organizations::name> =
+        customers.field(organizations::name);
+    let partner_name: AliasedField<Partners, organizations::name> =
+        partners.field(organizations::name);
+    partnerships::table
+        .inner_join(customer_orgs.on(customer_id.eq(partnerships::customer_org_id)))
+        .inner_join(partner_orgs.on(partner_id.eq(partnerships::partner_org_id)))
+        .inner_join(
+            partner_profiles::table.on(partner_profiles::org_id.eq(partnerships::partner_org_id)),
+        )
+        .select((
+            partnerships::id,
+            partnerships::customer_org_id,
+            customer_name,
+            partnerships::partner_org_id,
+            partner_name,
+            partner_profiles::rate_bp,
+            partnerships::access,
+            partnerships::payment_mode,
+            partnerships::status,
+            partnerships::version,
+            partnerships::created_at,
+            partnerships::updated_at,
+            partnerships::initiated_by,
+            partnerships::invited_at,
+            partnerships::ended_at,
+        ))
 }
 
 /// Partnerships of `scope.org_id` on `scope.side`, ordered by the counterpart's name.
 pub fn views(conn: &mut DbConn, scope: Scope<'_>) -> QueryResult<Vec<PartnershipView>> {
     let customer_name = customers.field(organizations::name);
     let partner_name = partners.field(organizations::name);
-    let rows = natively!(conn, |c| {
-        let mut query = joined_views!().limit(scope.limit).into_boxed();
+    let rows = natively!(conn, c => {
+        let mut query = joined_views().limit(scope.limit).into_boxed();
         query = match scope.side {
             Side::Customer => query
                 .filter(partnerships::customer_org_id.eq(scope.org_id))
@@ -191,13 +192,13 @@ pub fn find(
     org_id: &str,
     id: &str,
 ) -> QueryResult<Option<PartnershipView>> {
-    let row = natively!(conn, |c| match side {
-        Side::Customer => joined_views!()
+    let row = natively!(conn, c => match side {
+        Side::Customer => joined_views()
             .filter(partnerships::customer_org_id.eq(org_id))
             .filter(partnerships::id.eq(id))
             .first::<ViewRow>(c)
             .optional(),
-        Side::Partner => joined_views!()
+        Side::Partner => joined_views()
             .filter(partnerships::partner_org_id.eq(org_id))
             .filter(partnerships::id.eq(id))
             .first::<ViewRow>(c)

@@ -14,7 +14,7 @@ pub fn load(
     id: &str,
     extend_to: NaiveDateTime,
 ) -> QueryResult<Option<(String, Option<String>)>> {
-    let found: Option<(String, Option<String>, NaiveDateTime)> = natively!(conn, |c| {
+    let found: Option<(String, Option<String>, NaiveDateTime)> = natively!(conn, c => {
         sessions::table
             .find(id)
             .filter(sessions::expires_at.gt(now()))

@@ -28,7 +28,7 @@ pub struct MembershipView {
 }
 
 pub fn find(conn: &mut DbConn, user_id: &str) -> QueryResult<Option<User>> {
-    natively!(conn, |c| users::table
+    natively!(conn, c => users::table
         .find(user_id)
         .select(User::as_select())
         .first(c)
@@ -103,7 +103,7 @@ pub fn set_password(conn: &mut DbConn, user_id: &str, password_hash: &str) -> Qu
 
 /// Every organization the user belongs to, by name.
 pub fn memberships(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<MembershipView>> {
-    natively!(conn, |c| memberships::table
+    natively!(conn, c => memberships::table
         .inner_join(organizations::table)
         .left_join(partner_profiles::table.on(partner_profiles::org_id.eq(memberships::org_id)))
         .filter(memberships::user_id.eq(user_id))

@@ -82,7 +82,7 @@ pub fn of_partnership(
     requested: bool,
 ) -> QueryResult<Vec<Listed>> {
     use crate::db::schema::requested_products;
-    natively!(conn, |c| if requested {
+    natively!(conn, c => if requested {
         listed(customer_org_id)
             .filter(
                 products::id.eq_any(
