@@ -256,10 +256,15 @@ fn terms(
                     };
                     (product, placer)
                 }
-                Acting::Scheduler => (
-                    products::find_any(conn, product_id)?.ok_or(OrderError::NotFound)?,
-                    Placer::Scheduler,
-                ),
+                Acting::Scheduler => {
+                    let product =
+                        products::find_any(conn, product_id)?.ok_or(OrderError::NotFound)?;
+                    // Another run renewed it meanwhile: nothing is due, nothing is checked.
+                    if product.renews_on > today {
+                        return Err(OrderError::AlreadyBilled);
+                    }
+                    (product, Placer::Scheduler)
+                }
             };
             let (management, managed_by) = management(&product);
             let charge = billing::charge(management, placer, product.yearly_price)?;

@@ -35,8 +35,8 @@ pub fn renew_due(
         }
         for id in due {
             match renew_one(conn, &id, today, at, vat_rate_bp) {
-                Ok(true) => run.renewed += 1,
-                Ok(false) | Err(OrderError::AlreadyBilled) => {}
+                Ok(()) => run.renewed += 1,
+                Err(OrderError::AlreadyBilled) => {}
                 Err(e) => {
                     tracing::error!(product = %id, error = %e, "automatic renewal failed");
                     run.failed += 1;
@@ -53,7 +53,7 @@ fn renew_one(
     today: NaiveDate,
     at: NaiveDateTime,
     vat_rate_bp: i32,
-) -> Result<bool, OrderError> {
+) -> Result<(), OrderError> {
     write_tx(conn, |conn| {
         let quote = quote(
             conn,
@@ -62,10 +62,7 @@ fn renew_one(
             today,
             vat_rate_bp,
         )?;
-        if quote.period_start > today {
-            return Ok(false); // renewed meanwhile
-        }
         write(conn, Acting::Scheduler, quote, at)?;
-        Ok(true)
+        Ok(())
     })
 }

@@ -245,3 +245,53 @@ fn the_scheduler_bills_each_missed_year_once_and_a_second_run_nothing() {
         .renews_on;
     assert_eq!(renews_on, date(2032, 2, 28), "the end of the last period");
 }
+
+#[test]
+fn a_product_renewed_meanwhile_is_already_billed_for_the_scheduler_before_any_check() {
+    let w = World::new();
+    w.partnership(Access::Full(PaymentMode::CustomerPays));
+    let conn: &mut DbConn = &mut w.conn();
+    // 20 % cashback on a price this high: five incomes fit in minor units, a sixth not.
+    let price = i64::MAX / 11 * 10;
+    diesel::update(offers::table.find("kdrive"))
+        .set(offers::price_chf.eq(price))
+        .execute(conn)
+        .unwrap();
+    let product = place(
+        conn,
+        w.partner(),
+        w.order_for_acme("kdrive"),
+        at(2026, 3, 10),
+        VAT,
+    )
+    .unwrap()
+    .product_id;
+    let run = renew_due(conn, date(2030, 3, 10), at(2030, 3, 10), VAT).unwrap();
+    assert_eq!((run.renewed, run.failed), (4, 0));
+    // A second run that listed the product before the first renewed it: nothing is due,
+    // so the income that a next period would bring is not what answers.
+    let again = quote(
+        conn,
+        Acting::Scheduler,
+        Request::Renewal {
+            product_id: &product,
+        },
+        date(2030, 3, 10),
+        VAT,
+    );
+    assert!(matches!(again, Err(OrderError::AlreadyBilled)), "{again:?}");
+    // Asked for by the customer ahead of time, the next period is refused for its income.
+    let ahead = quote(
+        conn,
+        w.customer(),
+        Request::Renewal {
+            product_id: &product,
+        },
+        date(2030, 3, 10),
+        VAT,
+    );
+    assert!(
+        matches!(ahead, Err(OrderError::Refused(Refusal::TooLarge))),
+        "{ahead:?}"
+    );
+}
