@@ -94,56 +94,49 @@ pub fn payment_mode_changed(
     change: &PaymentModeChange<'_>,
 ) -> anyhow::Result<usize> {
     let p = change.partnership;
+    let told: [(Side, &str, &[Role]); 2] = [
+        (Side::Partner, &p.partner_org_id, Role::PARTNER_NOTIFIED),
+        (Side::Customer, &p.customer_org_id, Role::MANAGERS),
+    ];
     let mut emails = Vec::new();
-    for recipient in orgs::recipients(conn, &p.partner_org_id, Role::PARTNER_NOTIFIED)? {
-        let tr = In(recipient.locale());
-        let m = MessageFacts::new(
-            change,
-            mail,
-            &recipient,
-            &crate::paths::in_org(
-                &crate::paths::partnership(Side::Partner, &p.id),
-                &p.partner_org_id,
-            ),
-        );
-        emails.push(OutgoingEmail {
-            subject: tr.t2(
-                "%{customer} changed who pays: now “%{mode}”",
-                "customer",
-                &p.customer_name,
-                "mode",
-                tr.t(change.to.label()),
-            ),
-            body_text: ToPartnerText { m: &m, tr }.render()?,
-            body_html: ToPartnerHtml { m: &m, tr }.render()?,
-            recipient: recipient.email.clone(),
-            recipient_name: recipient.name.clone(),
-        });
-    }
-    for recipient in orgs::recipients(conn, &p.customer_org_id, Role::MANAGERS)? {
-        let tr = In(recipient.locale());
-        let m = MessageFacts::new(
-            change,
-            mail,
-            &recipient,
-            &crate::paths::in_org(
-                &crate::paths::partnership(Side::Customer, &p.id),
-                &p.customer_org_id,
-            ),
-        );
-        emails.push(OutgoingEmail {
-            subject: tr.t2(
-                "Payment mode for %{partner} changed to “%{mode}”",
-                "partner",
-                &p.partner_name,
-                "mode",
-                tr.t(change.to.label()),
-            ),
-            body_text: ToCustomerText { m: &m, tr }.render()?,
-            body_html: ToCustomerHtml { m: &m, tr }.render()?,
-            recipient: recipient.email.clone(),
-            recipient_name: recipient.name.clone(),
-        });
+    for (side, org_id, roles) in told {
+        let link = crate::paths::in_org(&crate::paths::partnership(side, &p.id), org_id);
+        for recipient in orgs::recipients(conn, org_id, roles)? {
+            let tr = In(recipient.locale());
+            let m = MessageFacts::new(change, mail, &recipient, &link);
+            let mode = tr.t(change.to.label());
+            let (subject, body_text, body_html) = match side {
+                Side::Partner => (
+                    tr.t2(
+                        "%{customer} changed who pays: now “%{mode}”",
+                        "customer",
+                        &p.customer_name,
+                        "mode",
+                        mode,
+                    ),
+                    ToPartnerText { m: &m, tr }.render()?,
+                    ToPartnerHtml { m: &m, tr }.render()?,
+                ),
+                Side::Customer => (
+                    tr.t2(
+                        "Payment mode for %{partner} changed to “%{mode}”",
+                        "partner",
+                        &p.partner_name,
+                        "mode",
+                        mode,
+                    ),
+                    ToCustomerText { m: &m, tr }.render()?,
+                    ToCustomerHtml { m: &m, tr }.render()?,
+                ),
+            };
+            emails.push(OutgoingEmail {
+                subject,
+                body_text,
+                body_html,
+                recipient: recipient.email.clone(),
+                recipient_name: recipient.name.clone(),
+            });
+        }
     }
     for email in &emails {
         outbox::enqueue(conn, email, &mail.message_domain)?;
