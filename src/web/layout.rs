@@ -73,43 +73,6 @@ impl Layout {
         })
     }
 
-    /// Translates into the request's language.
-    pub fn t(&self, key: &str) -> String {
-        self.tr.t(key)
-    }
-
-    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
-        self.tr.t1(key, name, value)
-    }
-
-    pub fn t2(
-        &self,
-        key: &str,
-        n1: &str,
-        v1: impl std::fmt::Display,
-        n2: &str,
-        v2: impl std::fmt::Display,
-    ) -> String {
-        self.tr.t2(key, n1, v1, n2, v2)
-    }
-
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "a message with three values, named"
-    )]
-    pub fn t3(
-        &self,
-        key: &str,
-        n1: &str,
-        v1: impl std::fmt::Display,
-        n2: &str,
-        v2: impl std::fmt::Display,
-        n3: &str,
-        v3: impl std::fmt::Display,
-    ) -> String {
-        self.tr.t3(key, n1, v1, n2, v2, n3, v3)
-    }
-
     /// `aria-current` for the sidebar link of `section`.
     pub fn current(&self, section: Section) -> &'static str {
         if self.section == section {
