@@ -15,6 +15,9 @@ pub const TEAM: &str = "/team";
 pub const ACCOUNT: &str = "/account";
 pub const LOGIN: &str = "/login";
 pub const SIGNED_OUT: &str = "/login?signed_out=1";
+pub const FORGOT_PASSWORD: &str = "/password/forgot";
+/// The login page after a password was reset.
+pub const PASSWORD_WAS_RESET: &str = "/login?reset=1";
 
 /// The first segment of a partnership's pages on each side.
 pub fn side_segment(side: Side) -> &'static str {
@@ -50,6 +53,11 @@ pub fn client_request(id: &str) -> String {
 /// An invitation's link: answered, or a password chosen, there.
 pub fn welcome(token: &str) -> String {
     format!("/welcome/{token}")
+}
+
+/// A password reset's link: the new password is chosen there.
+pub fn password_reset(token: &str) -> String {
+    format!("/password/reset/{token}")
 }
 
 pub fn renew(product_id: &str) -> String {

@@ -108,7 +108,8 @@ fn code_texts() -> BTreeMap<String, String> {
         format!(r"\.text\(\s*{LITERAL},\s*{LITERAL}"),
         format!(r"(?:bad_request|forbidden|conflict|not_found)\(\s*{LITERAL}"),
         format!(r"(?:Invalid|NotAllowed|Conflict)\(\s*{LITERAL}"),
-        format!(r"\(\s*{LITERAL}\.into\(\)"),
+        // A sentence made a text (`"…".into()`): a subject, a paragraph.
+        r#"("(?:[^"\\]|\\.)* (?:[^"\\]|\\.)*")\s*\.into\(\)"#.to_owned(),
         format!(r"\|_\|\s*{LITERAL}"),
         format!(r"=>\s*\(\s*{LITERAL},"),
         format!(r"map_or\(\s*{LITERAL}"),

@@ -5,5 +5,6 @@
 pub mod login;
 pub mod password;
 pub mod preload;
+pub mod reset;
 pub mod store;
 pub mod throttle;

@@ -35,21 +35,37 @@ pub struct Attempt {
 }
 
 impl Keys {
+    /// The keys of a login attempt.
     pub fn new(email: &str, address: Option<IpAddr>) -> Keys {
+        Keys::counting("", email, address)
+    }
+
+    /// The keys of a request of another kind (`purpose`, e.g. `reset`), counted apart
+    /// from logins: asking for links does not lock anyone out of signing in.
+    pub fn for_purpose(purpose: &str, email: &str, address: Option<IpAddr>) -> Keys {
+        Keys::counting(&format!("{purpose}:"), email, address)
+    }
+
+    fn counting(prefix: &str, email: &str, address: Option<IpAddr>) -> Keys {
         let typed = email.trim().to_lowercase();
         // What is longer than any email is no account: it is counted under its digest.
         let account = if typed.len() > MAX_ACCOUNT_KEY {
             format!(
-                "account:sha256:{}",
+                "{prefix}account:sha256:{}",
                 hex::encode(Sha256::digest(typed.as_bytes()))
             )
         } else {
-            format!("account:{typed}")
+            format!("{prefix}account:{typed}")
         };
         Keys {
             account,
-            address: address.map(|ip| format!("address:{ip}")),
+            address: address.map(|ip| format!("{prefix}address:{ip}")),
         }
+    }
+
+    /// The key that counts against the account.
+    pub fn account_key(&self) -> &str {
+        &self.account
     }
 
     /// Counts the attempt against the account and the address, or, if either has used
@@ -59,10 +75,21 @@ impl Keys {
         conn: &mut DbConn,
         now: NaiveDateTime,
     ) -> QueryResult<Result<Attempt, TimeDelta>> {
-        let keys: Vec<(&str, i32)> = std::iter::once((self.account.as_str(), ACCOUNT_LIMIT))
-            .chain(self.address.as_deref().map(|a| (a, ADDRESS_LIMIT)))
+        self.count(conn, (ACCOUNT_LIMIT, ADDRESS_LIMIT), WINDOW, now)
+    }
+
+    /// Counts an attempt with these `limits` (per account, per address) in `window`.
+    pub fn count(
+        &self,
+        conn: &mut DbConn,
+        (per_account, per_address): (i32, i32),
+        window: TimeDelta,
+        now: NaiveDateTime,
+    ) -> QueryResult<Result<Attempt, TimeDelta>> {
+        let keys: Vec<(&str, i32)> = std::iter::once((self.account.as_str(), per_account))
+            .chain(self.address.as_deref().map(|a| (a, per_address)))
             .collect();
-        Ok(throttle::count_attempt(conn, &keys, WINDOW, now)?.map(|counted| Attempt { counted }))
+        Ok(throttle::count_attempt(conn, &keys, window, now)?.map(|counted| Attempt { counted }))
     }
 
     /// A successful login clears the account's attempts, and gives the address back the
@@ -93,5 +120,8 @@ mod tests {
         );
         assert_eq!(long.account.len(), "account:sha256:".len() + 64);
         assert_ne!(long.account, Keys::new(&"é".repeat(5_001), None).account);
+        let reset = Keys::for_purpose("reset", "Alice@Acme.test", Some([10, 0, 0, 1].into()));
+        assert_eq!(reset.account, "reset:account:alice@acme.test");
+        assert_eq!(reset.address.as_deref(), Some("reset:address:10.0.0.1"));
     }
 }

@@ -64,6 +64,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     requested_products (partnership_id, product_id) {
         partnership_id -> Text,
         product_id -> Text,
@@ -273,6 +283,7 @@ diesel::joinable!(client_requests -> organizations (partner_org_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(partner_profiles -> organizations (org_id));
 diesel::joinable!(partnership_events -> partnerships (partnership_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(partnership_events -> users (actor_user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(products -> offers (offer_code));
@@ -302,6 +313,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     requested_products,
     member_invitations,
     login_throttle,
+    password_resets,
     order_intents,
     client_requests,
 );

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use askama::Template;
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use serde::Deserialize;
 
 use crate::auth::login::{self, Outcome};
@@ -35,6 +35,7 @@ struct LoginPage {
 pub struct LoginQuery {
     next: Option<String>,
     signed_out: Option<String>,
+    reset: Option<String>,
 }
 
 /// Where to go after logging in: a path of this site only, never another site, and not
@@ -60,7 +61,11 @@ pub async fn form(
         email: String::new(),
         next,
         error: None,
-        notice: query.signed_out.as_ref().map(|_| "You are signed out."),
+        notice: if query.reset.is_some() {
+            Some("Your password was changed. Sign in with the new one.")
+        } else {
+            query.signed_out.as_ref().map(|_| "You are signed out.")
+        },
     };
     page_with_status(StatusCode::OK, &page)
 }
@@ -124,22 +129,31 @@ pub async fn submit(
         }
         Outcome::Refused => refuse(StatusCode::UNPROCESSABLE_ENTITY, t(WRONG_CREDENTIALS)),
         Outcome::Throttled(wait) => {
-            let minutes = (wait.num_seconds() + 59) / 60;
-            let mut response = refuse(
+            let response = refuse(
                 StatusCode::TOO_MANY_REQUESTS,
                 crate::i18n::t1(
                     "Too many failed attempts. Wait %{minutes} minute(s), then try again.",
                     "minutes",
-                    minutes,
+                    minutes_to_wait(wait),
                 ),
             )?;
-            let seconds = wait.num_seconds().max(1).to_string();
-            if let Ok(value) = header::HeaderValue::from_str(&seconds) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            Ok(response)
+            Ok(with_retry_after(response, wait))
         }
     }
+}
+
+/// A wait in whole minutes, rounded up: what a person is told.
+pub(crate) fn minutes_to_wait(wait: TimeDelta) -> i64 {
+    (wait.num_seconds() + 59) / 60
+}
+
+/// `response` with a `Retry-After` of `wait`.
+pub(crate) fn with_retry_after(mut response: HttpResponse, wait: TimeDelta) -> HttpResponse {
+    let seconds = wait.num_seconds().max(1).to_string();
+    if let Ok(value) = header::HeaderValue::from_str(&seconds) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// The client's address: the connection's peer, or — behind a trusted reverse proxy —

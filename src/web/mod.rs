@@ -19,6 +19,7 @@ pub mod member;
 mod orders;
 mod org;
 mod partners;
+mod password;
 mod products;
 mod relationships;
 mod requests;

@@ -8,7 +8,7 @@ use actix_web::web::{self, ServiceConfig, get, post};
 use crate::web::errors::AppError;
 use crate::web::{
     about, account, assets, clients, dashboard, health, income, invoices, login, orders, org,
-    partners, products, relationships, requests, team, welcome,
+    partners, password, products, relationships, requests, team, welcome,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -16,6 +16,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/login", get().to(login::form))
         .route("/login", post().to(login::submit))
         .route("/logout", post().to(login::logout))
+        .route("/password/forgot", get().to(password::forgot_form))
+        .route("/password/forgot", post().to(password::forgot))
+        .route("/password/reset/{token}", get().to(password::reset_form))
+        .route("/password/reset/{token}", post().to(password::reset))
         .route("/org", post().to(org::switch))
         .route("/partners", get().to(partners::list))
         .route("/partners", post().to(partners::invite))

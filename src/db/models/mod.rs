@@ -14,6 +14,7 @@ pub mod orders;
 pub mod orgs;
 pub mod outbox;
 pub mod partnerships;
+pub mod password_resets;
 pub mod products;
 pub mod sessions;
 pub mod throttle;

@@ -9,17 +9,9 @@ use crate::db::models::users::User;
 use crate::domain::Role;
 use crate::i18n::Text;
 use crate::mail::MailContext;
-use crate::mail::notifications::{Notice, people, send_notice};
+use crate::mail::notifications::{Notice, people, recipient, send_notice};
 use crate::partnerships::Actor;
 use crate::paths;
-
-fn recipient(user: &User) -> Recipient {
-    Recipient {
-        email: user.email.clone(),
-        name: user.name.clone(),
-        locale: user.locale,
-    }
-}
 
 /// The person and the legal representatives of `org_id`.
 fn person_and_legal_reps(

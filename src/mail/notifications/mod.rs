@@ -2,6 +2,7 @@
 //! to whom, these say it. Each renders the text and HTML bodies for each recipient, in
 //! the recipient's language, and queues them inside the caller's transaction.
 
+pub mod account;
 pub mod members;
 pub mod partnerships;
 pub mod payment_mode;
@@ -14,6 +15,7 @@ use askama::Template;
 use crate::db::DbConn;
 use crate::db::models::orgs::{self, Recipient};
 use crate::db::models::outbox::{self, OutgoingEmail};
+use crate::db::models::users::User;
 use crate::domain::Role;
 use crate::i18n::{In, Text};
 use crate::mail::MailContext;
@@ -99,6 +101,15 @@ pub fn send_notice(
         sent.push(&recipient.email);
     }
     Ok(sent.len())
+}
+
+/// A person, as the recipient of an email about their own account.
+pub(super) fn recipient(user: &User) -> Recipient {
+    Recipient {
+        email: user.email.clone(),
+        name: user.name.clone(),
+        locale: user.locale,
+    }
 }
 
 /// The people of `org_id` with one of `roles`.
