@@ -188,7 +188,7 @@ const ROWS: &[Row] = &[
         path: "/password/reset/{}",
         kind: Kind::Token,
         form: &[],
-        expect: |_, _| NOT_FOUND,
+        expect: |_, _| OK,
     },
     Row {
         method: "POST",

@@ -633,3 +633,53 @@ async fn the_header_switch_turns_the_console_french() {
     b.log_in("alice@acme.test").await;
     assert_eq!(b.text("h1").await, "Bonjour Alice");
 }
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_from_the_login_page() {
+    let app = spawn_demo_at_own_address().await;
+    let Some(mut b) = open("reset", &app).await else {
+        return;
+    };
+    b.goto("/login").await;
+    b.click_link("Forgot your password?").await;
+    assert_eq!(b.path().await, "/password/forgot");
+    b.check_page("forgot").await;
+    b.fill("#email", "bob@acme.test").await;
+    b.click("form[action='/password/forgot'] button[type=submit]")
+        .await;
+    assert!(
+        b.text("[role=status]").await.contains("bob@acme.test"),
+        "the page says where the link went"
+    );
+    b.check_page("forgot-sent").await;
+
+    let email = app
+        .wait_for_email("bob@acme.test", "Choose a new partnerdesk password")
+        .await;
+    let start = email.text.find("/password/reset/").expect("the link");
+    let link = email.text[start..].split_whitespace().next().unwrap();
+    b.goto(link).await;
+    b.check_page("reset").await;
+    b.fill("#new-password", "a new passphrase for bob").await;
+    b.fill("#confirm-password", "a new passphrase for bob")
+        .await;
+    b.click("form[action^='/password/reset/'] button[type=submit]")
+        .await;
+    assert_eq!(b.path().await, "/login");
+    assert!(
+        b.text("[role=status]")
+            .await
+            .contains("Your password was changed")
+    );
+    b.check_page("reset-done").await;
+
+    b.fill("#email", "bob@acme.test").await;
+    b.fill("#password", "a new passphrase for bob").await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    assert_eq!(b.path().await, "/");
+
+    // The link is spent: it says so, and leads to asking again.
+    b.goto(link).await;
+    assert_eq!(b.text("h1").await, "This link no longer works");
+    b.check_page("reset-spent").await;
+}

@@ -123,12 +123,11 @@ fn reset_page(
     })
 }
 
-/// The answer to a link that no longer works: what to do instead.
-fn spent(session: &AppSession, token: &str) -> Result<HttpResponse, AppError> {
-    page_with_status(
-        StatusCode::NOT_FOUND,
-        &reset_page(session, token, None, None)?,
-    )
+/// The answer to a link that no longer works: what to do instead. Opened, it is the
+/// link's page (200: a browser reports no error for it); a form sent through it is
+/// refused (404).
+fn spent(session: &AppSession, token: &str, status: StatusCode) -> Result<HttpResponse, AppError> {
+    page_with_status(status, &reset_page(session, token, None, None)?)
 }
 
 /// The address of the link's account, if the link still works.
@@ -149,7 +148,7 @@ pub async fn reset_form(
 ) -> Result<HttpResponse, AppError> {
     match account_of(&state, &token).await? {
         Some(email) => page(&reset_page(&session, &token, Some(email), None)?),
-        None => spent(&session, &token),
+        None => spent(&session, &token, StatusCode::OK),
     }
 }
 
@@ -172,7 +171,7 @@ pub async fn reset(
     let token = token.into_inner();
     // The link is checked before the password is hashed: a dead link costs no hashing.
     let Some(email) = account_of(&state, &token).await? else {
-        return spent(&session, &token);
+        return spent(&session, &token, StatusCode::NOT_FOUND);
     };
     let form = form.0;
     let refused = match check_policy(&form.new_password) {
@@ -196,7 +195,7 @@ pub async fn reset(
             .await?
     };
     if done.is_none() {
-        return spent(&session, &token);
+        return spent(&session, &token, StatusCode::NOT_FOUND);
     }
     state.mail_wake.notify_one();
     session.log_out();

@@ -69,3 +69,9 @@ pub fn close_all(conn: &mut DbConn, user_id: &str, at: NaiveDateTime) -> QueryRe
     .set(password_resets::used_at.eq(Some(at)))
     .execute(conn)
 }
+
+/// Forgets the links that expired before `before`, used or not.
+pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(password_resets::table.filter(password_resets::expires_at.lt(before)))
+        .execute(conn)
+}
