@@ -566,6 +566,25 @@ const ROWS: &[Row] = &[
         form: &[],
         expect: |w, _| member_page(w, UNPROCESSABLE),
     },
+    // Ending one's own sessions: a name that is none of one's sessions is not found;
+    // ending the others leaves the one in use (the sessions are tested in
+    // tests/account.rs).
+    Row {
+        method: "POST",
+        route: "/account/sessions/{sid}/end",
+        path: "/account/sessions/{}/end",
+        kind: Kind::Token,
+        form: &[],
+        expect: |w, _| member_page(w, NOT_FOUND),
+    },
+    Row {
+        method: "POST",
+        route: "/account/sessions/end-others",
+        path: "/account/sessions/end-others",
+        kind: Kind::None,
+        form: &[],
+        expect: |w, _| member_page(w, SEE_OTHER),
+    },
     Row {
         method: "GET",
         route: "/welcome/{token}",

@@ -108,6 +108,8 @@ fn code_texts() -> BTreeMap<String, String> {
         format!(r"\.text\(\s*{LITERAL},\s*{LITERAL}"),
         format!(r"(?:bad_request|forbidden|conflict|not_found)\(\s*{LITERAL}"),
         format!(r"(?:Invalid|NotAllowed|Conflict)\(\s*{LITERAL}"),
+        // A message shown once on the next page.
+        format!(r"FlashKind::\w+,\s*{LITERAL}"),
         // A sentence made a text (`"…".into()`): a subject, a paragraph.
         r#"("(?:[^"\\]|\\.)* (?:[^"\\]|\\.)*")\s*\.into\(\)"#.to_owned(),
         format!(r"\|_\|\s*{LITERAL}"),

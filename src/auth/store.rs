@@ -24,8 +24,13 @@ pub const USER_ID: &str = "uid";
 /// The session keys of the organization worked in, and of when the user signed in.
 pub const ORG_ID: &str = "org";
 pub const AUTH_AT: &str = "auth_at";
+/// The session keys that describe a logged-in session in the account's list: its public
+/// name, the browser's `User-Agent`, the address it signed in from.
+pub const SID: &str = "sid";
+pub const AGENT: &str = "agent";
+pub const FROM: &str = "from";
 /// The keys that make a session a logged-in one.
-pub const LOGIN_KEYS: [&str; 3] = [USER_ID, ORG_ID, AUTH_AT];
+pub const LOGIN_KEYS: [&str; 6] = [USER_ID, ORG_ID, AUTH_AT, SID, AGENT, FROM];
 
 type State = HashMap<String, String>;
 

@@ -4,18 +4,20 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use askama::Template;
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use serde::Deserialize;
 
+use crate::auth::devices;
 use crate::auth::password::check_policy;
 use crate::db::models::users;
-use crate::i18n::{Locale, t};
+use crate::i18n::{Locale, Text, datetime_in, t};
 use crate::members;
-use crate::startup::AppState;
+use crate::startup::{AppState, IDLE_TIMEOUT};
 use crate::web::act::own_password;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{Layout, Section, page, page_with_status};
+use crate::web::site::see_other;
 use crate::web::{AppSession, FlashKind, Member};
 
 #[derive(Template)]
@@ -23,10 +25,33 @@ use crate::web::{AppSession, FlashKind, Member};
 struct AccountPage {
     layout: Layout,
     memberships: Vec<(String, &'static str)>,
+    sessions: Vec<SessionRow>,
     error: Option<String>,
 }
 
-fn account_page(member: &Member, error: Option<String>) -> Result<AccountPage, AppError> {
+/// A session of the person's, as the account page lists it.
+struct SessionRow {
+    sid: String,
+    browser: Option<String>,
+    address: String,
+    signed_in_at: String,
+    last_seen_at: String,
+    current: bool,
+}
+
+async fn account_page(
+    member: &Member,
+    state: &AppState,
+    error: Option<String>,
+) -> Result<AccountPage, AppError> {
+    let user_id = member.user.id.clone();
+    let idle = TimeDelta::seconds(IDLE_TIMEOUT.whole_seconds());
+    let devices = state
+        .db
+        .run(move |conn| devices::of_user(conn, &user_id, idle).map_err(AppError::from))
+        .await?;
+    let current = member.session.sid()?;
+    let locale = crate::i18n::current();
     Ok(AccountPage {
         layout: Layout::new(member, Section::Account)?,
         memberships: member
@@ -34,12 +59,71 @@ fn account_page(member: &Member, error: Option<String>) -> Result<AccountPage, A
             .iter()
             .map(|m| (m.org_name.clone(), m.role.label()))
             .collect(),
+        sessions: devices
+            .into_iter()
+            .map(|d| SessionRow {
+                current: current.as_deref() == Some(d.sid.as_str()),
+                browser: d.browser,
+                address: d.address.unwrap_or_else(|| "—".to_owned()),
+                signed_in_at: d
+                    .signed_in_at
+                    .map_or_else(|| "—".to_owned(), |at| datetime_in(locale, at)),
+                last_seen_at: datetime_in(locale, d.last_seen_at),
+                sid: d.sid,
+            })
+            .collect(),
         error,
     })
 }
 
-pub async fn show(member: Member) -> Result<HttpResponse, AppError> {
-    page(&account_page(&member, None)?)
+pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    page(&account_page(&member, &state, None).await?)
+}
+
+/// `POST /account/sessions/{sid}/end`: ends one of one's sessions (this one: signs out).
+pub async fn end_session(
+    member: Member,
+    state: web::Data<AppState>,
+    sid: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let sid = sid.into_inner();
+    let this_one = member.session.sid()?.as_deref() == Some(sid.as_str());
+    let user_id = member.user.id.clone();
+    let ended = state
+        .db
+        .write(move |conn| devices::end(conn, &user_id, &sid).map_err(AppError::from))
+        .await?;
+    if !ended {
+        return Err(AppError::NotFound);
+    }
+    if this_one {
+        member.session.log_out();
+        return Ok(see_other(crate::paths::SIGNED_OUT));
+    }
+    member
+        .session
+        .flash(FlashKind::Success, "That session is signed out.")?;
+    Ok(see_other(crate::paths::ACCOUNT))
+}
+
+/// `POST /account/sessions/end-others`: ends every session of one's but this one.
+pub async fn end_other_sessions(
+    member: Member,
+    state: web::Data<AppState>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let keep = member.session.sid()?.unwrap_or_default();
+    let user_id = member.user.id.clone();
+    let ended = state
+        .db
+        .write(move |conn| devices::end_others(conn, &user_id, &keep).map_err(AppError::from))
+        .await?;
+    member.session.flash(
+        FlashKind::Success,
+        Text::new("Signed out everywhere else: %{count} session(s) ended.").arg("count", ended),
+    )?;
+    Ok(see_other(crate::paths::ACCOUNT))
 }
 
 #[derive(Deserialize)]
@@ -59,22 +143,22 @@ pub async fn change_password(
     form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
-    let again = |message: String| -> Result<HttpResponse, AppError> {
-        page_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &account_page(&member, Some(message))?,
-        )
-    };
-    if let Err(message) = check_policy(&form.new_password) {
-        return again(message.to_string());
-    }
-    if form.new_password != form.confirm_password {
-        return again(t("The two new passwords differ."));
-    }
-    if !own_password(&req, &state, &member, form.current_password).await? {
-        return again(t(
+    let refused = if let Err(message) = check_policy(&form.new_password) {
+        Some(message.to_string())
+    } else if form.new_password != form.confirm_password {
+        Some(t("The two new passwords differ."))
+    } else if !own_password(&req, &state, &member, form.current_password).await? {
+        Some(t(
             "Your current password is not correct. Nothing was changed.",
-        ));
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = refused {
+        return page_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &account_page(&member, &state, Some(message)).await?,
+        );
     }
     let hash = state.passwords.hash(form.new_password).await?;
     let (user_id, mail) = (member.user.id.clone(), state.mail.clone());

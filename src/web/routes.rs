@@ -101,6 +101,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/account", get().to(account::show))
         .route("/lang", post().to(account::switch_language))
         .route("/account/password", post().to(account::change_password))
+        .route(
+            "/account/sessions/end-others",
+            post().to(account::end_other_sessions),
+        )
+        .route(
+            "/account/sessions/{sid}/end",
+            post().to(account::end_session),
+        )
         .route("/welcome/{token}", get().to(welcome::welcome))
         .route("/welcome/{token}", post().to(welcome::answer))
         .route(

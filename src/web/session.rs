@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::i18n::{Locale, Text};
 use crate::web::errors::AppError;
 
-use crate::auth::store::{AUTH_AT, ORG_ID, USER_ID};
+use crate::auth::store::{AGENT, AUTH_AT, FROM, ORG_ID, SID, USER_ID};
 
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
@@ -31,14 +31,52 @@ pub struct Flash {
     pub message: Text,
 }
 
-pub struct AppSession(Session);
+pub struct AppSession {
+    session: Session,
+    /// The browser and address of the request, kept at login for the account's list of
+    /// sessions.
+    client: Client,
+}
+
+/// What a request says of where it comes from.
+struct Client {
+    agent: String,
+    address: Option<String>,
+}
+
+/// No more of a `User-Agent` is kept.
+const AGENT_KEPT: usize = 300;
+
+impl Client {
+    fn of(req: &HttpRequest) -> Client {
+        let agent = req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(AGENT_KEPT)
+            .collect();
+        let trusted = req
+            .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+            .is_some_and(|state| state.trust_forwarded);
+        Client {
+            agent,
+            address: crate::web::login::client_address(req, trusted).map(|ip| ip.to_string()),
+        }
+    }
+}
 
 impl FromRequest for AppSession {
     type Error = actix_web::Error;
     type Future = Ready<Result<AppSession, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(AppSession(req.get_session())))
+        ready(Ok(AppSession {
+            session: req.get_session(),
+            client: Client::of(req),
+        }))
     }
 }
 
@@ -48,29 +86,43 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 
 impl AppSession {
     pub fn user_id(&self) -> Result<Option<String>, AppError> {
-        self.0.get(USER_ID).map_err(internal)
+        self.session.get(USER_ID).map_err(internal)
     }
 
     pub fn org_id(&self) -> Result<Option<String>, AppError> {
-        self.0.get(ORG_ID).map_err(internal)
+        self.session.get(ORG_ID).map_err(internal)
+    }
+
+    /// How the account's list of sessions names this one (set at login).
+    pub fn sid(&self) -> Result<Option<String>, AppError> {
+        self.session.get(SID).map_err(internal)
     }
 
     /// When the user logged in, as a Unix timestamp: the start of the absolute timeout.
     pub fn authenticated_at(&self) -> Result<Option<i64>, AppError> {
-        self.0.get(AUTH_AT).map_err(internal)
+        self.session.get(AUTH_AT).map_err(internal)
     }
 
     /// Starts an authenticated session under a new id (the old one is deleted), so an
     /// id planted before login is worth nothing after it.
     pub fn log_in(&self, user_id: &str, org_id: Option<&str>, at: i64) -> Result<(), AppError> {
-        self.0.clear();
-        self.0.renew();
-        self.0.insert(USER_ID, user_id).map_err(internal)?;
+        self.session.clear();
+        self.session.renew();
+        self.session.insert(USER_ID, user_id).map_err(internal)?;
         if let Some(org) = org_id {
-            self.0.insert(ORG_ID, org).map_err(internal)?;
+            self.session.insert(ORG_ID, org).map_err(internal)?;
         }
-        self.0.insert(AUTH_AT, at).map_err(internal)?;
-        self.0.insert(CSRF, new_token()).map_err(internal)?;
+        self.session.insert(AUTH_AT, at).map_err(internal)?;
+        self.session.insert(CSRF, new_token()).map_err(internal)?;
+        // How the account's list of sessions names this one.
+        let sid = Alphanumeric.sample_string(&mut rand::rng(), 16);
+        self.session.insert(SID, sid).map_err(internal)?;
+        self.session
+            .insert(AGENT, &self.client.agent)
+            .map_err(internal)?;
+        if let Some(address) = &self.client.address {
+            self.session.insert(FROM, address).map_err(internal)?;
+        }
         Ok(())
     }
 
@@ -78,31 +130,35 @@ impl AppSession {
     /// new anonymous session under a new key; without one, the cookie goes too.
     pub fn log_out(&self) {
         let locale = self
-            .0
+            .session
             .get::<Locale>(crate::i18n::SESSION_KEY)
             .ok()
             .flatten();
         match locale {
             Some(locale) => {
-                self.0.renew();
-                self.0.clear();
-                if self.0.insert(crate::i18n::SESSION_KEY, locale).is_err() {
-                    self.0.purge();
+                self.session.renew();
+                self.session.clear();
+                if self
+                    .session
+                    .insert(crate::i18n::SESSION_KEY, locale)
+                    .is_err()
+                {
+                    self.session.purge();
                 }
             }
-            None => self.0.purge(),
+            None => self.session.purge(),
         }
     }
 
     /// The language the visitor chose (kept across login and logout of this session).
     pub fn set_locale(&self, locale: Locale) -> Result<(), AppError> {
-        self.0
+        self.session
             .insert(crate::i18n::SESSION_KEY, locale)
             .map_err(internal)
     }
 
     pub fn set_org(&self, org_id: &str) -> Result<(), AppError> {
-        self.0.insert(ORG_ID, org_id).map_err(internal)
+        self.session.insert(ORG_ID, org_id).map_err(internal)
     }
 
     /// The CSRF token of the forms of this session's pages, created on first use. It is
@@ -110,11 +166,11 @@ impl AppSession {
     /// another organization (a tab left open across a switch) is refused, not applied
     /// to the organization the session works in now.
     pub fn csrf_token(&self) -> Result<String, AppError> {
-        let secret = match self.0.get::<String>(CSRF).map_err(internal)? {
+        let secret = match self.session.get::<String>(CSRF).map_err(internal)? {
             Some(secret) => secret,
             None => {
                 let secret = new_token();
-                self.0.insert(CSRF, &secret).map_err(internal)?;
+                self.session.insert(CSRF, &secret).map_err(internal)?;
                 secret
             }
         };
@@ -123,13 +179,13 @@ impl AppSession {
 
     /// The session's own token, bound to no organization: the logout form's.
     pub fn session_token(&self) -> Option<String> {
-        let secret = self.0.get::<String>(CSRF).ok().flatten()?;
+        let secret = self.session.get::<String>(CSRF).ok().flatten()?;
         Some(bound_token(&secret, None))
     }
 
     /// The token a form must carry, if the session has one yet.
     pub fn expected_csrf_token(&self) -> Option<String> {
-        let secret = self.0.get::<String>(CSRF).ok().flatten()?;
+        let secret = self.session.get::<String>(CSRF).ok().flatten()?;
         Some(bound_token(
             &secret,
             self.org_id().ok().flatten().as_deref(),
@@ -137,7 +193,7 @@ impl AppSession {
     }
 
     pub fn flash(&self, kind: FlashKind, message: impl Into<Text>) -> Result<(), AppError> {
-        self.0
+        self.session
             .insert(
                 FLASH,
                 Flash {
@@ -151,10 +207,10 @@ impl AppSession {
     pub fn take_flash(&self) -> Option<Flash> {
         // Removing marks the session changed, to be written back: only when there is
         // a message (an unreadable one goes too).
-        match self.0.get::<Flash>(FLASH) {
+        match self.session.get::<Flash>(FLASH) {
             Ok(None) => None,
             found => {
-                self.0.remove(FLASH);
+                self.session.remove(FLASH);
                 found.ok().flatten()
             }
         }

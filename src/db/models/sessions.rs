@@ -98,3 +98,26 @@ pub fn delete_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
 pub fn purge_expired(conn: &mut DbConn) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.le(now()))).execute(conn)
 }
+
+/// The live sessions of a user: row id, state and idle deadline.
+pub fn of_user(
+    conn: &mut DbConn,
+    user_id: &str,
+) -> QueryResult<Vec<(String, String, NaiveDateTime)>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::expires_at.gt(now()))
+        .select((sessions::id, sessions::state, sessions::expires_at))
+        .load(conn)
+}
+
+/// Ends the session `id` if it is `user_id`'s.
+pub fn delete_of_user(conn: &mut DbConn, user_id: &str, id: &str) -> QueryResult<bool> {
+    let deleted = diesel::delete(
+        sessions::table
+            .find(id)
+            .filter(sessions::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}
