@@ -271,7 +271,7 @@ async fn maintenance(db: Db, mail: MailContext, wake: Arc<Notify>) {
                 // A window is kept while the longest of them (a reset's, a login's) runs.
                 let longest = crate::auth::throttle::WINDOW.max(crate::auth::reset::WINDOW);
                 crate::db::models::throttle::purge(conn, crate::db::now() - longest)?;
-                crate::db::models::password_resets::purge(conn, crate::db::now())?;
+                crate::db::models::account_links::purge(conn, crate::db::now())?;
                 crate::db::models::intents::purge(
                     conn,
                     crate::db::now() - chrono::TimeDelta::days(crate::orders::INTENT_KEPT_DAYS),

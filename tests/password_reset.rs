@@ -5,7 +5,7 @@
 mod support;
 
 use diesel::prelude::*;
-use partnerdesk::db::schema::{password_resets, sessions, users};
+use partnerdesk::db::schema::{account_links, sessions, users};
 use reqwest::StatusCode;
 use support::*;
 
@@ -149,10 +149,10 @@ async fn a_link_expires_after_its_hour() {
     let link = link_for(&app, "carla@beta.test").await;
     let an_hour_ago = chrono::Utc::now().naive_utc() - chrono::TimeDelta::minutes(61);
     app.with_db(move |conn| {
-        diesel::update(password_resets::table)
+        diesel::update(account_links::table)
             .set((
-                password_resets::created_at.eq(an_hour_ago),
-                password_resets::expires_at.eq(an_hour_ago + chrono::TimeDelta::hours(1)),
+                account_links::created_at.eq(an_hour_ago),
+                account_links::expires_at.eq(an_hour_ago + chrono::TimeDelta::hours(1)),
             ))
             .execute(conn)
             .unwrap()

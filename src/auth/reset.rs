@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::throttle::Keys;
 use crate::db::models::users::{self, User};
-use crate::db::models::{password_resets, sessions, throttle};
+use crate::db::models::account_links::{self, Purpose::PasswordReset};
+use crate::db::models::{sessions, throttle};
 use crate::db::{DbConn, write_tx};
 use crate::domain::EmailAddress;
 use crate::mail::MailContext;
@@ -56,7 +57,14 @@ pub fn ask(
         }
         if let Some(user) = users::find_by_email(conn, email)? {
             let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
-            password_resets::insert(conn, &digest(&token), &user.id, at, at + LINK_LIFETIME)?;
+            account_links::insert(
+                conn,
+                PasswordReset,
+                &digest(&token),
+                &user.id,
+                None,
+                (at, at + LINK_LIFETIME),
+            )?;
             notify::reset_link(
                 conn,
                 mail,
@@ -75,8 +83,8 @@ pub fn account_of(
     token: &str,
     at: NaiveDateTime,
 ) -> diesel::QueryResult<Option<User>> {
-    match password_resets::open(conn, &digest(token), at)? {
-        Some(user_id) => users::find(conn, &user_id),
+    match account_links::open(conn, PasswordReset, &digest(token), at)? {
+        Some(link) => users::find(conn, &link.user_id),
         None => Ok(None),
     }
 }
@@ -95,14 +103,14 @@ pub fn complete(
     let hash = digest(token);
     write_tx(conn, |conn| {
         // One statement decides: of links used at once, one update finds it open.
-        let Some(user_id) = password_resets::take(conn, &hash, at)? else {
+        let Some(link) = account_links::take(conn, PasswordReset, &hash, at)? else {
             return Ok(None);
         };
-        let Some(user) = users::find(conn, &user_id)? else {
+        let Some(user) = users::find(conn, &link.user_id)? else {
             return Ok(None);
         };
         users::set_password(conn, &user.id, password_hash)?;
-        password_resets::close_all(conn, &user.id, at)?;
+        account_links::close_all(conn, PasswordReset, &user.id, at)?;
         sessions::delete_for_user(conn, &user.id)?;
         // The owner proved they read the address: the failed logins against it are forgiven.
         throttle::clear(conn, Keys::new(&user.email, None).account_key())?;

@@ -56,20 +56,22 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_throttle (key) {
-        key -> Text,
-        window_start -> Timestamp,
-        failures -> Integer,
+    account_links (token_hash) {
+        token_hash -> Text,
+        purpose -> Text,
+        user_id -> Text,
+        detail -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
 diesel::table! {
-    password_resets (token_hash) {
-        token_hash -> Text,
-        user_id -> Text,
-        created_at -> Timestamp,
-        expires_at -> Timestamp,
-        used_at -> Nullable<Timestamp>,
+    login_throttle (key) {
+        key -> Text,
+        window_start -> Timestamp,
+        failures -> Integer,
     }
 }
 
@@ -283,7 +285,7 @@ diesel::joinable!(client_requests -> organizations (partner_org_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(partner_profiles -> organizations (org_id));
 diesel::joinable!(partnership_events -> partnerships (partnership_id));
-diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(account_links -> users (user_id));
 diesel::joinable!(partnership_events -> users (actor_user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(products -> offers (offer_code));
@@ -312,8 +314,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     income_totals,
     requested_products,
     member_invitations,
+    account_links,
     login_throttle,
-    password_resets,
     order_intents,
     client_requests,
 );

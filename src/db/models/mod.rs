@@ -2,6 +2,7 @@
 //! Every query about an organization's data takes the organization's id and filters
 //! by it in SQL.
 
+pub mod account_links;
 pub mod client_requests;
 pub mod events;
 pub mod income;
@@ -14,7 +15,6 @@ pub mod orders;
 pub mod orgs;
 pub mod outbox;
 pub mod partnerships;
-pub mod password_resets;
 pub mod products;
 pub mod sessions;
 pub mod throttle;
