@@ -60,6 +60,11 @@ pub fn password_reset(token: &str) -> String {
     format!("/password/reset/{token}")
 }
 
+/// The link that confirms a new email address.
+pub fn email_confirm(token: &str) -> String {
+    format!("/account/email/{token}")
+}
+
 pub fn renew(product_id: &str) -> String {
     format!("/products/{product_id}/renew")
 }

@@ -566,6 +566,30 @@ const ROWS: &[Row] = &[
         form: &[],
         expect: |w, _| member_page(w, UNPROCESSABLE),
     },
+    Row {
+        method: "POST",
+        route: "/account/details",
+        path: "/account/details",
+        kind: Kind::None,
+        form: &[],
+        expect: |w, _| member_page(w, UNPROCESSABLE),
+    },
+    Row {
+        method: "GET",
+        route: "/account/email/{token}",
+        path: "/account/email/{}",
+        kind: Kind::Token,
+        form: &[],
+        expect: |_, _| OK,
+    },
+    Row {
+        method: "POST",
+        route: "/account/email/{token}",
+        path: "/account/email/{}",
+        kind: Kind::Token,
+        form: &[],
+        expect: |_, _| NOT_FOUND,
+    },
     // Ending one's own sessions: a name that is none of one's sessions is not found;
     // ending the others leaves the one in use (the sessions are tested in
     // tests/account.rs).

@@ -150,3 +150,199 @@ async fn signing_out_this_session_from_the_list_signs_out() {
     assert_eq!(done.location(), Some("/login?signed_out=1"));
     assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
 }
+
+/// Sends the details form from the account page.
+async fn save_details(browser: &Browser, name: &str, email: &str, password: &str) -> Page {
+    browser
+        .submit(
+            "/account/details",
+            &[
+                ("name", name),
+                ("email", email),
+                ("current_password", password),
+            ],
+        )
+        .await
+}
+
+/// The link of the newest email to `to` that links to `prefix`.
+async fn newest_link(app: &TestApp, to: &str, subject: &str) -> String {
+    let email = app.wait_for_email(to, subject).await;
+    link_in(&email, "/account/email/")
+}
+
+#[tokio::test]
+async fn a_new_name_is_saved_and_a_name_that_hides_characters_is_refused_on_the_form() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let saved = save_details(&alice, "Alice Martin-Dupont", "alice@acme.test", "").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let account = alice.get("/account").await;
+    assert!(
+        account.text().contains("Your name is saved."),
+        "{}",
+        account.text()
+    );
+    assert_eq!(
+        account.field("name").as_deref(),
+        Some("Alice Martin-Dupont")
+    );
+
+    let refused = save_details(&alice, "Eve\u{202e}ecilA", "alice@acme.test", "").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.texts("#details-error").len(),
+        1,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(
+        refused.field("name").as_deref(),
+        Some("Eve\u{202e}ecilA"),
+        "kept as typed"
+    );
+    let account = alice.get("/account").await;
+    assert_eq!(
+        account.field("name").as_deref(),
+        Some("Alice Martin-Dupont"),
+        "unchanged"
+    );
+}
+
+#[tokio::test]
+async fn a_new_address_takes_effect_once_confirmed_from_it_and_the_old_one_is_told() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let before = outbox_count(&app).await;
+    let no_password = save_details(&alice, "Alice", "alice@new.test", "").await;
+    assert_eq!(no_password.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        no_password.field("email").as_deref(),
+        Some("alice@new.test")
+    );
+    assert_eq!(outbox_count(&app).await, before, "nothing sent");
+
+    let asked = save_details(&alice, "Alice", "alice@new.test", PASSWORD).await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER);
+    let told = app
+        .wait_for_email("alice@acme.test", "A new address was asked")
+        .await;
+    assert!(told.text.contains("alice@new.test"), "{}", told.text);
+    let link = newest_link(
+        &app,
+        "alice@new.test",
+        "Confirm your new partnerdesk address",
+    )
+    .await;
+    // Until confirmed, nothing changes.
+    assert_eq!(
+        app.browser()
+            .login("alice@acme.test", PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+
+    let anyone = app.browser();
+    let form = anyone.get(&link).await;
+    assert!(form.text().contains("alice@new.test"), "{}", form.text());
+    let token = form.field("csrf_token").unwrap();
+    let confirmed = anyone.post(&link, &[("csrf_token", &token)]).await;
+    assert_eq!(confirmed.status, StatusCode::OK);
+    assert!(
+        confirmed
+            .text()
+            .contains("Your account now uses alice@new.test")
+    );
+    app.wait_for_email("alice@acme.test", "Your partnerdesk address was changed")
+        .await;
+    assert_eq!(
+        app.browser().login("alice@new.test", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.browser()
+            .login("alice@acme.test", PASSWORD)
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // The link works once.
+    let token = anyone.get(&link).await.field("csrf_token").unwrap();
+    let replay = anyone.post(&link, &[("csrf_token", &token)]).await;
+    assert_eq!(replay.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_address_another_account_uses_is_not_taken_over() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let asked = save_details(&alice, "Alice", "bob@acme.test", PASSWORD).await;
+    assert_eq!(
+        asked.status,
+        StatusCode::SEE_OTHER,
+        "the answer says nothing yet"
+    );
+    let link = newest_link(
+        &app,
+        "bob@acme.test",
+        "Confirm your new partnerdesk address",
+    )
+    .await;
+    let browser = app.browser();
+    let token = browser.get(&link).await.field("csrf_token").unwrap();
+    let refused = browser.post(&link, &[("csrf_token", &token)]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused
+            .text()
+            .contains("Another account uses this address already")
+    );
+    for (email, who) in [("alice@acme.test", "Alice"), ("bob@acme.test", "Bob")] {
+        let login = app.browser().login(email, PASSWORD).await;
+        assert_eq!(
+            login.status,
+            StatusCode::SEE_OTHER,
+            "{who} keeps their address"
+        );
+    }
+}
+
+#[tokio::test]
+async fn asking_again_replaces_the_earlier_link_and_a_link_expires_after_a_day() {
+    use diesel::prelude::*;
+    use partnerdesk::db::schema::account_links;
+    let app = spawn_demo().await;
+    let carla = app.logged_in("carla@beta.test").await;
+    save_details(&carla, "Carla", "carla@one.test", PASSWORD).await;
+    let first = newest_link(&app, "carla@one.test", "Confirm your new").await;
+    save_details(&carla, "Carla", "carla@two.test", PASSWORD).await;
+    let second = newest_link(&app, "carla@two.test", "Confirm your new").await;
+    let page = app.browser().get(&first).await;
+    assert!(
+        page.text().contains("This link no longer works"),
+        "{}",
+        page.text()
+    );
+
+    let a_day_ago = chrono::Utc::now().naive_utc() - chrono::TimeDelta::hours(25);
+    app.with_db(move |conn| {
+        diesel::update(account_links::table)
+            .set(account_links::expires_at.eq(a_day_ago))
+            .execute(conn)
+            .unwrap()
+    })
+    .await;
+    let browser = app.browser();
+    let token = browser.get(&second).await.field("csrf_token").unwrap();
+    let expired = browser.post(&second, &[("csrf_token", &token)]).await;
+    assert_eq!(expired.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.browser()
+            .login("carla@beta.test", PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER,
+        "the address is unchanged"
+    );
+}

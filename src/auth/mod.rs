@@ -2,6 +2,7 @@
 //! member read along with a session. It knows nothing of the web layer: the extractors
 //! handlers ask for ([`Member`](crate::web::Member), the typed session) live in `web`.
 
+pub mod details;
 pub mod devices;
 pub mod login;
 pub mod password;

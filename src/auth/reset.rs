@@ -13,8 +13,8 @@ use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
 use crate::auth::throttle::Keys;
-use crate::db::models::users::{self, User};
 use crate::db::models::account_links::{self, Purpose::PasswordReset};
+use crate::db::models::users::{self, User};
 use crate::db::models::{sessions, throttle};
 use crate::db::{DbConn, write_tx};
 use crate::domain::EmailAddress;
@@ -29,7 +29,8 @@ pub const PER_ACCOUNT: i32 = 3;
 pub const PER_ADDRESS: i32 = 20;
 pub const WINDOW: TimeDelta = TimeDelta::hours(1);
 
-fn digest(token: &str) -> String {
+/// The digest under which a link's token is kept.
+pub(super) fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -22,11 +22,30 @@ use crate::web::{AppSession, FlashKind, Member};
 
 #[derive(Template)]
 #[template(path = "account/show.html")]
-struct AccountPage {
+pub(super) struct AccountPage {
     layout: Layout,
     memberships: Vec<(String, &'static str)>,
     sessions: Vec<SessionRow>,
+    /// The password form's problem.
     error: Option<String>,
+    details: Details,
+}
+
+/// The details form as shown: the account's, or what was typed with what is wrong.
+pub(super) struct Details {
+    pub name: String,
+    pub email: String,
+    pub error: Option<String>,
+}
+
+impl Details {
+    pub(super) fn of(member: &Member) -> Details {
+        Details {
+            name: member.user.name.clone(),
+            email: member.user.email.clone(),
+            error: None,
+        }
+    }
 }
 
 /// A session of the person's, as the account page lists it.
@@ -39,10 +58,11 @@ struct SessionRow {
     current: bool,
 }
 
-async fn account_page(
+pub(super) async fn account_page(
     member: &Member,
     state: &AppState,
     error: Option<String>,
+    details: Details,
 ) -> Result<AccountPage, AppError> {
     let user_id = member.user.id.clone();
     let idle = TimeDelta::seconds(IDLE_TIMEOUT.whole_seconds());
@@ -73,11 +93,12 @@ async fn account_page(
             })
             .collect(),
         error,
+        details,
     })
 }
 
 pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    page(&account_page(&member, &state, None).await?)
+    page(&account_page(&member, &state, None, Details::of(&member)).await?)
 }
 
 /// `POST /account/sessions/{sid}/end`: ends one of one's sessions (this one: signs out).
@@ -157,7 +178,7 @@ pub async fn change_password(
     if let Some(message) = refused {
         return page_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &account_page(&member, &state, Some(message)).await?,
+            &account_page(&member, &state, Some(message), Details::of(&member)).await?,
         );
     }
     let hash = state.passwords.hash(form.new_password).await?;

@@ -8,6 +8,7 @@ mod clients;
 pub mod csrf;
 mod csv;
 mod dashboard;
+mod details;
 pub mod errors;
 pub mod guards;
 mod health;

@@ -7,8 +7,8 @@ use actix_web::web::{self, ServiceConfig, get, post};
 
 use crate::web::errors::AppError;
 use crate::web::{
-    about, account, assets, clients, dashboard, health, income, invoices, login, orders, org,
-    partners, password, products, relationships, requests, team, welcome,
+    about, account, assets, clients, dashboard, details, health, income, invoices, login, orders,
+    org, partners, password, products, relationships, requests, team, welcome,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -101,6 +101,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/account", get().to(account::show))
         .route("/lang", post().to(account::switch_language))
         .route("/account/password", post().to(account::change_password))
+        .route("/account/details", post().to(details::save))
+        .route("/account/email/{token}", get().to(details::confirm_form))
+        .route("/account/email/{token}", post().to(details::confirm))
         .route(
             "/account/sessions/end-others",
             post().to(account::end_other_sessions),

@@ -116,6 +116,5 @@ pub fn close_all(
 
 /// Forgets the links that expired before `before`, used or not.
 pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(account_links::table.filter(account_links::expires_at.lt(before)))
-        .execute(conn)
+    diesel::delete(account_links::table.filter(account_links::expires_at.lt(before))).execute(conn)
 }

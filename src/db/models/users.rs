@@ -101,6 +101,21 @@ pub fn set_password(conn: &mut DbConn, user_id: &str, password_hash: &str) -> Qu
         .execute(conn)
 }
 
+/// Moves the account to another address (unique: a taken one is a unique violation).
+pub fn set_email(conn: &mut DbConn, user_id: &str, email: &EmailAddress) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::email.eq(email.as_str()))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_name(conn: &mut DbConn, user_id: &str, name: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::name.eq(name))
+        .execute(conn)
+        .map(drop)
+}
+
 /// Every organization the user belongs to, by name.
 pub fn memberships(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<MembershipView>> {
     natively!(conn, c => memberships::table

@@ -3,6 +3,7 @@
 
 use super::{Notice, recipient, send_notice};
 use crate::db::DbConn;
+use crate::db::models::orgs::Recipient;
 use crate::db::models::users::User;
 use crate::i18n::Text;
 use crate::mail::MailContext;
@@ -43,6 +44,79 @@ pub fn password_reset(conn: &mut DbConn, mail: &MailContext, user: &User) -> any
         ],
         facts: Vec::new(),
         action: Some(("Sign in".into(), crate::paths::LOGIN.to_owned())),
+    };
+    send_notice(conn, mail, &[recipient(user)], &notice)?;
+    Ok(())
+}
+
+/// To the new address: the link that confirms it.
+pub fn confirm_new_email(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    user: &User,
+    new: &str,
+    path: &str,
+) -> anyhow::Result<()> {
+    let notice = Notice {
+        subject: "Confirm your new partnerdesk address".into(),
+        paragraphs: vec![
+            Text::new(
+                "You asked to use this address for your partnerdesk account instead of %{old}.",
+            )
+            .arg("old", &user.email),
+            "Confirm it with the link below within 24 hours. Until then, nothing changes.".into(),
+            "If you did not ask for it, ignore this email.".into(),
+        ],
+        facts: Vec::new(),
+        action: Some(("Confirm this address".into(), path.to_owned())),
+    };
+    let to = Recipient {
+        email: new.to_owned(),
+        name: user.name.clone(),
+        locale: user.locale,
+    };
+    send_notice(conn, mail, &[to], &notice)?;
+    Ok(())
+}
+
+/// To the old address: a new one was asked for.
+pub fn email_change_asked(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    user: &User,
+    new: &str,
+) -> anyhow::Result<()> {
+    let notice = Notice {
+        subject: "A new address was asked for your partnerdesk account".into(),
+        paragraphs: vec![
+            Text::new("Someone signed in to your account asked to use %{new} instead of this address. It changes only once confirmed from %{new}.")
+                .arg("new", new),
+            "If it was not you, change your password at once and sign out your other sessions from your account page.".into(),
+        ],
+        facts: Vec::new(),
+        action: Some(("Open your account".into(), crate::paths::ACCOUNT.to_owned())),
+    };
+    send_notice(conn, mail, &[recipient(user)], &notice)?;
+    Ok(())
+}
+
+/// To the old address: the account moved to `new`.
+pub fn email_changed(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    user: &User,
+    new: &str,
+) -> anyhow::Result<()> {
+    let notice = Notice {
+        subject: "Your partnerdesk address was changed".into(),
+        paragraphs: vec![
+            Text::new("Your account now uses %{new}: this address no longer receives its emails, and you sign in with the new one.")
+                .arg("new", new),
+            "If you did not do this, contact your organization's legal representative at once."
+                .into(),
+        ],
+        facts: Vec::new(),
+        action: None,
     };
     send_notice(conn, mail, &[recipient(user)], &notice)?;
     Ok(())
