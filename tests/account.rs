@@ -346,3 +346,35 @@ async fn asking_again_replaces_the_earlier_link_and_a_link_expires_after_a_day()
         "the address is unchanged"
     );
 }
+
+#[tokio::test]
+async fn a_sign_in_from_a_browser_not_seen_before_is_told_to_the_address() {
+    let app = spawn_demo().await;
+    let count = |emails: Vec<Email>| {
+        emails
+            .iter()
+            .filter(|e| e.is_to("petra@studio.test") && e.subject.contains("A new sign-in"))
+            .count()
+    };
+    // The first browser an account signs in from is no news; signing in again from it
+    // neither.
+    let laptop = signed_in_with(&app, FIREFOX, "petra@studio.test").await;
+    laptop.submit("/logout", &[]).await;
+    assert_eq!(
+        laptop.login("petra@studio.test", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(count(app.emails_settled().await), 0);
+
+    // Another browser is.
+    signed_in_with(&app, SAFARI, "petra@studio.test").await;
+    let told = app
+        .wait_for_email(
+            "petra@studio.test",
+            "A new sign-in to your partnerdesk account",
+        )
+        .await;
+    assert!(told.text.contains("Safari · iPhone"), "{}", told.text);
+    assert!(told.text.contains("127.0.0.1"), "{}", told.text);
+    assert_eq!(count(app.emails_settled().await), 1);
+}

@@ -231,7 +231,7 @@ struct Databases {
 
 /// Every table a history writes, children first; `offers` keeps its rows (their prices
 /// are set again).
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 21] = [
     "order_intents",
     "income_totals",
     "income_entries",
@@ -247,6 +247,8 @@ const TABLES: [&str; 19] = [
     "outbox_emails",
     "sessions",
     "login_throttle",
+    "account_links",
+    "known_browsers",
     "memberships",
     "partner_profiles",
     "users",

@@ -9,8 +9,12 @@ use diesel::QueryResult;
 use sha2::{Digest, Sha256};
 
 use crate::auth::store::{AGENT, AUTH_AT, FROM, SID};
-use crate::db::DbConn;
+use crate::db::models::known_browsers::{self, Seen};
 use crate::db::models::sessions;
+use crate::db::models::users::User;
+use crate::db::{DbConn, write_tx};
+use crate::mail::MailContext;
+use crate::mail::notifications::account as notify;
 
 /// One session of the person's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +96,31 @@ pub fn end(conn: &mut DbConn, user_id: &str, sid: &str) -> QueryResult<bool> {
 /// Ends every session of the person's but `keep` (the one in use).
 pub fn end_others(conn: &mut DbConn, user_id: &str, keep: &str) -> QueryResult<usize> {
     end_where(conn, user_id, |d| d.sid != keep)
+}
+
+/// Notes a sign-in of `user` from the browser whose cookie is `browser_token`, and tells
+/// the account's address when the browser is new to an account that knew others.
+/// Returns whether it was new.
+pub fn note_sign_in(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    user: &User,
+    browser_token: &str,
+    seen_as: (&str, Option<&str>),
+    at: NaiveDateTime,
+) -> anyhow::Result<bool> {
+    let hash = hex::encode(Sha256::digest(browser_token.as_bytes()));
+    match known_browsers::note(conn, &user.id, &hash, at)? {
+        Seen::Known => Ok(false),
+        Seen::New { first: true } => Ok(true),
+        Seen::New { first: false } => {
+            let (agent, address) = seen_as;
+            write_tx(conn, |conn| {
+                notify::new_browser(conn, mail, user, describe(agent), address, at)
+            })?;
+            Ok(true)
+        }
+    }
 }
 
 #[cfg(test)]

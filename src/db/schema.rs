@@ -68,6 +68,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    known_browsers (user_id, browser_hash) {
+        user_id -> Text,
+        browser_hash -> Text,
+        first_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_throttle (key) {
         key -> Text,
         window_start -> Timestamp,
@@ -286,6 +294,7 @@ diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(partner_profiles -> organizations (org_id));
 diesel::joinable!(partnership_events -> partnerships (partnership_id));
 diesel::joinable!(account_links -> users (user_id));
+diesel::joinable!(known_browsers -> users (user_id));
 diesel::joinable!(partnership_events -> users (actor_user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(products -> offers (offer_code));
@@ -315,6 +324,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     requested_products,
     member_invitations,
     account_links,
+    known_browsers,
     login_throttle,
     order_intents,
     client_requests,

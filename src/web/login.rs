@@ -9,7 +9,13 @@ use askama::Template;
 use chrono::{TimeDelta, Utc};
 use serde::Deserialize;
 
+use actix_web::cookie::{Cookie, SameSite};
+use rand::distr::{Alphanumeric, SampleString};
+
+use crate::auth::devices;
 use crate::auth::login::{self, Outcome};
+use crate::db::models::users;
+use crate::db::now;
 use crate::i18n::{In, t};
 use crate::startup::AppState;
 use crate::web::AppSession;
@@ -125,7 +131,13 @@ pub async fn submit(
         } => {
             session.log_in(&user_id, first_org.as_deref(), Utc::now().timestamp())?;
             session.set_locale(locale)?;
-            Ok(see_other(&next))
+            let mut response = see_other(&next);
+            if let Some(cookie) = remember_browser(&req, &state, &session, user_id).await {
+                response
+                    .add_cookie(&cookie)
+                    .map_err(|e| AppError::Internal(e.into()))?;
+            }
+            Ok(response)
         }
         Outcome::Refused => refuse(StatusCode::UNPROCESSABLE_ENTITY, t(WRONG_CREDENTIALS)),
         Outcome::Throttled(wait) => {
@@ -140,6 +152,69 @@ pub async fn submit(
             Ok(with_retry_after(response, wait))
         }
     }
+}
+
+/// The cookie that tells one browser from another, for the account's "signed in from a
+/// new browser" email. It opens nothing.
+fn browser_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-partnerdesk-browser"
+    } else {
+        "partnerdesk-browser"
+    }
+}
+
+/// Notes the sign-in's browser (the account's address is told of a new one) and returns
+/// the cookie to give a browser that has none yet. A failure to note it does not stop
+/// the sign-in.
+async fn remember_browser(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &AppSession,
+    user_id: String,
+) -> Option<Cookie<'static>> {
+    let secure = state.mail.base_url.is_https();
+    let name = browser_cookie_name(secure);
+    let existing = req
+        .cookie(name)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == 43 && v.chars().all(|c| c.is_ascii_alphanumeric()));
+    let token = existing
+        .clone()
+        .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 43));
+    let (agent, address) = session.client();
+    let (agent, address) = (agent.to_owned(), address.map(str::to_owned));
+    let (mail, noted_token) = (state.mail.clone(), token.clone());
+    let noted = state
+        .db
+        .write(move |conn| -> anyhow::Result<bool> {
+            let Some(user) = users::find(conn, &user_id)? else {
+                return Ok(false);
+            };
+            devices::note_sign_in(
+                conn,
+                &mail,
+                &user,
+                &noted_token,
+                (&agent, address.as_deref()),
+                now(),
+            )
+        })
+        .await;
+    match noted {
+        Ok(true) => state.mail_wake.notify_one(),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = ?e, "the sign-in's browser could not be noted"),
+    }
+    existing.is_none().then(|| {
+        Cookie::build(name, token)
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(400))
+            .finish()
+    })
 }
 
 /// A wait in whole minutes, rounded up: what a person is told.

@@ -93,6 +93,12 @@ impl AppSession {
         self.session.get(ORG_ID).map_err(internal)
     }
 
+    /// What the request says of itself: its browser's `User-Agent` (trimmed) and its
+    /// address.
+    pub fn client(&self) -> (&str, Option<&str>) {
+        (&self.client.agent, self.client.address.as_deref())
+    }
+
     /// How the account's list of sessions names this one (set at login).
     pub fn sid(&self) -> Result<Option<String>, AppError> {
         self.session.get(SID).map_err(internal)

@@ -9,6 +9,7 @@ pub mod income;
 pub mod intents;
 pub mod invitations;
 pub mod invoices;
+pub mod known_browsers;
 pub mod members;
 pub mod offers;
 pub mod orders;

@@ -5,7 +5,7 @@ use super::{Notice, recipient, send_notice};
 use crate::db::DbConn;
 use crate::db::models::orgs::Recipient;
 use crate::db::models::users::User;
-use crate::i18n::Text;
+use crate::i18n::{Text, datetime_in};
 use crate::mail::MailContext;
 
 /// The link to choose a new password, valid `minutes`.
@@ -119,5 +119,37 @@ pub fn email_changed(
         action: None,
     };
     send_notice(conn, mail, &[recipient(user)], &notice)?;
+    Ok(())
+}
+
+/// A sign-in from a browser the account had not signed in from before.
+pub fn new_browser(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    user: &User,
+    browser: Option<String>,
+    address: Option<&str>,
+    at: chrono::NaiveDateTime,
+) -> anyhow::Result<()> {
+    let to = recipient(user);
+    let value = |v: String| Text::new("%{value}").arg("value", v);
+    let notice = Notice {
+        subject: "A new sign-in to your partnerdesk account".into(),
+        paragraphs: vec![
+            "Your account was signed in to from a browser it had not been signed in from before.".into(),
+            "If it was you, there is nothing to do. If not, change your password at once and sign that session out from your account page.".into(),
+        ],
+        facts: vec![
+            (
+                "Browser".into(),
+                browser.map_or_else(|| "A browser that does not say which".into(), value),
+            ),
+            ("Address".into(), value(address.unwrap_or("—").to_owned())),
+            // Only the person reads it: in their language.
+            ("When".into(), value(datetime_in(to.locale(), at))),
+        ],
+        action: Some(("Open your account".into(), crate::paths::ACCOUNT.to_owned())),
+    };
+    send_notice(conn, mail, &[to], &notice)?;
     Ok(())
 }
