@@ -535,6 +535,22 @@ const ROWS: &[Row] = &[
     // The colleague named is the organization's last legal representative.
     Row {
         method: "POST",
+        route: "/team/invitations/{id}/resend",
+        path: "/team/invitations/{}/resend",
+        kind: Kind::Token,
+        form: &[],
+        expect: |w, _| role_first(w, Target::Missing, NOT_FOUND),
+    },
+    Row {
+        method: "POST",
+        route: "/team/invitations/{id}/cancel",
+        path: "/team/invitations/{}/cancel",
+        kind: Kind::Token,
+        form: &[],
+        expect: |w, _| role_first(w, Target::Missing, NOT_FOUND),
+    },
+    Row {
+        method: "POST",
         route: "/team/{user_id}/remove",
         path: "/team/{}/remove",
         kind: Kind::Colleague,

@@ -640,3 +640,114 @@ async fn changing_ones_password_needs_the_current_one_and_ends_other_sessions() 
         StatusCode::SEE_OTHER
     );
 }
+
+/// The form actions of the team page's pending invitations.
+async fn invitation_actions(browser: &Browser) -> Vec<String> {
+    let page = browser.get("/team").await;
+    let html = page.html();
+    let forms = scraper::Selector::parse("ul.invitations form").unwrap();
+    html.select(&forms)
+        .filter_map(|f| f.value().attr("action").map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_pending_invitation_is_sent_again_with_a_new_link_or_withdrawn() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let invite = [
+        ("email", "zoe@acme.test"),
+        ("name", "Zoé"),
+        ("role", "billing"),
+    ];
+    alice.submit("/team/invite", &invite).await;
+    let first = app.wait_for_email("zoe@acme.test", "invites you").await;
+    let first_link = link_in(&first, "/welcome/");
+
+    let actions = invitation_actions(&alice).await;
+    let resend = actions.iter().find(|a| a.ends_with("/resend")).unwrap();
+    let sent = alice.submit(resend, &[]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let team = alice.get("/team").await;
+    assert!(
+        team.text()
+            .contains("The invitation was sent to zoe@acme.test again"),
+        "{}",
+        team.text()
+    );
+    let emails = app.wait_for_mail_files(2).await;
+    let links: Vec<String> = emails
+        .iter()
+        .filter(|e| e.is_to("zoe@acme.test"))
+        .map(|e| link_in(e, "/welcome/"))
+        .collect();
+    assert_eq!(links.len(), 2, "{links:?}");
+    let second_link = links.iter().find(|l| **l != first_link).unwrap().clone();
+    assert_eq!(
+        app.browser().get(&first_link).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.browser().get(&second_link).await.status, StatusCode::OK);
+
+    // Withdrawn: the link no longer opens, the team page no longer lists it.
+    let actions = invitation_actions(&alice).await;
+    let cancel = actions
+        .iter()
+        .find(|a| a.ends_with("/cancel"))
+        .unwrap()
+        .clone();
+    let withdrawn = alice.submit(&cancel, &[]).await;
+    assert_eq!(withdrawn.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.browser().get(&second_link).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(invitation_actions(&alice).await.is_empty());
+    // Again: nothing left to withdraw.
+    assert_eq!(
+        alice.submit(&cancel, &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // And the address can be invited anew.
+    let again = alice.submit("/team/invite", &invite).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.text());
+}
+
+#[tokio::test]
+async fn only_the_organizations_managers_resend_or_withdraw_its_invitations() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    alice
+        .submit(
+            "/team/invite",
+            &[
+                ("email", "zoe@acme.test"),
+                ("name", "Zoé"),
+                ("role", "billing"),
+            ],
+        )
+        .await;
+    let actions = invitation_actions(&alice).await;
+    assert_eq!(actions.len(), 2);
+    let bob = app.logged_in("bob@acme.test").await;
+    assert!(
+        invitation_actions(&bob).await.is_empty(),
+        "no buttons for Bob"
+    );
+    let carla = app.logged_in("carla@beta.test").await;
+    for action in &actions {
+        assert_eq!(bob.submit(action, &[]).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            carla.submit(action, &[]).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    let emails = app.emails_settled().await;
+    let to_zoe = emails.iter().filter(|e| e.is_to("zoe@acme.test")).count();
+    assert_eq!(to_zoe, 1, "nothing sent again");
+    assert_eq!(
+        invitation_actions(&alice).await.len(),
+        2,
+        "nothing withdrawn"
+    );
+}

@@ -103,6 +103,7 @@ diesel::table! {
         expires_at -> Timestamp,
         accepted_at -> Nullable<Timestamp>,
         declined_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
     }
 }
 

@@ -109,21 +109,82 @@ pub fn invite(
                 expires_at: at + TimeDelta::days(INVITATION_DAYS),
             },
         )?;
-        let invitee = match &account {
-            Some(user) => Invitee::Account(user),
-            None => Invitee::Address {
-                email: email.as_str(),
-                name: &name,
-            },
-        };
-        let invitation = notify::Invitation {
-            org: &org,
-            role,
-            token: &token,
-            days: INVITATION_DAYS,
-        };
-        notify::invited(conn, mail, actor, &invitation, invitee)?;
-        Ok(())
+        send(conn, mail, actor, (&org, role, &token), email, &name)
+    })
+}
+
+/// Emails the invitation's link to `email` (its account's owner, or the address).
+fn send(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    (org, role, token): (&str, Role, &str),
+    email: &EmailAddress,
+    name: &str,
+) -> Result<(), MemberError> {
+    let account = users::find_by_email(conn, email)?;
+    let invitee = match &account {
+        Some(user) => Invitee::Account(user),
+        None => Invitee::Address {
+            email: email.as_str(),
+            name,
+        },
+    };
+    let invitation = notify::Invitation {
+        org,
+        role,
+        token,
+        days: INVITATION_DAYS,
+    };
+    notify::invited(conn, mail, actor, &invitation, invitee)?;
+    Ok(())
+}
+
+/// Sends an open invitation of the actor's organization again, with a new link valid
+/// for [`INVITATION_DAYS`] from now: the earlier link stops working.
+pub fn resend(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    actor: &Actor<'_>,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<String, MemberError> {
+    write_tx(conn, |conn| {
+        let invitation = invitations::by_id(conn, id, at)?
+            .filter(|i| i.org_id == actor.org_id)
+            .ok_or(MemberError::NotFound)?;
+        let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
+        let valid = (at, at + TimeDelta::days(INVITATION_DAYS));
+        if !invitations::renew(conn, actor.org_id, id, &token_hash(&token), valid)? {
+            return Err(MemberError::NotFound);
+        }
+        let email =
+            EmailAddress::parse(&invitation.email).map_err(|m| MemberError::Invalid(m.into()))?;
+        let what = (
+            invitation.org_name.as_str(),
+            invitation.role,
+            token.as_str(),
+        );
+        send(conn, mail, actor, what, &email, &invitation.name)?;
+        Ok(invitation.email)
+    })
+}
+
+/// Takes back an open invitation of the actor's organization: its link stops working.
+pub fn cancel(
+    conn: &mut DbConn,
+    actor: &Actor<'_>,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<String, MemberError> {
+    write_tx(conn, |conn| {
+        let invitation = invitations::by_id(conn, id, at)?
+            .filter(|i| i.org_id == actor.org_id)
+            .ok_or(MemberError::NotFound)?;
+        if !invitations::cancel(conn, actor.org_id, id, at)? {
+            return Err(MemberError::NotFound);
+        }
+        Ok(invitation.email)
     })
 }
 

@@ -96,6 +96,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/income.csv", get().to(income::export))
         .route("/team", get().to(team::list))
         .route("/team/invite", post().to(team::invite))
+        .route(
+            "/team/invitations/{id}/resend",
+            post().to(team::resend_invitation),
+        )
+        .route(
+            "/team/invitations/{id}/cancel",
+            post().to(team::cancel_invitation),
+        )
         .route("/team/{user_id}/role", post().to(team::change_role))
         .route("/team/{user_id}/remove", post().to(team::remove))
         .route("/account", get().to(account::show))

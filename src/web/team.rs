@@ -38,7 +38,8 @@ struct RoleChoice {
 struct TeamPage {
     layout: Layout,
     members: Vec<MemberRow>,
-    invitations: Vec<(String, &'static str, String)>,
+    /// (id, email, role, valid until).
+    invitations: Vec<(String, String, &'static str, String)>,
     can_manage: bool,
     roles: Vec<RoleChoice>,
 }
@@ -79,7 +80,7 @@ pub async fn list(member: Member, state: web::Data<AppState>) -> Result<HttpResp
             .collect(),
         invitations: invitations
             .into_iter()
-            .map(|i| (i.email, i.role.label(), date(i.expires_at)))
+            .map(|i| (i.id, i.email, i.role.label(), date(i.expires_at)))
             .collect(),
         can_manage: member.role().manages_partners(),
         roles: role_choices(),
@@ -174,5 +175,46 @@ pub async fn remove(
         Text::new("%{person} no longer has access to %{org}.")
             .arg("person", &removed)
             .arg("org", &member.current.org_name),
+    )
+}
+
+/// `POST /team/invitations/{id}/resend`: the invitation again, with a new link.
+pub async fn resend_invitation(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
+    let id = id.into_inner();
+    let email = act(&member, &state, move |conn, mail, actor| {
+        invitations::resend(conn, mail, actor, &id, now())
+    })
+    .await?;
+    back_to_team(
+        &member,
+        Text::new("The invitation was sent to %{email} again, valid for %{days} days; the earlier link no longer works.")
+            .arg("email", &email)
+            .arg("days", members::INVITATION_DAYS),
+    )
+}
+
+/// `POST /team/invitations/{id}/cancel`: the invitation taken back.
+pub async fn cancel_invitation(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
+    let id = id.into_inner();
+    let email = act(&member, &state, move |conn, _mail, actor| {
+        invitations::cancel(conn, actor, &id, now())
+    })
+    .await?;
+    back_to_team(
+        &member,
+        Text::new("The invitation to %{email} is withdrawn: its link no longer works.")
+            .arg("email", &email),
     )
 }

@@ -19,13 +19,21 @@ pub struct Invitation {
     pub expires_at: NaiveDateTime,
 }
 
-/// The invitations not yet answered nor expired at `at`, with their organization's name.
-#[diesel::dsl::auto_type(no_type_alias)]
-fn open(at: NaiveDateTime) -> _ {
+/// The invitations not yet answered nor cancelled, expired or not.
+#[diesel::dsl::auto_type]
+fn unanswered() -> _ {
     member_invitations::table
-        .inner_join(organizations::table)
         .filter(member_invitations::accepted_at.is_null())
         .filter(member_invitations::declined_at.is_null())
+        .filter(member_invitations::cancelled_at.is_null())
+}
+
+/// The invitations not yet answered, cancelled nor expired at `at`, with their
+/// organization's name.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn open(at: NaiveDateTime) -> _ {
+    unanswered()
+        .inner_join(organizations::table)
         .filter(member_invitations::expires_at.gt(at))
         .select((
             member_invitations::id,
@@ -124,10 +132,7 @@ pub fn insert(conn: &mut DbConn, new: &NewInvitation<'_>) -> QueryResult<()> {
 
 /// Marks an open invitation accepted (or declined); false if it was answered already.
 pub fn answer(conn: &mut DbConn, id: &str, accepted: bool, at: NaiveDateTime) -> QueryResult<bool> {
-    let still_open = member_invitations::table
-        .find(id)
-        .filter(member_invitations::accepted_at.is_null())
-        .filter(member_invitations::declined_at.is_null());
+    let still_open = unanswered().filter(member_invitations::id.eq(id));
     let updated = if accepted {
         diesel::update(still_open)
             .set(member_invitations::accepted_at.eq(Some(at)))
@@ -137,5 +142,41 @@ pub fn answer(conn: &mut DbConn, id: &str, accepted: bool, at: NaiveDateTime) ->
             .set(member_invitations::declined_at.eq(Some(at)))
             .execute(conn)?
     };
+    Ok(updated == 1)
+}
+
+/// Sends an open invitation of `org_id` again: a new link (the old one stops working),
+/// valid until `expires_at`. False if it is not an open invitation of `org_id`.
+pub fn renew(
+    conn: &mut DbConn,
+    org_id: &str,
+    id: &str,
+    token_hash: &str,
+    (at, expires_at): (NaiveDateTime, NaiveDateTime),
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        unanswered()
+            .filter(member_invitations::id.eq(id))
+            .filter(member_invitations::org_id.eq(org_id))
+            .filter(member_invitations::expires_at.gt(at)),
+    )
+    .set((
+        member_invitations::token_hash.eq(token_hash),
+        member_invitations::expires_at.eq(expires_at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Takes back an open invitation of `org_id`. False if it is not one.
+pub fn cancel(conn: &mut DbConn, org_id: &str, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(
+        unanswered()
+            .filter(member_invitations::id.eq(id))
+            .filter(member_invitations::org_id.eq(org_id))
+            .filter(member_invitations::expires_at.gt(at)),
+    )
+    .set(member_invitations::cancelled_at.eq(Some(at)))
+    .execute(conn)?;
     Ok(updated == 1)
 }

@@ -1,0 +1,1 @@
+ALTER TABLE member_invitations DROP COLUMN cancelled_at;
