@@ -164,7 +164,7 @@ impl Application {
                 .wrap(middleware::from_fn(
                     crate::web::timing::measure_database_work,
                 ))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::web::RequestSpan>::new())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
                 .app_data(web::QueryConfig::default().error_handler(|_, _| {

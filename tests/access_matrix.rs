@@ -1186,3 +1186,47 @@ async fn every_post_route_refuses_forged_requests_and_changes_nothing() {
         "and Alice is still logged in"
     );
 }
+
+/// Whether `path` is one of the route `pattern`'s (`{…}` is any segment; a `{side:…}`
+/// segment one of its choices).
+fn route_matches(pattern: &str, path: &str) -> bool {
+    let (pattern, path): (Vec<&str>, Vec<&str>) =
+        (pattern.split('/').collect(), path.split('/').collect());
+    pattern.len() == path.len()
+        && pattern
+            .iter()
+            .zip(&path)
+            .all(|(p, s)| match p.strip_prefix("{side:") {
+                Some(choices) => choices.trim_end_matches('}').split('|').any(|c| c == *s),
+                None => p == s || (p.starts_with('{') && !s.is_empty()),
+            })
+}
+
+#[test]
+fn the_language_switch_goes_back_to_a_page_that_opens() {
+    let routes = registered_routes();
+    let gets: Vec<&String> = routes
+        .iter()
+        .filter(|(method, _)| method == "GET")
+        .map(|(_, pattern)| pattern)
+        .collect();
+    for (method, pattern) in &routes {
+        let path: String = pattern
+            .split('/')
+            .map(|s| match s {
+                s if s.starts_with("{side") => "partners",
+                s if s.starts_with('{') => "x7",
+                s => s,
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let page = partnerdesk::web::routes::page_of(&path);
+        assert!(
+            gets.iter().any(|g| route_matches(g, &page)),
+            "{method} {pattern}: the switch would go back to {page}, which opens nothing"
+        );
+        if method == "GET" {
+            assert_eq!(page, path, "a page opens again as it is");
+        }
+    }
+}

@@ -221,6 +221,14 @@ async fn a_new_address_takes_effect_once_confirmed_from_it_and_the_old_one_is_to
         Some("alice@new.test")
     );
     assert_eq!(outbox_count(&app).await, before, "nothing sent");
+    let wrong = save_details(&alice, "Alice", "alice@new.test", "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong.text().contains("Your current password is not correct."),
+        "{}",
+        wrong.text()
+    );
+    assert_eq!(outbox_count(&app).await, before, "nothing sent");
 
     let asked = save_details(&alice, "Alice", "alice@new.test", PASSWORD).await;
     assert_eq!(asked.status, StatusCode::SEE_OTHER);
@@ -377,4 +385,129 @@ async fn a_sign_in_from_a_browser_not_seen_before_is_told_to_the_address() {
     assert!(told.text.contains("Safari · iPhone"), "{}", told.text);
     assert!(told.text.contains("127.0.0.1"), "{}", told.text);
     assert_eq!(count(app.emails_settled().await), 1);
+}
+
+#[tokio::test]
+async fn changing_or_resetting_the_password_cancels_a_change_of_address_asked_before() {
+    let app = spawn_demo().await;
+    // Someone who knows Paul's password asks to move his account to their address…
+    let intruder = app.logged_in("paul@webagency.test").await;
+    save_details(&intruder, "Paul", "paul@evil.test", PASSWORD).await;
+    let link = newest_link(&app, "paul@evil.test", "Confirm your new").await;
+    // …Paul, told at his address, changes his password.
+    let paul = app.logged_in("paul@webagency.test").await;
+    let changed = paul
+        .submit(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a new passphrase for paul"),
+                ("confirm_password", "a new passphrase for paul"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    let browser = app.browser();
+    let token = browser.get(&link).await.field("csrf_token").unwrap();
+    let refused = browser.post(&link, &[("csrf_token", &token)]).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.text());
+
+    // The same through a password reset.
+    let intruder = app.logged_in("petra@studio.test").await;
+    save_details(&intruder, "Petra", "petra@evil.test", PASSWORD).await;
+    let link = newest_link(&app, "petra@evil.test", "Confirm your new").await;
+    app.browser()
+        .submit("/password/forgot", &[("email", "petra@studio.test")])
+        .await;
+    let reset = app
+        .wait_for_email("petra@studio.test", "Choose a new partnerdesk password")
+        .await;
+    let reset_link = link_in(&reset, "/password/reset/");
+    let form = app.browser();
+    let token = form.get(&reset_link).await.field("csrf_token").unwrap();
+    let done = form
+        .post(
+            &reset_link,
+            &[
+                ("csrf_token", &token),
+                ("new_password", "a new passphrase for petra"),
+                ("confirm_password", "a new passphrase for petra"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let token = browser.get(&link).await.field("csrf_token").unwrap();
+    let refused = browser.post(&link, &[("csrf_token", &token)]).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.browser()
+            .login("petra@studio.test", "a new passphrase for petra")
+            .await
+            .status,
+        StatusCode::SEE_OTHER,
+        "Petra keeps her address"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_link_sent_to_the_old_address_dies_with_the_change_of_address() {
+    let app = spawn_demo().await;
+    app.browser()
+        .submit("/password/forgot", &[("email", "bob@acme.test")])
+        .await;
+    let reset = app
+        .wait_for_email("bob@acme.test", "Choose a new partnerdesk password")
+        .await;
+    let reset_link = link_in(&reset, "/password/reset/");
+    let bob = app.logged_in("bob@acme.test").await;
+    save_details(&bob, "Bob", "bob@new.test", PASSWORD).await;
+    let link = newest_link(&app, "bob@new.test", "Confirm your new").await;
+    let token = bob.get(&link).await.field("csrf_token").unwrap();
+    assert_eq!(
+        bob.post(&link, &[("csrf_token", &token)]).await.status,
+        StatusCode::OK
+    );
+    let old = app.browser().get(&reset_link).await;
+    assert!(
+        old.text().contains("This link no longer works"),
+        "{}",
+        old.text()
+    );
+}
+
+#[tokio::test]
+async fn changes_of_address_are_throttled_per_account_and_per_address_asked_for() {
+    let app = spawn_demo().await;
+    let carla = app.logged_in("carla@beta.test").await;
+    for _ in 0..3 {
+        let asked = save_details(&carla, "Carla", "someone@else.test", PASSWORD).await;
+        assert_eq!(asked.status, StatusCode::SEE_OTHER);
+    }
+    let fourth = save_details(&carla, "Carla B.", "someone@else.test", PASSWORD).await;
+    assert_eq!(fourth.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(fourth.headers.contains_key("retry-after"));
+    assert_eq!(fourth.field("email").as_deref(), Some("someone@else.test"));
+    let account = carla.get("/account").await;
+    assert_eq!(
+        account.field("name").as_deref(),
+        Some("Carla"),
+        "the name waits too"
+    );
+    let sent = app
+        .emails_settled()
+        .await
+        .iter()
+        .filter(|e| e.is_to("someone@else.test"))
+        .count();
+    assert_eq!(sent, 3);
+    // Another address, but the account's own limit comes next.
+    for (i, expected) in [
+        (0, StatusCode::SEE_OTHER),
+        (1, StatusCode::SEE_OTHER),
+        (2, StatusCode::TOO_MANY_REQUESTS),
+    ] {
+        let address = format!("other{i}@else.test");
+        let asked = save_details(&carla, "Carla", &address, PASSWORD).await;
+        assert_eq!(asked.status, expected, "{address}");
+    }
 }

@@ -302,7 +302,7 @@ async fn the_link_and_its_pages_speak_the_accounts_language() {
     let email = app
         .wait_for_email("carla@beta.test", "Choisissez un nouveau mot de passe")
         .await;
-    assert!(email.text.contains("pendant 60 minutes"), "{}", email.text);
+    assert!(email.text.contains("pendant une heure"), "{}", email.text);
     let page = app.browser_speaking("fr").get(&link).await;
     assert!(
         page.text().contains("Choisir un nouveau mot de passe"),

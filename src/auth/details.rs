@@ -7,6 +7,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use rand::distr::{Alphanumeric, SampleString};
 
 use crate::db::models::account_links::{self, Purpose::EmailChange};
+use crate::db::models::throttle;
 use crate::db::models::users::{self, User};
 use crate::db::{DbConn, write_tx};
 use crate::domain::EmailAddress;
@@ -20,16 +21,32 @@ fn digest(token: &str) -> String {
     super::reset::digest(token)
 }
 
+/// Changes of address one account may ask for, and one address may be sent, in a
+/// [`WINDOW`](super::reset::WINDOW): each sends two emails.
+pub const ASKS_PER_ACCOUNT: i32 = 5;
+pub const ASKS_PER_ADDRESS: i32 = 3;
+
 /// Asks to move `user`'s account to `new`: a link to confirm goes to `new`, the old
-/// address is told. An earlier request not confirmed yet is replaced.
+/// address is told. An earlier request not confirmed yet is replaced. Throttled per
+/// account and per address asked for: `Err(wait)` says how long to wait.
 pub fn ask_email_change(
     conn: &mut DbConn,
     mail: &MailContext,
     user: &User,
     new: &EmailAddress,
     at: NaiveDateTime,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Result<(), TimeDelta>> {
     write_tx(conn, |conn| {
+        // Both counted at once, or neither: a refused ask uses up nothing.
+        let by = format!("email-change-by:{}", user.id);
+        let to = format!("email-change-to:{}", new.as_str());
+        let keys = [
+            (by.as_str(), ASKS_PER_ACCOUNT),
+            (to.as_str(), ASKS_PER_ADDRESS),
+        ];
+        if let Err(wait) = throttle::count_attempt(conn, &keys, super::reset::WINDOW, at)? {
+            return Ok(Err(wait));
+        }
         account_links::close_all(conn, EmailChange, &user.id, at)?;
         let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
         account_links::insert(
@@ -48,7 +65,7 @@ pub fn ask_email_change(
             &crate::paths::email_confirm(&token),
         )?;
         notify::email_change_asked(conn, mail, user, new.as_str())?;
-        Ok(())
+        Ok(Ok(()))
     })
 }
 
@@ -102,6 +119,8 @@ pub fn confirm_email_change(
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Refused::Taken,
             other => Refused::Storage(other.into()),
         })?;
+        // Links sent to the old address (a password reset) no longer hold.
+        account_links::close_every(conn, &user.id, at)?;
         notify::email_changed(conn, mail, &user, &new)?;
         Ok(Confirmed::Changed { new })
     });

@@ -21,7 +21,7 @@ use crate::domain::EmailAddress;
 use crate::mail::MailContext;
 use crate::mail::notifications::account as notify;
 
-/// How long a link works.
+/// How long a link works (the email says one hour).
 pub const LINK_LIFETIME: TimeDelta = TimeDelta::hours(1);
 /// Links asked for one address typed in a [`WINDOW`].
 pub const PER_ACCOUNT: i32 = 3;
@@ -66,13 +66,7 @@ pub fn ask(
                 None,
                 (at, at + LINK_LIFETIME),
             )?;
-            notify::reset_link(
-                conn,
-                mail,
-                &user,
-                &crate::paths::password_reset(&token),
-                LINK_LIFETIME.num_minutes(),
-            )?;
+            notify::reset_link(conn, mail, &user, &crate::paths::password_reset(&token))?;
         }
         Ok(Asked::Answered)
     })
@@ -111,7 +105,9 @@ pub fn complete(
             return Ok(None);
         };
         users::set_password(conn, &user.id, password_hash)?;
-        account_links::close_all(conn, PasswordReset, &user.id, at)?;
+        // Every other link of the account is spent: other resets, and a change of address
+        // asked for by whoever had the password before.
+        account_links::close_every(conn, &user.id, at)?;
         sessions::delete_for_user(conn, &user.id)?;
         // The owner proved they read the address: the failed logins against it are forgiven.
         throttle::clear(conn, Keys::new(&user.email, None).account_key())?;

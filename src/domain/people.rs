@@ -76,7 +76,12 @@ impl EmailAddress {
         if email.len() > 254 {
             return Err("This email address is too long.");
         }
-        let valid = email.parse::<lettre::Address>().is_ok();
+        // Only plain addresses: no quoted local part, address literal or comment, and no
+        // character that hides or reorders text (an address shows as a person's name does).
+        let plain = !email
+            .chars()
+            .any(|c| c.is_whitespace() || is_hidden_character(c) || "\"()<>[]\\,;:".contains(c));
+        let valid = plain && email.parse::<lettre::Address>().is_ok();
         if !valid {
             return Err("Enter a valid email address, like name@example.com.");
         }
@@ -262,5 +267,27 @@ mod tests {
         assert!(EmailAddress::parse("").is_err());
         assert!(EmailAddress::parse("not-an-address").is_err());
         assert!(EmailAddress::parse(&format!("{}@x.test", "a".repeat(260))).is_err());
+        assert_eq!(
+            EmailAddress::parse("zoé.o'neil+billing@exämple.ch")
+                .unwrap()
+                .as_str(),
+            "zoé.o'neil+billing@exämple.ch"
+        );
+    }
+
+    #[test]
+    fn an_address_that_hides_characters_or_is_not_plain_is_refused() {
+        for address in [
+            "alice\u{200b}@acme.test",
+            "a\u{202e}@y.test",
+            "a\u{2028}@y.test",
+            "a\u{0}@y.test",
+            "\"a b\"@y.test",
+            "a@[127.0.0.1]",
+            "a(comment)@y.test",
+            "a@y.test\r\nBcc: x@y.test",
+        ] {
+            assert!(EmailAddress::parse(address).is_err(), "{address:?}");
+        }
     }
 }

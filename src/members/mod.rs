@@ -7,7 +7,7 @@ pub mod invitations;
 
 pub use invitations::{INVITATION_DAYS, Invitation};
 
-use crate::db::models::{members, orgs, sessions, users};
+use crate::db::models::{account_links, members, orgs, sessions, users};
 use crate::db::{DbConn, write_tx};
 use crate::domain::Role;
 use crate::i18n::Text;
@@ -124,6 +124,8 @@ pub fn change_password(
         let user = users::find(conn, user_id)?.ok_or(MemberError::NotFound)?;
         users::set_password(conn, user_id, password_hash)?;
         sessions::delete_for_user(conn, user_id)?;
+        // A reset or a change of address asked for with the old password no longer holds.
+        account_links::close_every(conn, user_id, crate::db::now())?;
         notify::password_changed(conn, mail, &user)?;
         Ok(())
     })

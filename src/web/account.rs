@@ -233,9 +233,10 @@ pub async fn switch_language(
             .await?;
     }
     // Back to the page the switch was on, if that page is this site's.
+    // The answer to a form cannot be opened again: the page above it then.
     let back = state
         .site
         .referring_path(&req)
-        .unwrap_or_else(|| "/".to_owned());
+        .map_or_else(|| "/".to_owned(), |path| crate::web::routes::page_of(&path));
     Ok(crate::web::site::see_other(&back))
 }

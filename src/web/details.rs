@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::TimeDelta;
 use serde::Deserialize;
 
 use crate::auth::details::{self, Confirmed};
@@ -20,6 +21,7 @@ use crate::web::act::{done, own_password};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
 use crate::web::layout::{page, page_with_status};
+use crate::web::login::{minutes_to_wait, with_retry_after};
 use crate::web::{AppSession, FlashKind, Member};
 
 #[derive(Deserialize)]
@@ -63,27 +65,50 @@ pub async fn save(
         }
     };
     let moves = email.as_str() != member.user.email;
-    if moves && !own_password(&req, &state, &member, form.current_password.clone()).await? {
-        let message =
-            t("To change your address, enter your current password. Nothing was changed.");
+    let refused = if !moves {
+        None
+    } else if form.current_password.is_empty() {
+        Some(t(
+            "To change your address, enter your current password. Nothing was changed.",
+        ))
+    } else if !own_password(&req, &state, &member, form.current_password.clone()).await? {
+        Some(t(
+            "Your current password is not correct. Nothing was changed.",
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = refused {
         let page = account_page(&member, &state, None, again(message)).await?;
         return page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let (user, mail) = (member.user.clone(), state.mail.clone());
     let renamed = name != member.user.name;
     let new = email.clone();
-    state
+    let asked = state
         .db
-        .write(move |conn| -> anyhow::Result<()> {
+        .write(move |conn| -> anyhow::Result<Result<(), TimeDelta>> {
+            // A refused change of address leaves the name as it was too.
+            if moves && let Err(wait) = details::ask_email_change(conn, &mail, &user, &new, now())?
+            {
+                return Ok(Err(wait));
+            }
             if renamed {
                 users::set_name(conn, &user.id, &name)?;
             }
-            if moves {
-                details::ask_email_change(conn, &mail, &user, &new, now())?;
-            }
-            Ok(())
+            Ok(Ok(()))
         })
         .await?;
+    if let Err(wait) = asked {
+        let message = crate::i18n::t1(
+            "Too many changes of address were asked for. Wait %{minutes} minute(s), then try again.",
+            "minutes",
+            minutes_to_wait(wait),
+        );
+        let page = account_page(&member, &state, None, again(message)).await?;
+        let response = page_with_status(StatusCode::TOO_MANY_REQUESTS, &page)?;
+        return Ok(with_retry_after(response, wait));
+    }
     let message: Text = match (renamed, moves) {
         (_, true) => {
             state.mail_wake.notify_one();

@@ -98,7 +98,7 @@ pub async fn forgot(
         }
         Asked::Throttled(wait) => {
             answer.error = Some(crate::i18n::t1(
-                "Too many links were asked for. Wait %{minutes} minute(s), then try again.",
+                "Too many links were asked for. The links already sent still work; wait %{minutes} minute(s) to ask for another.",
                 "minutes",
                 minutes_to_wait(wait),
             ));

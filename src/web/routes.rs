@@ -140,6 +140,76 @@ pub fn routes(cfg: &mut ServiceConfig) {
         }));
 }
 
+/// The routes above that answer only forms (POST): a page shown at one of them is the
+/// answer to a form, and cannot be opened again.
+const FORMS_ONLY: &[&str] = &[
+    "/logout",
+    "/org",
+    "/lang",
+    "/orders",
+    "/products/{id}/renew",
+    "/partners/{id}/access",
+    "/partners/{id}/payment/verify",
+    "/partners/{id}/payment",
+    "/partners/requests/{id}/accept",
+    "/partners/requests/{id}/refuse",
+    "/clients/requests/{id}/withdraw",
+    "/{side}/{id}/accept",
+    "/{side}/{id}/refuse",
+    "/{side}/{id}/withdraw",
+    "/{side}/{id}/resend",
+    "/team/invite",
+    "/team/invitations/{id}/resend",
+    "/team/invitations/{id}/cancel",
+    "/team/{user_id}/role",
+    "/team/{user_id}/remove",
+    "/account/password",
+    "/account/details",
+    "/account/sessions/end-others",
+    "/account/sessions/{sid}/end",
+    "/invitations/{id}/accept",
+    "/invitations/{id}/decline",
+    // Paths above them that are no page: the way back goes on up.
+    "/account/sessions",
+    "/account/sessions/{sid}",
+    "/clients/requests/{id}",
+    "/clients/requests",
+    "/invitations/{id}",
+    "/invitations",
+    "/products/{id}",
+    "/team/invitations/{id}",
+    "/team/invitations",
+    "/team/{user_id}",
+];
+
+/// Whether `path` (without its query) is one of `pattern`'s: `{…}` stands for any segment.
+fn matches(pattern: &str, path: &str) -> bool {
+    let (pattern, path): (Vec<&str>, Vec<&str>) =
+        (pattern.split('/').collect(), path.split('/').collect());
+    pattern.len() == path.len()
+        && pattern
+            .iter()
+            .zip(&path)
+            .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+}
+
+/// The page to show again for `path` (the language switch goes back there): the path
+/// itself, or, for the answer to a form, the nearest page above it (`/account/details`
+/// → `/account`, `/partners/7/payment/verify` → `/partners/7`).
+pub fn page_of(path: &str) -> String {
+    let mut page = path.to_owned();
+    loop {
+        let bare = page.split('?').next().unwrap_or_default();
+        if !FORMS_ONLY.iter().any(|pattern| matches(pattern, bare)) {
+            return page;
+        }
+        page = match bare.rsplit_once('/') {
+            Some(("", _)) | None => "/".to_owned(),
+            Some((parent, _)) => parent.to_owned(),
+        };
+    }
+}
+
 /// The routes above whose answer does not depend on who asks: for them the member behind
 /// the session is not read.
 fn for_anyone(path: &str) -> bool {

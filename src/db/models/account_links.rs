@@ -114,6 +114,18 @@ pub fn close_all(
     .execute(conn)
 }
 
+/// Closes every open link of the account, whatever it does: its password or its address
+/// changed, and what was asked before no longer holds.
+pub fn close_every(conn: &mut DbConn, user_id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        account_links::table
+            .filter(account_links::user_id.eq(user_id))
+            .filter(account_links::used_at.is_null()),
+    )
+    .set(account_links::used_at.eq(Some(at)))
+    .execute(conn)
+}
+
 /// Forgets the links that expired before `before`, used or not.
 pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(account_links::table.filter(account_links::expires_at.lt(before))).execute(conn)

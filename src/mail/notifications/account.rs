@@ -8,22 +8,18 @@ use crate::db::models::users::User;
 use crate::i18n::{Text, datetime_in};
 use crate::mail::MailContext;
 
-/// The link to choose a new password, valid `minutes`.
+/// The link to choose a new password, valid one hour.
 pub fn reset_link(
     conn: &mut DbConn,
     mail: &MailContext,
     user: &User,
     path: &str,
-    minutes: i64,
 ) -> anyhow::Result<()> {
     let notice = Notice {
         subject: "Choose a new partnerdesk password".into(),
         paragraphs: vec![
             "Someone asked to reset the password of your partnerdesk account.".into(),
-            Text::new(
-                "The link below lets you choose a new one. It works once, for %{minutes} minutes.",
-            )
-            .arg("minutes", minutes),
+            "The link below lets you choose a new one. It works once, for one hour.".into(),
             "If you did not ask for it, ignore this email: your password stays as it is.".into(),
         ],
         facts: Vec::new(),
@@ -91,7 +87,7 @@ pub fn email_change_asked(
         paragraphs: vec![
             Text::new("Someone signed in to your account asked to use %{new} instead of this address. It changes only once confirmed from %{new}.")
                 .arg("new", new),
-            "If it was not you, change your password at once and sign out your other sessions from your account page.".into(),
+            "If it was not you, change your password at once from your account page: that cancels the change and signs out every other session.".into(),
         ],
         facts: Vec::new(),
         action: Some(("Open your account".into(), crate::paths::ACCOUNT.to_owned())),
