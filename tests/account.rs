@@ -34,7 +34,7 @@ async fn sessions_listed(browser: &Browser) -> Vec<(String, String)> {
     assert_eq!(page.status, StatusCode::OK);
     let html = page.html();
     let rows =
-        scraper::Selector::parse("section[aria-labelledby=sessions-title] tbody tr").unwrap();
+        scraper::Selector::parse("section[aria-labelledby=sessions-title] ul.sessions li").unwrap();
     let form = scraper::Selector::parse("form").unwrap();
     html.select(&rows)
         .map(|row| {
@@ -224,7 +224,9 @@ async fn a_new_address_takes_effect_once_confirmed_from_it_and_the_old_one_is_to
     let wrong = save_details(&alice, "Alice", "alice@new.test", "not the password").await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        wrong.text().contains("Your current password is not correct."),
+        wrong
+            .text()
+            .contains("Your current password is not correct."),
         "{}",
         wrong.text()
     );
@@ -242,6 +244,14 @@ async fn a_new_address_takes_effect_once_confirmed_from_it_and_the_old_one_is_to
         "Confirm your new partnerdesk address",
     )
     .await;
+    let account = alice.get("/account").await;
+    assert!(
+        account
+            .text()
+            .contains("A change to alice@new.test waits for its confirmation"),
+        "{}",
+        account.text()
+    );
     // Until confirmed, nothing changes.
     assert_eq!(
         app.browser()

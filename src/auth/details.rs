@@ -82,6 +82,17 @@ pub fn pending(
     Ok(user.zip(link.detail))
 }
 
+/// The change of address `user_id` asked for that waits for its confirmation at `at`:
+/// the new address, and until when the link works.
+pub fn waiting(
+    conn: &mut DbConn,
+    user_id: &str,
+    at: NaiveDateTime,
+) -> diesel::QueryResult<Option<(String, NaiveDateTime)>> {
+    Ok(account_links::newest_open(conn, EmailChange, user_id, at)?
+        .and_then(|(new, until)| new.map(|new| (new, until))))
+}
+
 /// What confirming a new address came to.
 #[derive(Debug)]
 pub enum Confirmed {

@@ -29,6 +29,8 @@ pub(super) struct AccountPage {
     /// The password form's problem.
     error: Option<String>,
     details: Details,
+    /// A change of address waiting for its confirmation: the new address, until when.
+    waiting: Option<(String, String)>,
 }
 
 /// The details form as shown: the account's, or what was typed with what is wrong.
@@ -66,9 +68,14 @@ pub(super) async fn account_page(
 ) -> Result<AccountPage, AppError> {
     let user_id = member.user.id.clone();
     let idle = TimeDelta::seconds(IDLE_TIMEOUT.whole_seconds());
-    let devices = state
+    let (devices, waiting) = state
         .db
-        .run(move |conn| devices::of_user(conn, &user_id, idle).map_err(AppError::from))
+        .run(move |conn| -> Result<_, AppError> {
+            Ok((
+                devices::of_user(conn, &user_id, idle)?,
+                crate::auth::details::waiting(conn, &user_id, crate::db::now())?,
+            ))
+        })
         .await?;
     let current = member.session.sid()?;
     let locale = crate::i18n::current();
@@ -94,6 +101,7 @@ pub(super) async fn account_page(
             .collect(),
         error,
         details,
+        waiting: waiting.map(|(new, until)| (new, datetime_in(locale, until))),
     })
 }
 

@@ -69,6 +69,24 @@ pub fn open(
         .optional()
 }
 
+/// The account's newest open link of `purpose` at `at`: its detail and when it expires.
+pub fn newest_open(
+    conn: &mut DbConn,
+    purpose: Purpose,
+    user_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Option<(Option<String>, NaiveDateTime)>> {
+    account_links::table
+        .filter(account_links::user_id.eq(user_id))
+        .filter(account_links::purpose.eq(purpose.as_str()))
+        .filter(account_links::used_at.is_null())
+        .filter(account_links::expires_at.gt(at))
+        .order(account_links::created_at.desc())
+        .select((account_links::detail, account_links::expires_at))
+        .first(conn)
+        .optional()
+}
+
 /// Marks the link used if it is still open at `at`, and returns it: for exactly one
 /// caller, however many use it at once (the update waits for the row; the second finds
 /// it used).
