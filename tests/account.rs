@@ -12,17 +12,9 @@ const SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) App
 
 /// A browser that says it is `agent`, logged in as `email`.
 async fn signed_in_with(app: &TestApp, agent: &str, email: &str) -> Browser {
-    let client = reqwest::Client::builder()
-        .user_agent(agent)
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap();
-    let browser = Browser {
-        client,
-        address: app.address.clone(),
-    };
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("user-agent", agent.parse().unwrap());
+    let browser = browser_with(&app.address, headers);
     let login = browser.login(email, PASSWORD).await;
     assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.text());
     browser

@@ -140,6 +140,18 @@ fn send(
     Ok(())
 }
 
+/// The open invitation `id` of the actor's organization.
+fn own(
+    conn: &mut DbConn,
+    actor: &Actor<'_>,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<Invitation, MemberError> {
+    invitations::by_id(conn, id, at)?
+        .filter(|i| i.org_id == actor.org_id)
+        .ok_or(MemberError::NotFound)
+}
+
 /// Sends an open invitation of the actor's organization again, with a new link valid
 /// for [`INVITATION_DAYS`] from now: the earlier link stops working.
 pub fn resend(
@@ -150,9 +162,7 @@ pub fn resend(
     at: NaiveDateTime,
 ) -> Result<String, MemberError> {
     write_tx(conn, |conn| {
-        let invitation = invitations::by_id(conn, id, at)?
-            .filter(|i| i.org_id == actor.org_id)
-            .ok_or(MemberError::NotFound)?;
+        let invitation = own(conn, actor, id, at)?;
         let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
         let valid = (at, at + TimeDelta::days(INVITATION_DAYS));
         if !invitations::renew(conn, actor.org_id, id, &token_hash(&token), valid)? {
@@ -178,9 +188,7 @@ pub fn cancel(
     at: NaiveDateTime,
 ) -> Result<String, MemberError> {
     write_tx(conn, |conn| {
-        let invitation = invitations::by_id(conn, id, at)?
-            .filter(|i| i.org_id == actor.org_id)
-            .ok_or(MemberError::NotFound)?;
+        let invitation = own(conn, actor, id, at)?;
         if !invitations::cancel(conn, actor.org_id, id, at)? {
             return Err(MemberError::NotFound);
         }

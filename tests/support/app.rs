@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use tempfile::TempDir;
 
-use super::{Browser, PASSWORD};
+use super::{Browser, PASSWORD, browser_with};
 
 pub struct TestApp {
     pub address: String,
@@ -192,20 +192,7 @@ impl TestApp {
         if !languages.is_empty() {
             headers.insert("accept-language", languages.parse().unwrap());
         }
-        // A fresh connection per request: the server may close a kept-alive connection
-        // after answering early (before reading a refused form), and a reused one would
-        // then fail on the client's side.
-        let client = reqwest::Client::builder()
-            .default_headers(headers)
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(0)
-            .build()
-            .unwrap();
-        Browser {
-            client,
-            address: self.address.clone(),
-        }
+        browser_with(&self.address, headers)
     }
 
     /// A browser logged in as `email` with the demo password.

@@ -221,7 +221,16 @@ pub async fn order_and_confirm(
 
 /// A cookie-keeping browser for an application served at `address`.
 pub fn browser_at(address: &str) -> Browser {
+    browser_with(address, HeaderMap::new())
+}
+
+/// A cookie-keeping browser for `address` that sends `headers` with every request.
+pub fn browser_with(address: &str, headers: HeaderMap) -> Browser {
+    // A fresh connection per request: the server may close a kept-alive connection
+    // after answering early (before reading a refused form), and a reused one would
+    // then fail on the client's side.
     let client = reqwest::Client::builder()
+        .default_headers(headers)
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(0)

@@ -8,6 +8,26 @@ use crate::db::models::users::User;
 use crate::i18n::{Text, datetime_in};
 use crate::mail::MailContext;
 
+/// Tells `to` of something about their own account: a few sentences and, maybe, where to
+/// act.
+fn tell(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    to: Recipient,
+    subject: Text,
+    paragraphs: Vec<Text>,
+    action: Option<(Text, String)>,
+) -> anyhow::Result<()> {
+    let notice = Notice {
+        subject,
+        paragraphs,
+        facts: Vec::new(),
+        action,
+    };
+    send_notice(conn, mail, &[to], &notice)?;
+    Ok(())
+}
+
 /// The link to choose a new password, valid one hour.
 pub fn reset_link(
     conn: &mut DbConn,
@@ -15,34 +35,34 @@ pub fn reset_link(
     user: &User,
     path: &str,
 ) -> anyhow::Result<()> {
-    let notice = Notice {
-        subject: "Choose a new partnerdesk password".into(),
-        paragraphs: vec![
+    tell(
+        conn,
+        mail,
+        recipient(user),
+        "Choose a new partnerdesk password".into(),
+        vec![
             "Someone asked to reset the password of your partnerdesk account.".into(),
             "The link below lets you choose a new one. It works once, for one hour.".into(),
             "If you did not ask for it, ignore this email: your password stays as it is.".into(),
         ],
-        facts: Vec::new(),
-        action: Some(("Choose a new password".into(), path.to_owned())),
-    };
-    send_notice(conn, mail, &[recipient(user)], &notice)?;
-    Ok(())
+        Some(("Choose a new password".into(), path.to_owned())),
+    )
 }
 
 /// The password was reset through a link sent to this address; every session ended.
 pub fn password_reset(conn: &mut DbConn, mail: &MailContext, user: &User) -> anyhow::Result<()> {
-    let notice = Notice {
-        subject: "Your partnerdesk password was reset".into(),
-        paragraphs: vec![
+    tell(
+        conn,
+        mail,
+        recipient(user),
+        "Your partnerdesk password was reset".into(),
+        vec![
             "The password of your account was reset with a link sent to this address, and you were signed out everywhere.".into(),
             "If you did not do this, choose a new password at once and contact your organization's legal representative."
                 .into(),
         ],
-        facts: Vec::new(),
-        action: Some(("Sign in".into(), crate::paths::LOGIN.to_owned())),
-    };
-    send_notice(conn, mail, &[recipient(user)], &notice)?;
-    Ok(())
+        Some(("Sign in".into(), crate::paths::LOGIN.to_owned())),
+    )
 }
 
 /// To the new address: the link that confirms it.
@@ -53,9 +73,17 @@ pub fn confirm_new_email(
     new: &str,
     path: &str,
 ) -> anyhow::Result<()> {
-    let notice = Notice {
-        subject: "Confirm your new partnerdesk address".into(),
-        paragraphs: vec![
+    let to = Recipient {
+        email: new.to_owned(),
+        name: user.name.clone(),
+        locale: user.locale,
+    };
+    tell(
+        conn,
+        mail,
+        to,
+        "Confirm your new partnerdesk address".into(),
+        vec![
             Text::new(
                 "You asked to use this address for your partnerdesk account instead of %{old}.",
             )
@@ -63,16 +91,8 @@ pub fn confirm_new_email(
             "Confirm it with the link below within 24 hours. Until then, nothing changes.".into(),
             "If you did not ask for it, ignore this email.".into(),
         ],
-        facts: Vec::new(),
-        action: Some(("Confirm this address".into(), path.to_owned())),
-    };
-    let to = Recipient {
-        email: new.to_owned(),
-        name: user.name.clone(),
-        locale: user.locale,
-    };
-    send_notice(conn, mail, &[to], &notice)?;
-    Ok(())
+        Some(("Confirm this address".into(), path.to_owned())),
+    )
 }
 
 /// To the old address: a new one was asked for.
@@ -82,18 +102,18 @@ pub fn email_change_asked(
     user: &User,
     new: &str,
 ) -> anyhow::Result<()> {
-    let notice = Notice {
-        subject: "A new address was asked for your partnerdesk account".into(),
-        paragraphs: vec![
+    tell(
+        conn,
+        mail,
+        recipient(user),
+        "A new address was asked for your partnerdesk account".into(),
+        vec![
             Text::new("Someone signed in to your account asked to use %{new} instead of this address. It changes only once confirmed from %{new}.")
-                .arg("new", new),
+            .arg("new", new),
             "If it was not you, change your password at once from your account page: that cancels the change and signs out every other session.".into(),
         ],
-        facts: Vec::new(),
-        action: Some(("Open your account".into(), crate::paths::ACCOUNT.to_owned())),
-    };
-    send_notice(conn, mail, &[recipient(user)], &notice)?;
-    Ok(())
+        Some(("Open your account".into(), crate::paths::ACCOUNT.to_owned())),
+    )
 }
 
 /// To the old address: the account moved to `new`.
@@ -103,19 +123,19 @@ pub fn email_changed(
     user: &User,
     new: &str,
 ) -> anyhow::Result<()> {
-    let notice = Notice {
-        subject: "Your partnerdesk address was changed".into(),
-        paragraphs: vec![
+    tell(
+        conn,
+        mail,
+        recipient(user),
+        "Your partnerdesk address was changed".into(),
+        vec![
             Text::new("Your account now uses %{new}: this address no longer receives its emails, and you sign in with the new one.")
-                .arg("new", new),
+            .arg("new", new),
             "If you did not do this, contact your organization's legal representative at once."
-                .into(),
+            .into(),
         ],
-        facts: Vec::new(),
-        action: None,
-    };
-    send_notice(conn, mail, &[recipient(user)], &notice)?;
-    Ok(())
+        None,
+    )
 }
 
 /// A sign-in from a browser the account had not signed in from before.
