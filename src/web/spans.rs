@@ -34,7 +34,16 @@ impl RootSpanBuilder for RequestSpan {
         )
     }
 
+    /// An answer below 500 (a redirect to the login page, a refused form) is no error of
+    /// the server's: only its status is recorded. A 500 is logged as the error it is.
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        if let Ok(response) = outcome
+            && !response.status().is_server_error()
+        {
+            span.record("http.status_code", i32::from(response.status().as_u16()));
+            span.record("otel.status_code", "OK");
+            return;
+        }
         DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
 }
@@ -90,5 +99,31 @@ mod tests {
         );
         assert!(logged.contains("http.status_code=200"), "{logged}");
         assert!(!logged.contains("SECRETTOKEN"), "{logged}");
+    }
+
+    #[actix_web::test]
+    async fn a_redirect_to_the_login_page_is_no_error_in_the_log() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_span_events(FmtSpan::CLOSE)
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let app = test::init_service(App::new().wrap(TracingLogger::<RequestSpan>::new()).route(
+            "/",
+            web::get().to(|| async {
+                Err::<HttpResponse, _>(crate::web::errors::AppError::LoginRequired {
+                    next: "/".into(),
+                })
+            }),
+        ))
+        .await;
+        let req = test::TestRequest::get().uri("/").to_request();
+        assert_eq!(test::call_service(&app, req).await.status().as_u16(), 303);
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(logged.contains("http.status_code=303"), "{logged}");
+        assert!(!logged.contains("ERROR"), "{logged}");
     }
 }
