@@ -4,8 +4,8 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use rand::distr::{Alphanumeric, SampleString};
 
+use crate::auth::tokens::{self, digest};
 use crate::db::models::account_links::{self, Purpose::EmailChange};
 use crate::db::models::throttle;
 use crate::db::models::users::{self, User};
@@ -16,10 +16,6 @@ use crate::mail::notifications::account as notify;
 
 /// How long the link to confirm a new address works.
 pub const EMAIL_LINK_LIFETIME: TimeDelta = TimeDelta::hours(24);
-
-fn digest(token: &str) -> String {
-    super::reset::digest(token)
-}
 
 /// Changes of address one account may ask for, and one address may be sent, in a
 /// [`WINDOW`](super::reset::WINDOW): each sends two emails.
@@ -48,7 +44,7 @@ pub fn ask_email_change(
             return Ok(Err(wait));
         }
         account_links::close_all(conn, EmailChange, &user.id, at)?;
-        let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
+        let token = tokens::new(tokens::LINK);
         account_links::insert(
             conn,
             EmailChange,

@@ -109,7 +109,7 @@ pub fn note_sign_in(
     seen_as: (&str, Option<&str>),
     at: NaiveDateTime,
 ) -> anyhow::Result<bool> {
-    let hash = hex::encode(Sha256::digest(browser_token.as_bytes()));
+    let hash = crate::auth::tokens::digest(browser_token);
     match known_browsers::note(conn, &user.id, &hash, at)? {
         Seen::Known => Ok(false),
         Seen::New { first: true } => Ok(true),

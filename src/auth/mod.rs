@@ -10,3 +10,4 @@ pub mod preload;
 pub mod reset;
 pub mod store;
 pub mod throttle;
+pub mod tokens;

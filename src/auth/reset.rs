@@ -9,10 +9,9 @@
 use std::net::IpAddr;
 
 use chrono::{NaiveDateTime, TimeDelta};
-use rand::distr::{Alphanumeric, SampleString};
-use sha2::{Digest, Sha256};
 
 use crate::auth::throttle::Keys;
+use crate::auth::tokens::{self, digest};
 use crate::db::models::account_links::{self, Purpose::PasswordReset};
 use crate::db::models::users::{self, User};
 use crate::db::models::{sessions, throttle};
@@ -28,11 +27,6 @@ pub const PER_ACCOUNT: i32 = 3;
 /// Links asked for from one client address in a [`WINDOW`] (an office shares one).
 pub const PER_ADDRESS: i32 = 20;
 pub const WINDOW: TimeDelta = TimeDelta::hours(1);
-
-/// The digest under which a link's token is kept.
-pub(super) fn digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
 
 /// What asking for a link came to, as the one who asked may learn it.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,7 +51,7 @@ pub fn ask(
             return Ok(Asked::Throttled(wait));
         }
         if let Some(user) = users::find_by_email(conn, email)? {
-            let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
+            let token = tokens::new(tokens::LINK);
             account_links::insert(
                 conn,
                 PasswordReset,

@@ -13,7 +13,6 @@ use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, Upd
 use actix_web::cookie::time::Duration;
 use chrono::TimeDelta;
 use rand::distr::{Alphanumeric, SampleString};
-use sha2::{Digest, Sha256};
 
 use crate::auth::preload;
 use crate::db::models::sessions;
@@ -49,7 +48,7 @@ impl DbSessionStore {
 
 /// The row id for a cookie's session key: a hash, so the table holds no usable keys.
 fn row_id(key: &SessionKey) -> String {
-    hex::encode(Sha256::digest(key.as_ref().as_bytes()))
+    crate::auth::tokens::digest(key.as_ref())
 }
 
 fn user_of(state: &State) -> Option<String> {

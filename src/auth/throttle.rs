@@ -9,7 +9,6 @@ use std::net::IpAddr;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::QueryResult;
-use sha2::{Digest, Sha256};
 
 use crate::db::DbConn;
 use crate::db::models::throttle::{self, Counted};
@@ -52,7 +51,7 @@ impl Keys {
         let account = if typed.len() > MAX_ACCOUNT_KEY {
             format!(
                 "{prefix}account:sha256:{}",
-                hex::encode(Sha256::digest(typed.as_bytes()))
+                crate::auth::tokens::digest(&typed)
             )
         } else {
             format!("{prefix}account:{typed}")

@@ -7,8 +7,6 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
-use rand::distr::{Alphanumeric, SampleString};
-use sha2::{Digest, Sha256};
 
 use super::{MemberError, org_name, person_name};
 use crate::db::models::invitations::{self, NewInvitation};
@@ -24,9 +22,7 @@ use crate::partnerships::Actor;
 /// A colleague's invitation is valid this long.
 pub const INVITATION_DAYS: i64 = 7;
 
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+use crate::auth::tokens::{self, digest as token_hash};
 
 pub use crate::db::models::invitations::Invitation;
 
@@ -95,7 +91,7 @@ pub fn invite(
                     .arg("org", &org),
             ));
         }
-        let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
+        let token = tokens::new(tokens::LINK);
         invitations::insert(
             conn,
             &NewInvitation {
@@ -163,7 +159,7 @@ pub fn resend(
 ) -> Result<String, MemberError> {
     write_tx(conn, |conn| {
         let invitation = own(conn, actor, id, at)?;
-        let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
+        let token = tokens::new(tokens::LINK);
         let valid = (at, at + TimeDelta::days(INVITATION_DAYS));
         if !invitations::renew(conn, actor.org_id, id, &token_hash(&token), valid)? {
             return Err(MemberError::NotFound);

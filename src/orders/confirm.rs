@@ -7,7 +7,6 @@
 //! are reviewed again.
 
 use chrono::{NaiveDateTime, TimeDelta};
-use rand::distr::{Alphanumeric, SampleString};
 
 use super::{Acting, OrderError, Placed, Quote, Request, place::write, quote};
 use crate::db::models::intents::{self, Intent};
@@ -75,7 +74,7 @@ fn issue(
     at: NaiveDateTime,
 ) -> Result<Review, OrderError> {
     let intent = Intent {
-        id: Alphanumeric.sample_string(&mut rand::rng(), 32),
+        id: crate::auth::tokens::new(32),
         org_id: org_id.to_owned(),
         user_id: user_id.to_owned(),
         kind: quote.kind,

@@ -9,11 +9,8 @@ use askama::Template;
 use chrono::{TimeDelta, Utc};
 use serde::Deserialize;
 
-use actix_web::cookie::{Cookie, SameSite};
-use rand::distr::{Alphanumeric, SampleString};
-
-use crate::auth::devices;
 use crate::auth::login::{self, Outcome};
+use crate::auth::{devices, tokens};
 use crate::db::models::users;
 use crate::db::now;
 use crate::i18n::{In, t};
@@ -23,6 +20,7 @@ use crate::web::csrf::{CsrfForm, NoFields, SessionForm};
 use crate::web::errors::AppError;
 use crate::web::layout::page_with_status;
 use crate::web::site::{Site, see_other};
+use actix_web::cookie::{Cookie, SameSite};
 
 const WRONG_CREDENTIALS: &str = "The email or the password is not correct.";
 
@@ -179,11 +177,8 @@ async fn remember_browser(
         .cookie(name)
         .map(|c| c.value().to_owned())
         .filter(|v| v.len() == 43 && v.chars().all(|c| c.is_ascii_alphanumeric()));
-    let token = existing
-        .clone()
-        .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 43));
+    let token = existing.clone().unwrap_or_else(|| tokens::new(43));
     let (agent, address) = session.client();
-    let (agent, address) = (agent.to_owned(), address.map(str::to_owned));
     let (mail, noted_token) = (state.mail.clone(), token.clone());
     let noted = state
         .db

@@ -5,7 +5,6 @@ use std::future::{Ready, ready};
 
 use actix_session::{Session, SessionExt};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
-use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -13,6 +12,7 @@ use crate::i18n::{Locale, Text};
 use crate::web::errors::AppError;
 
 use crate::auth::store::{AGENT, AUTH_AT, FROM, ORG_ID, SID, USER_ID};
+use crate::auth::tokens;
 
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
@@ -33,9 +33,8 @@ pub struct Flash {
 
 pub struct AppSession {
     session: Session,
-    /// The browser and address of the request, kept at login for the account's list of
-    /// sessions.
-    client: Client,
+    /// The request, to read where it comes from at login (not at every request).
+    req: HttpRequest,
 }
 
 /// What a request says of where it comes from.
@@ -75,7 +74,7 @@ impl FromRequest for AppSession {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(AppSession {
             session: req.get_session(),
-            client: Client::of(req),
+            req: req.clone(),
         }))
     }
 }
@@ -95,8 +94,9 @@ impl AppSession {
 
     /// What the request says of itself: its browser's `User-Agent` (trimmed) and its
     /// address.
-    pub fn client(&self) -> (&str, Option<&str>) {
-        (&self.client.agent, self.client.address.as_deref())
+    pub fn client(&self) -> (String, Option<String>) {
+        let client = Client::of(&self.req);
+        (client.agent, client.address)
     }
 
     /// How the account's list of sessions names this one (set at login).
@@ -121,12 +121,13 @@ impl AppSession {
         self.session.insert(AUTH_AT, at).map_err(internal)?;
         self.session.insert(CSRF, new_token()).map_err(internal)?;
         // How the account's list of sessions names this one.
-        let sid = Alphanumeric.sample_string(&mut rand::rng(), 16);
+        let sid = tokens::new(16);
         self.session.insert(SID, sid).map_err(internal)?;
+        let client = Client::of(&self.req);
         self.session
-            .insert(AGENT, &self.client.agent)
+            .insert(AGENT, &client.agent)
             .map_err(internal)?;
-        if let Some(address) = &self.client.address {
+        if let Some(address) = &client.address {
             self.session.insert(FROM, address).map_err(internal)?;
         }
         Ok(())
@@ -233,5 +234,5 @@ fn bound_token(secret: &str, org_id: Option<&str>) -> String {
 }
 
 fn new_token() -> String {
-    Alphanumeric.sample_string(&mut rand::rng(), 43)
+    tokens::new(43)
 }
