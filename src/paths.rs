@@ -13,6 +13,10 @@ pub const INVOICES: &str = "/invoices";
 pub const INCOME: &str = "/income";
 pub const TEAM: &str = "/team";
 pub const ACCOUNT: &str = "/account";
+/// Two-factor authentication: set up, or managed once on.
+pub const TWO_FACTOR: &str = "/account/two-factor";
+/// The second step of signing in: the code.
+pub const LOGIN_CODE: &str = "/login/code";
 pub const LOGIN: &str = "/login";
 pub const SIGNED_OUT: &str = "/login?signed_out=1";
 pub const FORGOT_PASSWORD: &str = "/password/forgot";

@@ -249,6 +249,7 @@ const TABLES: [&str; 21] = [
     "login_throttle",
     "account_links",
     "known_browsers",
+    "recovery_codes",
     "memberships",
     "partner_profiles",
     "users",

@@ -14,15 +14,23 @@ use crate::db::{Db, now};
 use crate::domain::EmailAddress;
 use crate::i18n::Locale;
 
+/// Someone whose every factor was checked, as their session begins.
+#[derive(Debug)]
+pub struct Welcome {
+    pub user_id: String,
+    /// The organization to start in (the first of theirs), if any.
+    pub first_org: Option<String>,
+    /// The language they read partnerdesk in.
+    pub locale: Locale,
+}
+
 /// What an attempt to sign in came to.
 #[derive(Debug)]
 pub enum Outcome {
-    SignedIn {
+    SignedIn(Welcome),
+    /// The password is right, and the account asks for a code from its app next.
+    CodeNeeded {
         user_id: String,
-        /// The organization to start in (the first of theirs), if any.
-        first_org: Option<String>,
-        /// The language they read partnerdesk in.
-        locale: Locale,
     },
     /// The email or the password is not right (the answer does not say which).
     Refused,
@@ -71,10 +79,27 @@ pub async fn attempt(
         tracing::info!(email = ?email.trim().to_lowercase(), "login refused");
         return Ok(Outcome::Refused);
     };
+    let (two_factor, user_id) = db
+        .write(move |conn| -> anyhow::Result<_> {
+            keys.succeeded(conn, &attempt)?;
+            let two_factor =
+                users::find(conn, &user_id)?.is_some_and(|u| u.two_factor_since.is_some());
+            Ok((two_factor, user_id))
+        })
+        .await?;
+    if two_factor {
+        tracing::info!(user_id = %user_id, "password accepted, code asked");
+        return Ok(Outcome::CodeNeeded { user_id });
+    }
+    Ok(Outcome::SignedIn(finish(db, user_id, browsing_in).await?))
+}
+
+/// Signs `user_id` in once every factor was checked: their language (`browsing_in` if
+/// they never chose one) and the organization to start in.
+pub async fn finish(db: &Db, user_id: String, browsing_in: Locale) -> anyhow::Result<Welcome> {
     let signed_in = user_id.clone();
     let (first_org, locale) = db
         .write(move |conn| -> anyhow::Result<_> {
-            keys.succeeded(conn, &attempt)?;
             // A person's language is the one they chose, or else the one they first
             // logged in with; their emails follow it.
             let locale = match users::find(conn, &user_id)?.and_then(|u| u.locale) {
@@ -92,7 +117,7 @@ pub async fn attempt(
         })
         .await?;
     tracing::info!(user_id = %signed_in, "logged in");
-    Ok(Outcome::SignedIn {
+    Ok(Welcome {
         user_id: signed_in,
         first_org,
         locale,

@@ -11,3 +11,4 @@ pub mod reset;
 pub mod store;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;

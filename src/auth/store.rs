@@ -28,8 +28,10 @@ pub const AUTH_AT: &str = "auth_at";
 pub const SID: &str = "sid";
 pub const AGENT: &str = "agent";
 pub const FROM: &str = "from";
+/// The session key of a two-factor secret offered to the person's app, not confirmed yet.
+pub const TOTP_SETUP: &str = "totp_setup";
 /// The keys that make a session a logged-in one.
-pub const LOGIN_KEYS: [&str; 6] = [USER_ID, ORG_ID, AUTH_AT, SID, AGENT, FROM];
+pub const LOGIN_KEYS: [&str; 7] = [USER_ID, ORG_ID, AUTH_AT, SID, AGENT, FROM, TOTP_SETUP];
 
 type State = HashMap<String, String>;
 

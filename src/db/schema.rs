@@ -6,6 +6,7 @@ diesel::table! {
         name -> Text,
         currency -> Text,
         created_at -> Timestamp,
+        requires_two_factor -> Bool,
     }
 }
 
@@ -18,6 +19,9 @@ diesel::table! {
         created_at -> Timestamp,
         password_changed_at -> Timestamp,
         locale -> Nullable<Text>,
+        totp_secret -> Nullable<Text>,
+        two_factor_since -> Nullable<Timestamp>,
+        totp_last_step -> BigInt,
     }
 }
 
@@ -72,6 +76,14 @@ diesel::table! {
         user_id -> Text,
         browser_hash -> Text,
         first_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (user_id, digest) {
+        user_id -> Text,
+        digest -> Text,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -296,6 +308,7 @@ diesel::joinable!(partner_profiles -> organizations (org_id));
 diesel::joinable!(partnership_events -> partnerships (partnership_id));
 diesel::joinable!(account_links -> users (user_id));
 diesel::joinable!(known_browsers -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(partnership_events -> users (actor_user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(products -> offers (offer_code));
@@ -326,6 +339,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     member_invitations,
     account_links,
     known_browsers,
+    recovery_codes,
     login_throttle,
     order_intents,
     client_requests,

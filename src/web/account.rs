@@ -31,6 +31,8 @@ pub(super) struct AccountPage {
     details: Details,
     /// A change of address waiting for its confirmation: the new address, until when.
     waiting: Option<(String, String)>,
+    /// Whether the account signs in with a second factor.
+    two_factor: bool,
 }
 
 /// The details form as shown: the account's, or what was typed with what is wrong.
@@ -102,6 +104,7 @@ pub(super) async fn account_page(
         error,
         details,
         waiting: waiting.map(|(new, until)| (new, datetime_in(locale, until))),
+        two_factor: member.user.two_factor_since.is_some(),
     })
 }
 

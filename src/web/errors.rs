@@ -17,6 +17,9 @@ pub enum AppError {
     /// Not logged in (or the session ended): go to the login page, then back to `next`.
     #[error("login required")]
     LoginRequired { next: String },
+    /// The organization requires two-factor authentication, and the member has none yet.
+    #[error("two-factor authentication required")]
+    SetUpTwoFactor,
     #[error("{}", .0.key())]
     BadRequest(Text),
     /// The user may see the thing but not do this to it.
@@ -168,7 +171,7 @@ struct ErrorPage {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::LoginRequired { .. } | AppError::SetUpTwoFactor => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound | AppError::LinkSpent(_) => StatusCode::NOT_FOUND,
@@ -183,6 +186,9 @@ impl ResponseError for AppError {
         let (title, message) = match self {
             AppError::LoginRequired { next } => {
                 return crate::web::site::see_other(&crate::paths::login_then(next));
+            }
+            AppError::SetUpTwoFactor => {
+                return crate::web::site::see_other(crate::paths::TWO_FACTOR);
             }
             AppError::BadRequest(m) => ("The request could not be processed", m.to_string()),
             AppError::Forbidden(m) => ("Not allowed", m.to_string()),

@@ -9,7 +9,7 @@ use askama::Template;
 use chrono::{TimeDelta, Utc};
 use serde::Deserialize;
 
-use crate::auth::login::{self, Outcome};
+use crate::auth::login::{self, Outcome, Welcome};
 use crate::auth::{devices, tokens};
 use crate::db::models::users;
 use crate::db::now;
@@ -122,34 +122,41 @@ pub async fn submit(
     )
     .await?;
     match outcome {
-        Outcome::SignedIn {
-            user_id,
-            first_org,
-            locale,
-        } => {
-            session.log_in(&user_id, first_org.as_deref(), Utc::now().timestamp())?;
-            session.set_locale(locale)?;
-            let mut response = see_other(&next);
-            if let Some(cookie) = remember_browser(&req, &state, &session, user_id).await {
-                response
-                    .add_cookie(&cookie)
-                    .map_err(|e| AppError::Internal(e.into()))?;
-            }
-            Ok(response)
+        Outcome::SignedIn(welcome) => open_session(&req, &state, &session, welcome, &next).await,
+        Outcome::CodeNeeded { user_id } => {
+            session.begin_second_step(&user_id, Utc::now().timestamp(), &next)?;
+            Ok(see_other(crate::paths::LOGIN_CODE))
         }
         Outcome::Refused => refuse(StatusCode::UNPROCESSABLE_ENTITY, t(WRONG_CREDENTIALS)),
-        Outcome::Throttled(wait) => {
-            let response = refuse(
-                StatusCode::TOO_MANY_REQUESTS,
-                crate::i18n::t1(
-                    "Too many failed attempts. Wait %{minutes} minute(s), then try again.",
-                    "minutes",
-                    minutes_to_wait(wait),
-                ),
-            )?;
-            Ok(with_retry_after(response, wait))
-        }
+        Outcome::Throttled(wait) => Ok(with_retry_after(
+            refuse(StatusCode::TOO_MANY_REQUESTS, wait_message(wait))?,
+            wait,
+        )),
     }
+}
+
+/// Signs the person in once every factor was checked, and goes on to `next`.
+pub(crate) async fn open_session(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &AppSession,
+    welcome: Welcome,
+    next: &str,
+) -> Result<HttpResponse, AppError> {
+    let Welcome {
+        user_id,
+        first_org,
+        locale,
+    } = welcome;
+    session.log_in(&user_id, first_org.as_deref(), Utc::now().timestamp())?;
+    session.set_locale(locale)?;
+    let mut response = see_other(next);
+    if let Some(cookie) = remember_browser(req, state, session, user_id).await {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(e.into()))?;
+    }
+    Ok(response)
 }
 
 /// The cookie that tells one browser from another, for the account's "signed in from a
@@ -210,6 +217,15 @@ async fn remember_browser(
             .max_age(actix_web::cookie::time::Duration::days(400))
             .finish()
     })
+}
+
+/// What a person is told who tried too often.
+pub(crate) fn wait_message(wait: TimeDelta) -> String {
+    crate::i18n::t1(
+        "Too many failed attempts. Wait %{minutes} minute(s), then try again.",
+        "minutes",
+        minutes_to_wait(wait),
+    )
 }
 
 /// A wait in whole minutes, rounded up: what a person is told.

@@ -169,6 +169,14 @@ impl FromRequest for Member {
                     ));
                 }
             }
+            // An organization that requires two-factor shows its pages only to members
+            // who sign in with it; the others set it up first.
+            if current.requires_two_factor
+                && user.two_factor_since.is_none()
+                && !crate::web::routes::open_before_two_factor(req.path())
+            {
+                return Err(AppError::SetUpTwoFactor);
+            }
             Ok(Member {
                 user,
                 current,

@@ -16,6 +16,7 @@ mod income;
 mod invoices;
 pub mod layout;
 mod login;
+mod login_code;
 pub mod member;
 mod orders;
 mod org;
@@ -30,6 +31,7 @@ pub mod site;
 mod spans;
 mod team;
 pub mod timing;
+mod two_factor;
 pub mod views;
 mod welcome;
 

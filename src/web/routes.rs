@@ -7,14 +7,17 @@ use actix_web::web::{self, ServiceConfig, get, post};
 
 use crate::web::errors::AppError;
 use crate::web::{
-    about, account, assets, clients, dashboard, details, health, income, invoices, login, orders,
-    org, partners, password, products, relationships, requests, team, welcome,
+    about, account, assets, clients, dashboard, details, health, income, invoices, login,
+    login_code, orders, org, partners, password, products, relationships, requests, team,
+    two_factor, welcome,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.route("/", get().to(dashboard::show))
         .route("/login", get().to(login::form))
         .route("/login", post().to(login::submit))
+        .route("/login/code", get().to(login_code::form))
+        .route("/login/code", post().to(login_code::submit))
         .route("/logout", post().to(login::logout))
         .route("/password/forgot", get().to(password::forgot_form))
         .route("/password/forgot", post().to(password::forgot))
@@ -110,6 +113,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/lang", post().to(account::switch_language))
         .route("/account/password", post().to(account::change_password))
         .route("/account/details", post().to(details::save))
+        .route("/account/two-factor", get().to(two_factor::show))
+        .route("/account/two-factor", post().to(two_factor::enable))
+        .route("/account/two-factor/off", post().to(two_factor::disable))
+        .route(
+            "/account/two-factor/recovery-codes",
+            post().to(two_factor::regenerate),
+        )
+        .route("/team/two-factor", post().to(team::require_two_factor))
         .route("/account/email/{token}", get().to(details::confirm_form))
         .route("/account/email/{token}", post().to(details::confirm))
         .route(
@@ -165,6 +176,9 @@ const FORMS_ONLY: &[&str] = &[
     "/team/{user_id}/remove",
     "/account/password",
     "/account/details",
+    "/account/two-factor/off",
+    "/account/two-factor/recovery-codes",
+    "/team/two-factor",
     "/account/sessions/end-others",
     "/account/sessions/{sid}/end",
     "/invitations/{id}/accept",
@@ -208,6 +222,15 @@ pub fn page_of(path: &str) -> String {
             Some((parent, _)) => parent.to_owned(),
         };
     }
+}
+
+/// The routes a member reaches before setting up the two-factor authentication their
+/// organization requires: their own account (where it is set up), the language, and the
+/// switch to another of their organizations.
+pub fn open_before_two_factor(path: &str) -> bool {
+    path == crate::paths::ACCOUNT
+        || path.starts_with("/account/")
+        || matches!(path, "/lang" | "/org")
 }
 
 /// The routes above whose answer does not depend on who asks: for them the member behind

@@ -11,11 +11,25 @@ use sha2::{Digest, Sha256};
 use crate::i18n::{Locale, Text};
 use crate::web::errors::AppError;
 
-use crate::auth::store::{AGENT, AUTH_AT, FROM, ORG_ID, SID, USER_ID};
+use crate::auth::store::{AGENT, AUTH_AT, FROM, ORG_ID, SID, TOTP_SETUP, USER_ID};
 use crate::auth::tokens;
 
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
+/// A sign-in between its password and its code: who, since when, and where to go next.
+const SECOND_STEP: &str = "second_step";
+
+/// How long the code may be typed after the password.
+pub const SECOND_STEP_LIFETIME: i64 = 10 * 60;
+
+/// A sign-in whose password was right, waiting for its code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecondStep {
+    pub user_id: String,
+    /// When the password was accepted (Unix seconds).
+    pub at: i64,
+    pub next: String,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -131,6 +145,39 @@ impl AppSession {
             self.session.insert(FROM, address).map_err(internal)?;
         }
         Ok(())
+    }
+
+    /// Remembers that `user_id` gave the right password at `at` and is to type a code;
+    /// nobody is signed in yet. The session's key changes, as at a login.
+    pub fn begin_second_step(&self, user_id: &str, at: i64, next: &str) -> Result<(), AppError> {
+        self.session.renew();
+        let step = SecondStep {
+            user_id: user_id.to_owned(),
+            at,
+            next: next.to_owned(),
+        };
+        self.session.insert(SECOND_STEP, step).map_err(internal)
+    }
+
+    /// The sign-in waiting for its code, if it is recent enough (`now`, Unix seconds).
+    pub fn second_step(&self, now: i64) -> Option<SecondStep> {
+        let step: SecondStep = self.session.get(SECOND_STEP).ok().flatten()?;
+        (now - step.at <= SECOND_STEP_LIFETIME && step.at <= now).then_some(step)
+    }
+
+    /// The secret offered to the person's app, if one is.
+    pub fn totp_setup(&self) -> Option<String> {
+        self.session.get(TOTP_SETUP).ok().flatten()
+    }
+
+    pub fn set_totp_setup(&self, secret: Option<&str>) -> Result<(), AppError> {
+        match secret {
+            Some(secret) => self.session.insert(TOTP_SETUP, secret).map_err(internal),
+            None => {
+                self.session.remove(TOTP_SETUP);
+                Ok(())
+            }
+        }
     }
 
     /// Ends the session: its server-side row is deleted. The language chosen stays, in a

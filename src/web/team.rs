@@ -13,7 +13,7 @@ use crate::startup::AppState;
 use crate::web::act::{act, done};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
-use crate::web::layout::{Layout, Section, page};
+use crate::web::layout::{Layout, Section, page, page_with_status};
 use crate::web::views::date;
 use crate::web::{FlashKind, Member};
 
@@ -26,6 +26,7 @@ struct MemberRow {
     email: String,
     role: Role,
     is_me: bool,
+    two_factor: bool,
 }
 
 struct RoleChoice {
@@ -42,6 +43,10 @@ struct TeamPage {
     invitations: Vec<(String, String, &'static str, String)>,
     can_manage: bool,
     roles: Vec<RoleChoice>,
+    /// Whether the organization requires two-factor, and whether the member may change it.
+    requires_two_factor: bool,
+    can_require: bool,
+    two_factor_error: Option<String>,
 }
 
 fn role_choices() -> Vec<RoleChoice> {
@@ -56,6 +61,15 @@ fn role_choices() -> Vec<RoleChoice> {
 }
 
 pub async fn list(member: Member, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    page(&team_page(&member, &state, None).await?)
+}
+
+/// The team page; `two_factor_error` is the requirement form's problem.
+async fn team_page(
+    member: &Member,
+    state: &AppState,
+    two_factor_error: Option<String>,
+) -> Result<TeamPage, AppError> {
     let org_id = member.org_id().to_owned();
     let (people, invitations) = state
         .db
@@ -66,8 +80,8 @@ pub async fn list(member: Member, state: web::Data<AppState>) -> Result<HttpResp
             ))
         })
         .await?;
-    page(&TeamPage {
-        layout: Layout::new(&member, Section::Team)?,
+    Ok(TeamPage {
+        layout: Layout::new(member, Section::Team)?,
         members: people
             .into_iter()
             .map(|m| MemberRow {
@@ -76,6 +90,7 @@ pub async fn list(member: Member, state: web::Data<AppState>) -> Result<HttpResp
                 name: m.name,
                 email: m.email,
                 role: m.role,
+                two_factor: m.two_factor,
             })
             .collect(),
         invitations: invitations
@@ -84,6 +99,9 @@ pub async fn list(member: Member, state: web::Data<AppState>) -> Result<HttpResp
             .collect(),
         can_manage: member.role().manages_partners(),
         roles: role_choices(),
+        requires_two_factor: member.current.requires_two_factor,
+        can_require: member.role() == Role::LegalRep,
+        two_factor_error,
     })
 }
 
@@ -217,4 +235,56 @@ pub async fn cancel_invitation(
         Text::new("The invitation to %{email} is withdrawn: its link no longer works.")
             .arg("email", &email),
     )
+}
+
+#[derive(Deserialize)]
+pub struct RequireForm {
+    required: Option<String>,
+}
+
+/// `POST /team/two-factor`: a legal representative requires two-factor of every member
+/// (who then sets it up before reaching the organization's pages), or stops requiring it.
+/// Only one who signs in with it may require it.
+pub async fn require_two_factor(
+    member: Member,
+    state: web::Data<AppState>,
+    form: CsrfForm<RequireForm>,
+) -> Result<HttpResponse, AppError> {
+    member.require(
+        member.role() == Role::LegalRep,
+        "Only the organization's legal representatives can require two-factor authentication.",
+    )?;
+    let required = match form.0.required.as_deref() {
+        Some("on") => true,
+        Some("off") => false,
+        _ => {
+            return Err(AppError::bad_request(
+                "Choose whether two-factor authentication is required.",
+            ));
+        }
+    };
+    if required && member.user.two_factor_since.is_none() {
+        let message = crate::i18n::t(
+            "Turn on two-factor authentication for your own account first (from your account page), then require it of everyone.",
+        );
+        return page_with_status(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            &team_page(&member, &state, Some(message)).await?,
+        );
+    }
+    let org_id = member.org_id().to_owned();
+    state
+        .db
+        .write(move |conn| {
+            crate::db::models::two_factor::set_required(conn, &org_id, required)
+                .map_err(AppError::from)
+        })
+        .await?;
+    tracing::info!(org_id = %member.org_id(), required, "two-factor requirement changed");
+    let message = if required {
+        "Two-factor authentication is now required: members without it set it up before they reach the organization's pages."
+    } else {
+        "Two-factor authentication is no longer required of the organization's members."
+    };
+    back_to_team(&member, message.into())
 }

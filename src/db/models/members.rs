@@ -13,6 +13,8 @@ pub struct MemberView {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// Whether they sign in with a second factor.
+    pub two_factor: bool,
 }
 
 /// The members of an organization, by name.
@@ -21,7 +23,13 @@ pub fn of_org(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<MemberView>> {
         .inner_join(users::table)
         .filter(memberships::org_id.eq(org_id))
         .order((users::name, users::id))
-        .select((users::id, users::name, users::email, memberships::role))
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            memberships::role,
+            users::two_factor_since.is_not_null(),
+        ))
         .load(conn)
 }
 

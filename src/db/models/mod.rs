@@ -19,4 +19,5 @@ pub mod partnerships;
 pub mod products;
 pub mod sessions;
 pub mod throttle;
+pub mod two_factor;
 pub mod users;

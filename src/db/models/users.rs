@@ -14,6 +14,8 @@ pub struct User {
     pub name: String,
     pub password_changed_at: NaiveDateTime,
     pub locale: Option<Locale>,
+    /// Since when the account signs in with a second factor (`None`: it does not).
+    pub two_factor_since: Option<NaiveDateTime>,
 }
 
 /// One organization a user belongs to, as the header's switcher and the access checks need it.
@@ -25,6 +27,8 @@ pub struct MembershipView {
     pub role: Role,
     /// The organization's partner rate in basis points, when it is a registered partner.
     pub partner_rate_bp: Option<i32>,
+    /// Whether the organization's members must sign in with a second factor.
+    pub requires_two_factor: bool,
 }
 
 pub fn find(conn: &mut DbConn, user_id: &str) -> QueryResult<Option<User>> {
@@ -77,6 +81,7 @@ pub fn create(
         name: name.to_owned(),
         password_changed_at: at,
         locale: None,
+        two_factor_since: None,
     };
     diesel::insert_into(users::table)
         .values((
@@ -129,6 +134,7 @@ pub fn memberships(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Membersh
             organizations::currency,
             memberships::role,
             partner_profiles::rate_bp.nullable(),
+            organizations::requires_two_factor,
         ))
         .load(c))
 }

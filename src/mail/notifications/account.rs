@@ -169,3 +169,78 @@ pub fn new_browser(
     send_notice(conn, mail, &[to], &notice)?;
     Ok(())
 }
+
+/// Two-factor authentication was turned on.
+pub fn two_factor_on(conn: &mut DbConn, mail: &MailContext, user: &User) -> anyhow::Result<()> {
+    tell(
+        conn,
+        mail,
+        recipient(user),
+        "Two-factor authentication is on for your partnerdesk account".into(),
+        vec![
+            "From now on, signing in to your account asks for a code from your authenticator app after the password.".into(),
+            "Keep your recovery codes somewhere safe: each lets you sign in once without the app.".into(),
+            "If you did not do this, change your password at once and contact your organization's legal representative.".into(),
+        ],
+        Some(("Open your account".into(), crate::paths::ACCOUNT.to_owned())),
+    )
+}
+
+/// Two-factor authentication was turned off.
+pub fn two_factor_off(conn: &mut DbConn, mail: &MailContext, user: &User) -> anyhow::Result<()> {
+    tell(
+        conn,
+        mail,
+        recipient(user),
+        "Two-factor authentication is off for your partnerdesk account".into(),
+        vec![
+            "Signing in to your account no longer asks for a code: the password alone opens it. Its recovery codes no longer work.".into(),
+            "If you did not do this, change your password at once, turn two-factor authentication on again and contact your organization's legal representative.".into(),
+        ],
+        Some(("Open your account".into(), crate::paths::ACCOUNT.to_owned())),
+    )
+}
+
+/// A recovery code was spent signing in; `left` remain.
+pub fn recovery_code_used(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    user: &User,
+    left: i64,
+) -> anyhow::Result<()> {
+    tell(
+        conn,
+        mail,
+        recipient(user),
+        "A recovery code was used on your partnerdesk account".into(),
+        vec![
+            Text::new("A recovery code was used instead of a code from your authenticator app. It no longer works; %{left} remain.")
+                .arg("left", left),
+            "If it was you, make new recovery codes from your account page when few remain. If not, change your password at once.".into(),
+        ],
+        Some(("Open your account".into(), crate::paths::TWO_FACTOR.to_owned())),
+    )
+}
+
+/// New recovery codes were made; the old ones no longer work.
+pub fn recovery_codes_replaced(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    user: &User,
+) -> anyhow::Result<()> {
+    tell(
+        conn,
+        mail,
+        recipient(user),
+        "New recovery codes for your partnerdesk account".into(),
+        vec![
+            "New recovery codes were made for your account: the earlier ones no longer work."
+                .into(),
+            "If you did not do this, change your password at once.".into(),
+        ],
+        Some((
+            "Open your account".into(),
+            crate::paths::TWO_FACTOR.to_owned(),
+        )),
+    )
+}
