@@ -231,7 +231,7 @@ struct Databases {
 
 /// Every table a history writes, children first; `offers` keeps its rows (their prices
 /// are set again).
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 22] = [
     "order_intents",
     "income_totals",
     "income_entries",

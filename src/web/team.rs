@@ -17,6 +17,8 @@ use crate::web::layout::{Layout, Section, page, page_with_status};
 use crate::web::views::date;
 use crate::web::{FlashKind, Member};
 
+const LEGAL_REPS_ONLY: &str =
+    "Only the organization's legal representatives can require two-factor authentication.";
 const MANAGERS_ONLY: &str =
     "Only the organization's legal representatives and administrators can manage its people.";
 
@@ -250,10 +252,7 @@ pub async fn require_two_factor(
     state: web::Data<AppState>,
     form: CsrfForm<RequireForm>,
 ) -> Result<HttpResponse, AppError> {
-    member.require(
-        member.role() == Role::LegalRep,
-        "Only the organization's legal representatives can require two-factor authentication.",
-    )?;
+    member.require(member.role() == Role::LegalRep, LEGAL_REPS_ONLY)?;
     let required = match form.0.required.as_deref() {
         Some("on") => true,
         Some("off") => false,
@@ -281,10 +280,10 @@ pub async fn require_two_factor(
         })
         .await?;
     tracing::info!(org_id = %member.org_id(), required, "two-factor requirement changed");
-    let message = if required {
-        "Two-factor authentication is now required: members without it set it up before they reach the organization's pages."
+    let message: Text = if required {
+        "Two-factor authentication is now required: members without it set it up before they reach the organization's pages.".into()
     } else {
-        "Two-factor authentication is no longer required of the organization's members."
+        "Two-factor authentication is no longer required of the organization's members.".into()
     };
-    back_to_team(&member, message.into())
+    back_to_team(&member, message)
 }

@@ -145,17 +145,20 @@ pub async fn enable(
         current_password,
         code,
     } = form.0;
-    let again = |message: &str| two_factor_page(&member, &state, Some(t(message)));
+    let again = |message: String| two_factor_page(&member, &state, Some(message));
     if code.trim().is_empty() || current_password.is_empty() {
-        return refused(again("Enter your password and the code your app shows.").await?);
+        return refused(again(t("Enter your password and the code your app shows.")).await?);
     }
     if !own_password(&req, &state, &member, current_password).await? {
-        return refused(again(WRONG_PASSWORD).await?);
+        return refused(again(t(WRONG_PASSWORD)).await?);
     }
     let Some(secret) = member.session.totp_setup() else {
         // The page was shown in another session: show a fresh one.
         return refused(
-            again("This setup expired. Scan the new QR code, then enter its code.").await?,
+            again(t(
+                "This setup expired. Scan the new QR code, then enter its code.",
+            ))
+            .await?,
         );
     };
     let (mail, user) = (state.mail.clone(), member.user.clone());
@@ -165,8 +168,10 @@ pub async fn enable(
         .await?;
     let Some(codes) = codes else {
         return refused(
-            again("That code is not right. Enter the code your app shows now for partnerdesk.")
-                .await?,
+            again(t(
+                "That code is not right. Enter the code your app shows now for partnerdesk.",
+            ))
+            .await?,
         );
     };
     state.mail_wake.notify_one();

@@ -125,12 +125,14 @@ impl Browser {
 
     /// The session's CSRF token, as the pages carry it.
     pub async fn csrf_token(&self) -> String {
-        let page = self.get("/").await;
-        let page = if page.status == StatusCode::OK {
-            page
-        } else {
-            self.get("/login").await
-        };
+        let mut page = self.get("/").await;
+        // Signed in but sent to set up two-factor: the account page has forms too.
+        for elsewhere in ["/account", "/login"] {
+            if page.status == StatusCode::OK {
+                break;
+            }
+            page = self.get(elsewhere).await;
+        }
         page.field("csrf_token")
             .expect("a page with a form carries the CSRF token")
     }

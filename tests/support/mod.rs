@@ -8,6 +8,7 @@ mod books;
 mod browser;
 mod email;
 pub mod smtp;
+pub mod totp;
 
 pub use app::*;
 pub use books::*;
