@@ -166,6 +166,24 @@ const ROWS: &[Row] = &[
         form: &[("email", ""), ("password", "")],
         expect: |_, _| UNPROCESSABLE,
     },
+    // The code step opens only after a right password (tests/two_factor.rs): before it,
+    // and once signed in, it sends elsewhere.
+    Row {
+        method: "GET",
+        route: "/login/code",
+        path: "/login/code",
+        kind: Kind::None,
+        form: &[],
+        expect: |_, _| SEE_OTHER,
+    },
+    Row {
+        method: "POST",
+        route: "/login/code",
+        path: "/login/code",
+        kind: Kind::None,
+        form: &[("code", "123456")],
+        expect: |_, _| SEE_OTHER,
+    },
     Row {
         method: "GET",
         route: "/password/forgot",
@@ -605,6 +623,53 @@ const ROWS: &[Row] = &[
         kind: Kind::Token,
         form: &[],
         expect: |_, _| NOT_FOUND,
+    },
+    // One's own two-factor: nobody of the demo has it on, so turning it off has nothing
+    // to do; a form without its fields is refused on the page.
+    Row {
+        method: "GET",
+        route: "/account/two-factor",
+        path: "/account/two-factor",
+        kind: Kind::None,
+        form: &[],
+        expect: |w, _| member_page(w, OK),
+    },
+    Row {
+        method: "POST",
+        route: "/account/two-factor",
+        path: "/account/two-factor",
+        kind: Kind::None,
+        form: &[],
+        expect: |w, _| member_page(w, UNPROCESSABLE),
+    },
+    Row {
+        method: "POST",
+        route: "/account/two-factor/off",
+        path: "/account/two-factor/off",
+        kind: Kind::None,
+        form: &[],
+        expect: |w, _| member_page(w, SEE_OTHER),
+    },
+    Row {
+        method: "POST",
+        route: "/account/two-factor/recovery-codes",
+        path: "/account/two-factor/recovery-codes",
+        kind: Kind::None,
+        form: &[],
+        expect: |w, _| member_page(w, UNPROCESSABLE),
+    },
+    // Only legal representatives require it of their organization.
+    Row {
+        method: "POST",
+        route: "/team/two-factor",
+        path: "/team/two-factor",
+        kind: Kind::None,
+        form: &[("required", "sometimes")],
+        expect: |w, _| match w {
+            Who::Anonymous => SEE_OTHER,
+            Who::Alice | Who::Paul | Who::Carla => BAD,
+            _ => FORBIDDEN,
+        },
     },
     // Ending one's own sessions: a name that is none of one's sessions is not found;
     // ending the others leaves the one in use (the sessions are tested in

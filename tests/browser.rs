@@ -683,3 +683,54 @@ async fn a_forgotten_password_is_reset_from_the_login_page() {
     assert_eq!(b.text("h1").await, "This link no longer works");
     b.check_page("reset-spent").await;
 }
+
+#[tokio::test]
+async fn two_factor_is_set_up_from_the_account_page_and_asked_at_the_next_sign_in() {
+    let app = spawn_demo_at_own_address().await;
+    let Some(mut b) = open("two-factor", &app).await else {
+        return;
+    };
+    b.log_in("paul@webagency.test").await;
+    b.goto("/account").await;
+    b.click_link("Set up two-factor authentication").await;
+    assert_eq!(b.path().await, "/account/two-factor");
+    for (width, height) in [(390, 844), (1366, 900)] {
+        b.client.set_window_size(width, height).await.unwrap();
+        b.goto("/account/two-factor").await;
+        b.assert_fits_the_window(&format!("the setup at {width}px"))
+            .await;
+        b.check_page(&format!("two-factor-setup-{width}px")).await;
+    }
+    let secret: String = b.text("#totp-secret").await.split_whitespace().collect();
+    b.fill("#totp-code", &support::totp::code_now(&secret, 0))
+        .await;
+    b.fill("#totp-password", PASSWORD).await;
+    b.click("form[action='/account/two-factor'] button[type=submit]")
+        .await;
+    assert_eq!(b.text("h1").await, "Your recovery codes");
+    b.assert_fits_the_window("the recovery codes").await;
+    b.check_page("recovery-codes").await;
+    b.goto("/account/two-factor").await;
+    assert!(b.text("main").await.contains("10 of 10"));
+    b.check_page("two-factor-on").await;
+
+    b.log_out().await;
+    b.fill("#email", "paul@webagency.test").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    assert_eq!(b.path().await, "/login/code");
+    b.check_page("login-code").await;
+    b.fill("#code", "000000").await;
+    b.click("form[action='/login/code'] button[type=submit]")
+        .await;
+    assert!(
+        b.text("[role=alert]")
+            .await
+            .contains("That code is not right")
+    );
+    b.check_page("login-code-wrong").await;
+    b.fill("#code", &support::totp::code_now(&secret, 1)).await;
+    b.click("form[action='/login/code'] button[type=submit]")
+        .await;
+    assert_eq!(b.path().await, "/");
+}
