@@ -66,7 +66,11 @@ pub fn qr_svg(uri: &str) -> anyhow::Result<String> {
         .min_dimensions(200, 200)
         .build();
     let element = svg.split_once("?>").map_or(svg.as_str(), |(_, rest)| rest);
-    Ok(element.replacen("<svg ", r#"<svg aria-hidden="true" focusable="false" "#, 1))
+    Ok(element.replacen(r#" version="1.1""#, "", 1).replacen(
+        "<svg ",
+        r#"<svg aria-hidden="true" "#,
+        1,
+    ))
 }
 
 /// A secret in groups of four, as a person types it into an app.
