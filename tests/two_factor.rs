@@ -487,3 +487,63 @@ async fn an_organization_requires_it_of_every_member_before_its_pages() {
         .await;
     assert_eq!(crafted.status, StatusCode::BAD_REQUEST);
 }
+
+async fn acme_requires_it(app: &TestApp) -> bool {
+    use partnerdesk::db::schema::organizations;
+    app.with_db(|conn| {
+        organizations::table
+            .filter(organizations::name.eq(ACME))
+            .select(organizations::requires_two_factor)
+            .first(conn)
+            .unwrap()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn turning_it_off_while_it_becomes_required_never_leaves_a_member_without_it() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let bob = app.logged_in("bob@acme.test").await;
+    set_up(&app, &alice, "alice@acme.test").await;
+    for round in 0..4 {
+        let (secret, codes) = set_up(&app, &bob, "bob@acme.test").await;
+        let (bob_token, alice_token) = (bob.csrf_token().await, alice.csrf_token().await);
+        let code = code_now(&secret, 1);
+        let off_form = [
+            ("csrf_token", bob_token.as_str()),
+            ("code", code.as_str()),
+            ("current_password", PASSWORD),
+        ];
+        let require_form = [("csrf_token", alice_token.as_str()), ("required", "on")];
+        let off = bob.post("/account/two-factor/off", &off_form);
+        let require = alice.post("/team/two-factor", &require_form);
+        let (off, require) = futures_util::future::join(off, require).await;
+        assert_eq!(require.location(), Some("/team"), "round {round}");
+        let bob_has_it = two_factor_of(&app, "bob@acme.test").await;
+        assert!(
+            bob_has_it || !acme_requires_it(&app).await,
+            "round {round}: off answered {}, Acme requires it and Bob has it off",
+            off.status
+        );
+        assert_eq!(
+            bob_has_it,
+            off.status != StatusCode::SEE_OTHER,
+            "round {round}"
+        );
+        // Back to the start: not required, Bob without it.
+        alice
+            .submit("/team/two-factor", &[("required", "off")])
+            .await;
+        if bob_has_it {
+            // (The code was spent by the refused attempt: a recovery code, then.)
+            let off = bob
+                .submit(
+                    "/account/two-factor/off",
+                    &[("code", &codes[0]), ("current_password", PASSWORD)],
+                )
+                .await;
+            assert_eq!(off.status, StatusCode::SEE_OTHER, "round {round}");
+        }
+    }
+}

@@ -191,9 +191,19 @@ pub async fn verify(
     .await
 }
 
+/// What confirming the setup came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum On {
+    /// Turned on: the recovery codes to show, once.
+    Done(Vec<String>),
+    /// The code is not the app's now.
+    WrongCode,
+    /// It was on already (another tab confirmed first).
+    WasOn,
+}
+
 /// Turns two-factor on for `user` with the `secret` their app was given, if `typed` is
-/// its code now: the recovery codes to show (once), or `None` when the code is wrong or
-/// two-factor was on already.
+/// its code now.
 pub fn enable(
     conn: &mut DbConn,
     mail: &MailContext,
@@ -201,17 +211,17 @@ pub fn enable(
     secret: &str,
     typed: &str,
     at: NaiveDateTime,
-) -> anyhow::Result<Option<Vec<String>>> {
+) -> anyhow::Result<On> {
     let Some(step) = step_of(secret, typed, at.and_utc().timestamp()) else {
-        return Ok(None);
+        return Ok(On::WrongCode);
     };
     write_tx(conn, |conn| {
         if !rows::enable(conn, &user.id, secret, step, at)? {
-            return Ok(None);
+            return Ok(On::WasOn);
         }
         let codes = store_new_codes(conn, &user.id)?;
         notify::two_factor_on(conn, mail, user)?;
-        Ok(Some(codes))
+        Ok(On::Done(codes))
     })
 }
 
@@ -239,13 +249,47 @@ pub fn regenerate(
     })
 }
 
-/// Turns two-factor off for `user` and tells them; `false` when it was off.
-pub fn disable(conn: &mut DbConn, mail: &MailContext, user: &User) -> anyhow::Result<bool> {
+/// What turning two-factor off came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Off {
+    Done,
+    /// It was off already.
+    WasOff,
+    /// An organization of theirs requires it: it stays on.
+    Required,
+}
+
+/// Turns two-factor off for `user` and tells them, unless an organization of theirs
+/// requires it (checked in the transaction that turns it off, the organizations locked:
+/// a requirement set meanwhile is decided before or after, never beside).
+pub fn disable(conn: &mut DbConn, mail: &MailContext, user: &User) -> anyhow::Result<Off> {
     write_tx(conn, |conn| {
+        if rows::required_for(conn, &user.id)? {
+            return Ok(Off::Required);
+        }
         if !rows::disable(conn, &user.id)? {
-            return Ok(false);
+            return Ok(Off::WasOff);
         }
         notify::two_factor_off(conn, mail, user)?;
+        Ok(Off::Done)
+    })
+}
+
+/// Requires two-factor of every member of `org_id` (or stops requiring it), as
+/// `by_user_id` asks: `false` when requiring it and they do not have it on themselves
+/// (checked in the transaction that sets it, against their turning it off meanwhile).
+pub fn require(
+    conn: &mut DbConn,
+    org_id: &str,
+    by_user_id: &str,
+    required: bool,
+) -> QueryResult<bool> {
+    write_tx(conn, |conn| {
+        let has_it = rows::lock_for_requiring(conn, org_id, by_user_id)?;
+        if required && !has_it {
+            return Ok(false);
+        }
+        rows::set_required(conn, org_id, required)?;
         Ok(true)
     })
 }

@@ -262,7 +262,15 @@ pub async fn require_two_factor(
             ));
         }
     };
-    if required && member.user.two_factor_since.is_none() {
+    let (org_id, user_id) = (member.org_id().to_owned(), member.user.id.clone());
+    let applied = state
+        .db
+        .write(move |conn| {
+            crate::auth::two_factor::require(conn, &org_id, &user_id, required)
+                .map_err(AppError::from)
+        })
+        .await?;
+    if !applied {
         let message = crate::i18n::t(
             "Turn on two-factor authentication for your own account first (from your account page), then require it of everyone.",
         );
@@ -271,14 +279,6 @@ pub async fn require_two_factor(
             &team_page(&member, &state, Some(message)).await?,
         );
     }
-    let org_id = member.org_id().to_owned();
-    state
-        .db
-        .write(move |conn| {
-            crate::db::models::two_factor::set_required(conn, &org_id, required)
-                .map_err(AppError::from)
-        })
-        .await?;
     tracing::info!(org_id = %member.org_id(), required, "two-factor requirement changed");
     let message: Text = if required {
         "Two-factor authentication is now required: members without it set it up before they reach the organization's pages.".into()

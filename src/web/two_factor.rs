@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::two_factor::{self, Checked};
+use crate::auth::two_factor::{self, Checked, Off, On};
 use crate::db::models::two_factor as rows;
 use crate::db::now;
 use crate::i18n::{datetime, t};
@@ -124,6 +124,7 @@ pub struct ConfirmForm {
     code: String,
 }
 
+const REQUIRED: &str = "An organization you belong to requires two-factor authentication: it stays on while you are a member.";
 const WRONG_PASSWORD: &str = "Your password is not correct. Nothing was changed.";
 
 /// `POST /account/two-factor`: the first code from the app turns two-factor on.
@@ -166,13 +167,25 @@ pub async fn enable(
         .db
         .write(move |conn| two_factor::enable(conn, &mail, &user, &secret, &code, now()))
         .await?;
-    let Some(codes) = codes else {
-        return refused(
-            again(t(
-                "That code is not right. Enter the code your app shows now for partnerdesk.",
-            ))
-            .await?,
-        );
+    let codes = match codes {
+        On::Done(codes) => codes,
+        On::WrongCode => {
+            return refused(
+                again(t(
+                    "That code is not right. Enter the code your app shows now for partnerdesk.",
+                ))
+                .await?,
+            );
+        }
+        // Another tab confirmed first.
+        On::WasOn => {
+            return done(
+                &member,
+                FlashKind::Info,
+                "Two-factor authentication is on already.",
+                crate::paths::TWO_FACTOR,
+            );
+        }
     };
     state.mail_wake.notify_one();
     member.session.set_totp_setup(None)?;
@@ -239,7 +252,7 @@ pub async fn disable(
         );
     }
     if !required_by(&member).is_empty() {
-        return refused(two_factor_page(&member, &state, Some(t("An organization you belong to requires two-factor authentication: it stays on while you are a member."))).await?);
+        return refused(two_factor_page(&member, &state, Some(t(REQUIRED))).await?);
     }
     let ConfirmForm {
         current_password,
@@ -272,10 +285,25 @@ pub async fn disable(
         Ok(Checked::Code | Checked::Recovery { .. }) => {}
     }
     let (mail, user) = (state.mail.clone(), member.user.clone());
-    state
+    let off = state
         .db
         .write(move |conn| two_factor::disable(conn, &mail, &user))
         .await?;
+    match off {
+        Off::Done => {}
+        Off::WasOff => {
+            return done(
+                &member,
+                FlashKind::Info,
+                "Two-factor authentication is off already.",
+                crate::paths::TWO_FACTOR,
+            );
+        }
+        // Required since the page was read.
+        Off::Required => {
+            return refused(again(t(REQUIRED)).await?);
+        }
+    }
     state.mail_wake.notify_one();
     tracing::info!(user_id = %member.user.id, "two-factor turned off");
     done(

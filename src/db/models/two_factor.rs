@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{organizations, recovery_codes, users};
+use crate::db::schema::{memberships, organizations, recovery_codes, users};
 
 /// The account's secret (base32) and the last step a code was accepted for, when
 /// two-factor is on.
@@ -117,6 +117,40 @@ pub fn codes_left(conn: &mut DbConn, user_id: &str) -> QueryResult<i64> {
         .filter(recovery_codes::used_at.is_null())
         .count()
         .get_result(conn)
+}
+
+/// Whether an organization of `user_id`'s requires two-factor. On PostgreSQL those
+/// organizations' rows stay locked until the end of the transaction (SQLite's write
+/// transaction holds the whole database), so that a requirement set meanwhile waits.
+/// Lock the organizations before the user, as [`lock_for_requiring`] does.
+pub fn required_for(conn: &mut DbConn, user_id: &str) -> QueryResult<bool> {
+    let flags = organizations::table
+        .inner_join(memberships::table)
+        .filter(memberships::user_id.eq(user_id))
+        .select(organizations::requires_two_factor);
+    let flags: Vec<bool> = match conn {
+        DbConn::Pg(pg) => flags.for_update().load(pg)?,
+        DbConn::Sqlite(lite) => flags.load(lite)?,
+    };
+    Ok(flags.into_iter().any(|required| required))
+}
+
+/// Locks the organization's row, then the user's (PostgreSQL; the order of
+/// [`required_for`] then [`disable`]), and says whether the user has two-factor on: the
+/// check of one who requires it, decided one after the other with their turning it off.
+pub fn lock_for_requiring(conn: &mut DbConn, org_id: &str, user_id: &str) -> QueryResult<bool> {
+    let org = organizations::table.find(org_id).select(organizations::id);
+    let user = users::table
+        .find(user_id)
+        .select(users::two_factor_since.is_not_null());
+    let on: Option<bool> = match conn {
+        DbConn::Pg(pg) => {
+            org.for_update().first::<String>(pg).optional()?;
+            user.for_update().first(pg).optional()?
+        }
+        DbConn::Sqlite(lite) => user.first(lite).optional()?,
+    };
+    Ok(on.unwrap_or(false))
 }
 
 /// Whether the organization's members must sign in with two-factor.
