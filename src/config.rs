@@ -23,8 +23,11 @@ pub struct Config {
     pub db_max_connections: u32,
     /// VAT charged on invoices, in basis points (810 = 8.1 %, the Swiss standard rate).
     pub vat_rate_bp: i32,
-    /// Whether `serve` bills the due automatic renewals itself (hourly).
+    /// Whether `serve` bills the due automatic renewals itself (hourly), and sends the
+    /// reminders of overdue invoices.
     pub run_renewals: bool,
+    /// When overdue invoices are reminded: days after their due date.
+    pub reminder_steps: crate::reminders::Steps,
     /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
     pub trust_forwarded: bool,
     /// Tell each response's database work in a `Server-Timing` header (for development
@@ -135,6 +138,10 @@ impl Config {
             Some(other) => Err(format!("{name} must be on or off (got '{other}')")),
         };
         let run_renewals = switch("RENEWALS", true)?;
+        let reminder_steps = match var("REMINDER_DAYS") {
+            Some(raw) => crate::reminders::Steps::parse(&raw)?,
+            None => crate::reminders::Steps::default(),
+        };
         let trust_forwarded = switch("TRUST_FORWARDED_FOR", false)?;
         let server_timing = switch("SERVER_TIMING", false)?;
         Ok(Config {
@@ -153,6 +160,7 @@ impl Config {
             db_max_connections,
             vat_rate_bp,
             run_renewals,
+            reminder_steps,
             trust_forwarded,
             server_timing,
         })

@@ -19,5 +19,6 @@ pub mod members;
 pub mod orders;
 pub mod partnerships;
 pub mod paths;
+pub mod reminders;
 pub mod startup;
 pub mod web;

@@ -54,7 +54,8 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000, requires = "bench")]
         invoices: u64,
     },
-    /// Bill the automatic renewals that are due (serve also does it every hour).
+    /// Bill the automatic renewals that are due and remind the payers of overdue invoices
+    /// (serve also does both every hour).
     Renew {
         /// Bill what is due on this day (YYYY-MM-DD) instead of today.
         #[arg(long)]
@@ -172,6 +173,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "{} renewal(s) billed, {} failed (due on or before {today})",
                 run.renewed, run.failed
+            );
+            let mail = partnerdesk::mail::MailContext::new(config.base_url.clone());
+            let reminded = partnerdesk::reminders::send_due(
+                &mut *db.get()?,
+                &mail,
+                &config.reminder_steps,
+                today,
+                at,
+            )?;
+            println!(
+                "{reminded} overdue invoice(s) reminded (the emails leave with the server's outbox)"
             );
             if run.failed > 0 {
                 anyhow::bail!("{} renewal(s) could not be billed; see the log", run.failed);

@@ -113,7 +113,15 @@ impl Application {
             )),
         ];
         if config.run_renewals {
-            background.push(tokio::spawn(bill_renewals(db.clone(), config.vat_rate_bp)));
+            background.push(tokio::spawn(bill_renewals(
+                db.clone(),
+                config.vat_rate_bp,
+                (
+                    MailContext::new(config.base_url.clone()),
+                    config.reminder_steps.clone(),
+                    wake.clone(),
+                ),
+            )));
         }
 
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -232,11 +240,16 @@ fn security_headers(https: bool) -> DefaultHeaders {
     headers
 }
 
-/// Bills the due automatic renewals at start and then every hour. Billing is idempotent,
-/// so several instances doing it at once bill each renewal once. It runs many short
-/// transactions, so it does not take the writers' turn ([`Db::write`]) for all of them:
-/// pages' writes go between them.
-async fn bill_renewals(db: Db, vat_rate_bp: i32) {
+/// Bills the due automatic renewals at start and then every hour, then reminds the payers
+/// of overdue invoices. Both are idempotent, so several instances doing it at once bill
+/// each renewal and send each reminder once. They run many short transactions, so they
+/// do not take the writers' turn ([`Db::write`]) for all of them: pages' writes go
+/// between them.
+async fn bill_renewals(
+    db: Db,
+    vat_rate_bp: i32,
+    (mail, steps, wake): (MailContext, crate::reminders::Steps, Arc<Notify>),
+) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
@@ -254,6 +267,21 @@ async fn bill_renewals(db: Db, vat_rate_bp: i32) {
                 "automatic renewals billed"
             ),
             Err(e) => tracing::error!(error = ?e, "automatic renewals could not run"),
+        }
+        let (mail, steps) = (mail.clone(), steps.clone());
+        let reminded = db
+            .run(move |conn| {
+                let at = crate::db::now();
+                crate::reminders::send_due(conn, &mail, &steps, at.date(), at)
+            })
+            .await;
+        match reminded {
+            Ok(0) => {}
+            Ok(reminded) => {
+                wake.notify_one();
+                tracing::info!(reminded, "overdue invoices reminded");
+            }
+            Err(e) => tracing::error!(error = ?e, "reminders could not be sent"),
         }
     }
 }

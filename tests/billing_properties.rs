@@ -231,7 +231,8 @@ struct Databases {
 
 /// Every table a history writes, children first; `offers` keeps its rows (their prices
 /// are set again).
-const TABLES: [&str; 22] = [
+const TABLES: [&str; 23] = [
+    "invoice_reminders",
     "order_intents",
     "income_totals",
     "income_entries",

@@ -80,6 +80,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    invoice_reminders (invoice_id, step_days) {
+        invoice_id -> Text,
+        step_days -> Integer,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     recovery_codes (user_id, digest) {
         user_id -> Text,
         digest -> Text,
@@ -316,6 +324,7 @@ diesel::joinable!(products -> partnerships (partnership_id));
 diesel::joinable!(orders -> products (product_id));
 diesel::joinable!(invoices -> orders (order_id));
 diesel::joinable!(invoice_lines -> invoices (invoice_id));
+diesel::joinable!(invoice_reminders -> invoices (invoice_id));
 diesel::joinable!(income_entries -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -340,6 +349,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_links,
     known_browsers,
     recovery_codes,
+    invoice_reminders,
     login_throttle,
     order_intents,
     client_requests,

@@ -279,6 +279,7 @@ fn test_config(database_url: &str, mail_dir: &Path) -> Config {
         db_max_connections: 5,
         vat_rate_bp: 810,
         run_renewals: false,
+        reminder_steps: partnerdesk::reminders::Steps::default(),
         trust_forwarded: false,
         server_timing: true,
     }

@@ -17,6 +17,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod partnerships;
 pub mod products;
+pub mod reminders;
 pub mod sessions;
 pub mod throttle;
 pub mod two_factor;
