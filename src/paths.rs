@@ -15,6 +15,8 @@ pub const TEAM: &str = "/team";
 pub const ACCOUNT: &str = "/account";
 /// Two-factor authentication: set up, or managed once on.
 pub const TWO_FACTOR: &str = "/account/two-factor";
+/// Recovery codes just made, shown once.
+pub const NEW_RECOVERY_CODES: &str = "/account/two-factor/recovery-codes";
 /// The second step of signing in: the code.
 pub const LOGIN_CODE: &str = "/login/code";
 pub const LOGIN: &str = "/login";

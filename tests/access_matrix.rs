@@ -650,6 +650,16 @@ const ROWS: &[Row] = &[
         form: &[],
         expect: |w, _| member_page(w, SEE_OTHER),
     },
+    // Codes are shown once, after the form that makes them: none waiting, the page
+    // sends to the two-factor page.
+    Row {
+        method: "GET",
+        route: "/account/two-factor/recovery-codes",
+        path: "/account/two-factor/recovery-codes",
+        kind: Kind::None,
+        form: &[],
+        expect: |w, _| member_page(w, SEE_OTHER),
+    },
     Row {
         method: "POST",
         route: "/account/two-factor/recovery-codes",

@@ -43,14 +43,28 @@ async fn set_up(app: &TestApp, browser: &Browser, email: &str) -> (String, Vec<S
             ],
         )
         .await;
-    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
-    let codes = done.texts(".recovery-codes code");
-    assert_eq!(codes.len(), 10, "{}", done.text());
+    let codes = shown_once(browser, done).await;
     let told = app
         .wait_for_email(email, "Two-factor authentication is on")
         .await;
     assert!(told.text.contains("recovery codes"), "{}", told.text);
     (secret, codes)
+}
+
+/// The recovery codes a form's answer leads to, shown once: a reload shows them no more.
+async fn shown_once(browser: &Browser, answer: Page) -> Vec<String> {
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.text());
+    assert_eq!(
+        answer.location(),
+        Some("/account/two-factor/recovery-codes")
+    );
+    let shown = browser.get("/account/two-factor/recovery-codes").await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let codes = shown.texts(".recovery-codes code");
+    assert_eq!(codes.len(), 10, "{}", shown.text());
+    let reloaded = browser.get("/account/two-factor/recovery-codes").await;
+    assert_eq!(reloaded.location(), Some("/account/two-factor"));
+    codes
 }
 
 /// Sends the password; returns the browser, waiting for its code.
@@ -280,9 +294,7 @@ async fn a_recovery_code_signs_in_once_and_new_ones_replace_the_old() {
             &[("current_password", PASSWORD)],
         )
         .await;
-    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.text());
-    let new_codes = fresh.texts(".recovery-codes code");
-    assert_eq!(new_codes.len(), 10);
+    let new_codes = shown_once(&carla, fresh).await;
     assert!(new_codes.iter().all(|c| !codes.contains(c)));
     let old = password_step(&app, "carla@beta.test", PASSWORD).await;
     assert_eq!(
@@ -293,6 +305,27 @@ async fn a_recovery_code_signs_in_once_and_new_ones_replace_the_old() {
         send_code(&old, &new_codes[0]).await.status,
         StatusCode::SEE_OTHER
     );
+
+    // Turned off with a recovery code: the email says it is off, and only that.
+    let used = |emails: Vec<Email>| {
+        emails
+            .into_iter()
+            .filter(|e| {
+                e.is_to("carla@beta.test") && e.subject.contains("A recovery code was used")
+            })
+            .count()
+    };
+    let used_before = used(app.emails_settled().await);
+    let off = carla
+        .submit(
+            "/account/two-factor/off",
+            &[("code", &new_codes[1]), ("current_password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER, "{}", off.text());
+    app.wait_for_email("carla@beta.test", "Two-factor authentication is off")
+        .await;
+    assert_eq!(used(app.emails_settled().await), used_before);
 }
 
 #[tokio::test]

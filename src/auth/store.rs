@@ -30,8 +30,19 @@ pub const AGENT: &str = "agent";
 pub const FROM: &str = "from";
 /// The session key of a two-factor secret offered to the person's app, not confirmed yet.
 pub const TOTP_SETUP: &str = "totp_setup";
+/// The session key of recovery codes just made, until the page that shows them once.
+pub const NEW_RECOVERY_CODES: &str = "new_recovery_codes";
 /// The keys that make a session a logged-in one.
-pub const LOGIN_KEYS: [&str; 7] = [USER_ID, ORG_ID, AUTH_AT, SID, AGENT, FROM, TOTP_SETUP];
+pub const LOGIN_KEYS: [&str; 8] = [
+    USER_ID,
+    ORG_ID,
+    AUTH_AT,
+    SID,
+    AGENT,
+    FROM,
+    TOTP_SETUP,
+    NEW_RECOVERY_CODES,
+];
 
 type State = HashMap<String, String>;
 

@@ -160,17 +160,18 @@ pub fn check(
 }
 
 /// Checks `typed` for `user` signing in or confirming from `address`, counted against the
-/// account and the address like a password (`Err(wait)`: too many tries). A spent
-/// recovery code is told to the account's address.
+/// account and the address like a password (`Err(wait)`: too many tries). A recovery
+/// code spent signing in is told to the account's address (`tell`); one spent turning
+/// two-factor off is not, the email that it is off says enough.
 pub async fn verify(
     db: &Db,
-    mail: &MailContext,
+    tell: Option<&MailContext>,
     user: &User,
     typed: String,
     address: Option<IpAddr>,
 ) -> anyhow::Result<Result<Checked, TimeDelta>> {
     let keys = Keys::for_purpose("code", &user.email, address);
-    let (user, mail) = (user.clone(), mail.clone());
+    let (user, mail) = (user.clone(), tell.cloned());
     db.write(move |conn| -> anyhow::Result<_> {
         let attempt = match keys.attempt(conn, now())? {
             Ok(attempt) => attempt,
@@ -178,8 +179,8 @@ pub async fn verify(
         };
         let checked = write_tx(conn, |conn| -> anyhow::Result<Checked> {
             let checked = check(conn, &user.id, &typed, now())?;
-            if let Checked::Recovery { left } = checked {
-                notify::recovery_code_used(conn, &mail, &user, left)?;
+            if let (Checked::Recovery { left }, Some(mail)) = (checked, &mail) {
+                notify::recovery_code_used(conn, mail, &user, left)?;
             }
             Ok(checked)
         })?;

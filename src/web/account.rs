@@ -31,8 +31,10 @@ pub(super) struct AccountPage {
     details: Details,
     /// A change of address waiting for its confirmation: the new address, until when.
     waiting: Option<(String, String)>,
-    /// Whether the account signs in with a second factor.
+    /// Whether the account signs in with a second factor, and the organizations of the
+    /// person's that require it.
     two_factor: bool,
+    two_factor_required_by: Vec<String>,
 }
 
 /// The details form as shown: the account's, or what was typed with what is wrong.
@@ -105,6 +107,7 @@ pub(super) async fn account_page(
         details,
         waiting: waiting.map(|(new, until)| (new, datetime_in(locale, until))),
         two_factor: member.user.two_factor_since.is_some(),
+        two_factor_required_by: crate::web::two_factor::required_by(member),
     })
 }
 

@@ -91,7 +91,8 @@ pub async fn submit(
         return Ok(see_other(crate::paths::LOGIN));
     };
     let address = client_address(&req, state.trust_forwarded);
-    let checked = two_factor::verify(&state.db, &state.mail, &user, form.0.code, address).await?;
+    let checked =
+        two_factor::verify(&state.db, Some(&state.mail), &user, form.0.code, address).await?;
     state.mail_wake.notify_one();
     let left = match checked {
         Err(wait) => {

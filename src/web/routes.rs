@@ -118,6 +118,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/account/two-factor/off", post().to(two_factor::disable))
         .route(
             "/account/two-factor/recovery-codes",
+            get().to(two_factor::new_codes),
+        )
+        .route(
+            "/account/two-factor/recovery-codes",
             post().to(two_factor::regenerate),
         )
         .route("/team/two-factor", post().to(team::require_two_factor))
@@ -177,7 +181,6 @@ const FORMS_ONLY: &[&str] = &[
     "/account/password",
     "/account/details",
     "/account/two-factor/off",
-    "/account/two-factor/recovery-codes",
     "/team/two-factor",
     "/account/sessions/end-others",
     "/account/sessions/{sid}/end",

@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 use crate::i18n::{Locale, Text};
 use crate::web::errors::AppError;
 
-use crate::auth::store::{AGENT, AUTH_AT, FROM, ORG_ID, SID, TOTP_SETUP, USER_ID};
+use crate::auth::store::{
+    AGENT, AUTH_AT, FROM, NEW_RECOVERY_CODES, ORG_ID, SID, TOTP_SETUP, USER_ID,
+};
 use crate::auth::tokens;
 
 const CSRF: &str = "csrf";
@@ -178,6 +180,21 @@ impl AppSession {
                 Ok(())
             }
         }
+    }
+
+    /// Keeps recovery codes just made (`first`: as two-factor was turned on) for the page
+    /// that shows them, once.
+    pub fn keep_recovery_codes(&self, codes: Vec<String>, first: bool) -> Result<(), AppError> {
+        self.session
+            .insert(NEW_RECOVERY_CODES, (codes, first))
+            .map_err(internal)
+    }
+
+    /// The recovery codes kept to be shown, taken: a reload does not show them again.
+    pub fn take_recovery_codes(&self) -> Option<(Vec<String>, bool)> {
+        let codes = self.session.get(NEW_RECOVERY_CODES).ok().flatten()?;
+        self.session.remove(NEW_RECOVERY_CODES);
+        Some(codes)
     }
 
     /// Ends the session: its server-side row is deleted. The language chosen stays, in a

@@ -25,6 +25,8 @@ enum State {
         /// The secret offered to the app, grouped for typing, and its QR code.
         secret: String,
         qr_svg: String,
+        /// The `otpauth://` address, for a link on a phone that cannot scan itself.
+        uri: String,
     },
     On {
         since: String,
@@ -54,7 +56,7 @@ struct RecoveryCodesPage {
 }
 
 /// The organizations of `member`'s that require two-factor.
-fn required_by(member: &Member) -> Vec<String> {
+pub(super) fn required_by(member: &Member) -> Vec<String> {
     member
         .memberships
         .iter()
@@ -95,6 +97,7 @@ async fn two_factor_page(
             State::Off {
                 qr_svg: two_factor::qr_svg(&uri)?,
                 secret: two_factor::grouped(&secret),
+                uri,
             }
         }
     };
@@ -190,10 +193,28 @@ pub async fn enable(
     state.mail_wake.notify_one();
     member.session.set_totp_setup(None)?;
     tracing::info!(user_id = %member.user.id, "two-factor turned on");
+    show_once(&member, codes, true)
+}
+
+/// Shows `codes` on their own page, once (a reload of the form's answer makes no new
+/// ones): kept in the session for the page they are shown on.
+fn show_once(member: &Member, codes: Vec<String>, first: bool) -> Result<HttpResponse, AppError> {
+    member.session.keep_recovery_codes(codes, first)?;
+    Ok(crate::web::site::see_other(
+        crate::paths::NEW_RECOVERY_CODES,
+    ))
+}
+
+/// `GET /account/two-factor/recovery-codes`: the codes just made, once; after that, the
+/// two-factor page.
+pub async fn new_codes(member: Member) -> Result<HttpResponse, AppError> {
+    let Some((codes, first)) = member.session.take_recovery_codes() else {
+        return Ok(crate::web::site::see_other(crate::paths::TWO_FACTOR));
+    };
     page(&RecoveryCodesPage {
         layout: Layout::new(&member, Section::Account)?,
         codes,
-        first: true,
+        first,
     })
 }
 
@@ -228,11 +249,7 @@ pub async fn regenerate(
         );
     };
     state.mail_wake.notify_one();
-    page(&RecoveryCodesPage {
-        layout: Layout::new(&member, Section::Account)?,
-        codes,
-        first: false,
-    })
+    show_once(&member, codes, false)
 }
 
 /// `POST /account/two-factor/off`: the password and a code (or a recovery code) turn
@@ -266,7 +283,7 @@ pub async fn disable(
         return refused(again(t(WRONG_PASSWORD)).await?);
     }
     let address = crate::web::login::client_address(&req, state.trust_forwarded);
-    match two_factor::verify(&state.db, &state.mail, &member.user, code, address).await? {
+    match two_factor::verify(&state.db, None, &member.user, code, address).await? {
         Err(wait) => {
             let page = page_with_status(
                 StatusCode::TOO_MANY_REQUESTS,

@@ -194,7 +194,7 @@ pub fn two_factor_off(conn: &mut DbConn, mail: &MailContext, user: &User) -> any
         recipient(user),
         "Two-factor authentication is off for your partnerdesk account".into(),
         vec![
-            "Signing in to your account no longer asks for a code: the password alone opens it. Its recovery codes no longer work.".into(),
+            "Signing in to your account no longer asks for a code: the password alone opens it. Your recovery codes no longer work.".into(),
             "If you did not do this, change your password at once, turn two-factor authentication on again and contact your organization's legal representative.".into(),
         ],
         Some(("Open your account".into(), crate::paths::ACCOUNT.to_owned())),
