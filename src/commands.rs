@@ -95,3 +95,65 @@ pub fn set_password(db: &Db, email: &str, new_password: &str) -> anyhow::Result<
         Ok(sessions::delete_for_user(conn, &user.id)?)
     })
 }
+
+/// `partnerdesk payments import FILE`: what the import did, in words.
+pub fn import_payments(db: &Db, file: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let xml =
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let xml = String::from_utf8(xml).map_err(|_| {
+        anyhow::anyhow!("{} is not UTF-8 text: nothing was imported", file.display())
+    })?;
+    let name = file
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let report = crate::payments::import(&mut *db.get()?, &xml, &name, crate::db::now()).map_err(
+        |e| match e {
+            crate::payments::ImportError::Malformed(why) => {
+                anyhow::anyhow!(
+                    "{} was not imported: {why}. Nothing was changed.",
+                    file.display()
+                )
+            }
+            other => other.into(),
+        },
+    )?;
+    Ok(vec![
+        format!("{} read from {}", report.kind, file.display()),
+        format!(
+            "{} invoice payment(s) settled, {} partial, {} over, {} of unknown reference",
+            report.settled, report.partial, report.over, report.unknown
+        ),
+        format!(
+            "{} imported before, {} debit(s) or entries not booked left out",
+            report.known, report.skipped
+        ),
+        "partnerdesk payments unmatched lists those that settled nothing.".to_owned(),
+    ])
+}
+
+/// `partnerdesk payments unmatched`: one line per payment that settled nothing.
+pub fn unmatched_payments(db: &Db) -> anyhow::Result<Vec<String>> {
+    let payments = crate::db::models::bank_payments::unmatched(&mut *db.get()?)?;
+    if payments.is_empty() {
+        return Ok(vec![
+            "every payment imported settled its invoice".to_owned(),
+        ]);
+    }
+    Ok(payments
+        .into_iter()
+        .map(|p| {
+            format!(
+                "{}\t{}\t{} {}.{:02}\t{}\treference {}\tfrom {}\tbank ref {}",
+                p.booked_on,
+                p.outcome,
+                p.currency,
+                p.amount / 100,
+                p.amount % 100,
+                p.invoice_id.as_deref().unwrap_or("no invoice"),
+                p.reference.as_deref().unwrap_or("none"),
+                p.debtor.as_deref().unwrap_or("?"),
+                p.bank_ref
+            )
+        })
+        .collect())
+}

@@ -19,6 +19,7 @@ pub mod members;
 pub mod orders;
 pub mod partnerships;
 pub mod paths;
+pub mod payments;
 pub mod reminders;
 pub mod startup;
 pub mod web;

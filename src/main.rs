@@ -66,6 +66,20 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Payments from the bank.
+    Payments {
+        #[command(subcommand)]
+        command: PaymentsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PaymentsCommand {
+    /// Read a bank notification (camt.054) or statement (camt.053) and mark paid the
+    /// invoices its credits settle; importing a file again changes nothing.
+    Import { file: std::path::PathBuf },
+    /// List the payments that settled nothing: partial, over, or of unknown reference.
+    Unmatched,
 }
 
 #[derive(Subcommand)]
@@ -187,6 +201,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             if run.failed > 0 {
                 anyhow::bail!("{} renewal(s) could not be billed; see the log", run.failed);
+            }
+            Ok(())
+        }
+        Command::Payments { command } => {
+            let db = Db::connect(&config.database_url, 1)?;
+            match command {
+                PaymentsCommand::Import { file } => {
+                    for line in commands::import_payments(&db, &file)? {
+                        println!("{line}");
+                    }
+                }
+                PaymentsCommand::Unmatched => {
+                    for line in commands::unmatched_payments(&db)? {
+                        println!("{line}");
+                    }
+                }
             }
             Ok(())
         }

@@ -231,8 +231,9 @@ struct Databases {
 
 /// Every table a history writes, children first; `offers` keeps its rows (their prices
 /// are set again).
-const TABLES: [&str; 23] = [
+const TABLES: [&str; 24] = [
     "invoice_reminders",
+    "bank_payments",
     "order_intents",
     "income_totals",
     "income_entries",

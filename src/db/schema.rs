@@ -80,6 +80,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    bank_payments (id) {
+        id -> Text,
+        bank_ref -> Text,
+        reference -> Nullable<Text>,
+        invoice_id -> Nullable<Text>,
+        currency -> Text,
+        amount -> BigInt,
+        booked_on -> Date,
+        debtor -> Nullable<Text>,
+        outcome -> Text,
+        file_name -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     invoice_reminders (invoice_id, step_days) {
         invoice_id -> Text,
         step_days -> Integer,
@@ -325,6 +341,7 @@ diesel::joinable!(orders -> products (product_id));
 diesel::joinable!(invoices -> orders (order_id));
 diesel::joinable!(invoice_lines -> invoices (invoice_id));
 diesel::joinable!(invoice_reminders -> invoices (invoice_id));
+diesel::joinable!(bank_payments -> invoices (invoice_id));
 diesel::joinable!(income_entries -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -350,6 +367,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     known_browsers,
     recovery_codes,
     invoice_reminders,
+    bank_payments,
     login_throttle,
     order_intents,
     client_requests,

@@ -202,6 +202,8 @@ struct ShowPage {
     vat: String,
     total: String,
     issued_at: String,
+    /// The creditor reference a payment gives to be matched to the invoice.
+    payment_reference: String,
 }
 
 pub async fn show(
@@ -220,6 +222,9 @@ pub async fn show(
     let money = |minor: i64| crate::i18n::money(Money::new(minor, invoice.currency));
     page(&ShowPage {
         layout: Layout::new(&member, Section::Invoices)?,
+        payment_reference: crate::payments::reference::grouped(
+            &crate::payments::reference::of_invoice(&invoice.number),
+        ),
         payer_name: invoice.payer_name.clone(),
         customer_name: subject.customer_name,
         offer_name: subject.offer_name,

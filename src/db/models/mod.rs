@@ -3,6 +3,7 @@
 //! by it in SQL.
 
 pub mod account_links;
+pub mod bank_payments;
 pub mod client_requests;
 pub mod events;
 pub mod income;
