@@ -223,7 +223,9 @@ async fn filters_by_period_and_status_and_exports_what_is_shown() {
     let mut rows = csv.body.lines();
     assert_eq!(
         rows.next(),
-        Some("number,issued_at,due_on,status,payer,currency,subtotal,vat_rate,vat,total")
+        Some(
+            "number,issued_at,due_on,status,payer,client,product,currency,subtotal,vat_rate,vat,total"
+        )
     );
     let exported: HashSet<String> = rows
         .map(|r| r.split(',').next().unwrap().to_owned())
@@ -313,4 +315,54 @@ async fn an_issued_invoice_cannot_be_changed_or_deleted() {
     assert!(first_payment, "a payment is recorded once");
     assert!(!second_payment, "and only once");
     assert_eq!(latest_invoice(&app).await.total, invoice.total);
+}
+
+#[tokio::test]
+async fn a_partners_invoices_say_whose_product_they_bill_and_an_order_links_to_its_invoice() {
+    let app = spawn_demo().await;
+    let beta = org_id(&app, BETA).await;
+    let paul = app.logged_in("paul@webagency.test").await;
+    // Web Agency pays Beta's renewals and orders: it orders for Beta.
+    let (_, placed) = order_and_confirm(
+        &paul,
+        "/orders",
+        &[("customer_org_id", &beta), ("offer", "domain-ch")],
+    )
+    .await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.text());
+    let after = paul.get(placed.location().unwrap()).await;
+    let flash = after.html();
+    let link = flash
+        .select(&scraper::Selector::parse(".flash a").unwrap())
+        .next()
+        .expect("the confirmation links to its invoice");
+    let href = link.value().attr("href").unwrap().to_owned();
+    assert!(href.starts_with("/invoices/"), "{href}");
+    let invoice = paul.get(&href).await;
+    assert_eq!(invoice.status, StatusCode::OK);
+    assert!(link.text().collect::<String>().contains("Open invoice"));
+
+    // The list and the CSV say the client and the product of each.
+    let list = paul.get("/invoices").await;
+    let headers = list.texts("thead th");
+    assert!(
+        headers.iter().any(|h| h == "Client") && headers.iter().any(|h| h == "Product"),
+        "{headers:?}"
+    );
+    let first = list.texts("tbody tr").into_iter().next().unwrap();
+    assert!(
+        first.contains(BETA) && first.contains("Domain name .ch"),
+        "{first}"
+    );
+    let csv = paul.get("/invoices.csv").await;
+    let row = csv.body.lines().nth(1).unwrap().to_owned();
+    assert!(row.contains(",Beta AG,Domain name .ch,"), "{row}");
+
+    // A customer's list names the product, not itself as the client.
+    let alice = app.logged_in("alice@acme.test").await;
+    let headers = alice.get("/invoices").await.texts("thead th");
+    assert!(
+        !headers.iter().any(|h| h == "Client") && headers.iter().any(|h| h == "Product"),
+        "{headers:?}"
+    );
 }

@@ -87,6 +87,9 @@ struct InvoiceRow {
     total: String,
     status_label: &'static str,
     status_class: &'static str,
+    /// The client whose product it bills, and the product (in lists).
+    client: String,
+    product: String,
 }
 
 fn status_class(status: Status) -> &'static str {
@@ -108,6 +111,16 @@ impl InvoiceRow {
             total: crate::i18n::money(Money::new(invoice.total, invoice.currency)),
             status_label: status.label(),
             status_class: status_class(status),
+            client: String::new(),
+            product: String::new(),
+        }
+    }
+
+    fn listed(listed: &invoices::Listed, today: NaiveDate) -> InvoiceRow {
+        InvoiceRow {
+            client: listed.client.clone(),
+            product: listed.product.clone(),
+            ..InvoiceRow::new(&listed.invoice, today)
         }
     }
 }
@@ -123,6 +136,8 @@ struct ListPage {
     export_link: String,
     next_page: Option<String>,
     filtered: bool,
+    /// A partner's invoices bill its clients' products: the list says whose.
+    for_clients: bool,
 }
 
 pub async fn list(
@@ -159,7 +174,7 @@ pub async fn list(
     };
     let params = query.filter_params();
     let next_page = (rows.len() as i64 == PAGE_SIZE).then(|| {
-        let last = &rows[rows.len() - 1].id;
+        let last = &rows[rows.len() - 1].invoice.id;
         if params.is_empty() {
             format!("/invoices?before={last}")
         } else {
@@ -168,7 +183,8 @@ pub async fn list(
     });
     page(&ListPage {
         layout: Layout::new(&member, Section::Invoices)?,
-        rows: rows.iter().map(|i| InvoiceRow::new(i, today)).collect(),
+        rows: rows.iter().map(|i| InvoiceRow::listed(i, today)).collect(),
+        for_clients: member.is_partner_org(),
         from: filter.from.map(|d| d.to_string()).unwrap_or_default(),
         to: filter.to.map(|d| d.to_string()).unwrap_or_default(),
         status: filter
@@ -270,6 +286,8 @@ pub async fn export(
                 "due_on",
                 "status",
                 "payer",
+                "client",
+                "product",
                 "currency",
                 "subtotal",
                 "vat_rate",
@@ -280,7 +298,8 @@ pub async fn export(
             loop {
                 let chunk =
                     invoices::list(conn, &org_id, &filter, today, before.as_ref(), EXPORT_CHUNK)?;
-                for i in &chunk {
+                for listed in &chunk {
+                    let i = &listed.invoice;
                     let amount = |minor| Money::new(minor, i.currency).decimal();
                     out.record([
                         i.number.clone(),
@@ -288,6 +307,8 @@ pub async fn export(
                         i.due_on.to_string(),
                         i.status(today).as_str().to_owned(),
                         csv::text(&i.payer_name),
+                        csv::text(&listed.client),
+                        csv::text(&listed.product),
                         i.currency.code().to_owned(),
                         amount(i.subtotal),
                         format!("{}.{:02}", i.vat_rate_bp / 100, i.vat_rate_bp % 100),
@@ -298,8 +319,8 @@ pub async fn export(
                 match chunk.last() {
                     Some(last) if chunk.len() as i64 == EXPORT_CHUNK => {
                         before = Some(invoices::Before {
-                            issued_at: last.issued_at,
-                            id: last.id.clone(),
+                            issued_at: last.invoice.issued_at,
+                            id: last.invoice.id.clone(),
                         })
                     }
                     _ => break,

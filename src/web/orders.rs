@@ -237,9 +237,18 @@ async fn review_or_confirm(
         Ok(Ok(Confirmation::AlreadyPlaced(placed))) => (placed, true),
         Err(e) => return Err(e.into()),
     };
-    member
-        .session
-        .flash(FlashKind::Success, placed_message(&member, &placed, again))?;
+    let message = placed_message(&member, &placed, again);
+    // The invoice is one click away for those who may open it.
+    if placed.payer_org_id == member.org_id() && member.role().sees_billing() {
+        let words = Text::new("Open invoice %{number}").arg("number", &placed.invoice_number);
+        member.session.flash_with_link(
+            FlashKind::Success,
+            message,
+            (words, crate::paths::invoice(&placed.invoice_id)),
+        )?;
+    } else {
+        member.session.flash(FlashKind::Success, message)?;
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, back_to_products(placed.placer)))
         .finish())

@@ -45,6 +45,9 @@ pub enum FlashKind {
 pub struct Flash {
     pub kind: FlashKind,
     pub message: Text,
+    /// Where to look next: the link's words and the path it opens.
+    #[serde(default)]
+    pub link: Option<(Text, String)>,
 }
 
 pub struct AppSession {
@@ -270,6 +273,26 @@ impl AppSession {
                 Flash {
                     kind,
                     message: message.into(),
+                    link: None,
+                },
+            )
+            .map_err(internal)
+    }
+
+    /// A message for the next page with a link to follow from it.
+    pub fn flash_with_link(
+        &self,
+        kind: FlashKind,
+        message: Text,
+        link: (Text, String),
+    ) -> Result<(), AppError> {
+        self.session
+            .insert(
+                FLASH,
+                Flash {
+                    kind,
+                    message,
+                    link: Some(link),
                 },
             )
             .map_err(internal)

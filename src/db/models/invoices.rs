@@ -104,6 +104,15 @@ pub struct Before {
     pub id: String,
 }
 
+/// An invoice as the list shows it: with the client whose product it bills, and the
+/// product's offer.
+#[derive(Debug, Clone, Queryable)]
+pub struct Listed {
+    pub invoice: Invoice,
+    pub client: String,
+    pub product: String,
+}
+
 /// A page of the payer's invoices, newest first.
 pub fn list(
     conn: &mut DbConn,
@@ -112,12 +121,16 @@ pub fn list(
     today: NaiveDate,
     before: Option<&Before>,
     limit: i64,
-) -> QueryResult<Vec<Invoice>> {
+) -> QueryResult<Vec<Listed>> {
     natively!(conn, conn => {
         let mut query = invoices::table
+            .inner_join(orders::table)
+            .inner_join(products::table.on(products::id.eq(orders::product_id)))
+            .inner_join(offers::table.on(offers::code.eq(products::offer_code)))
+            .inner_join(organizations::table.on(organizations::id.eq(orders::customer_org_id)))
             .filter(invoices::payer_org_id.eq(payer_org_id))
             .order((invoices::issued_at.desc(), invoices::id.desc()))
-            .select(Invoice::as_select())
+            .select((Invoice::as_select(), organizations::name, offers::name))
             .limit(limit)
             .into_boxed();
         if let Some(from) = filter.from {
