@@ -89,6 +89,52 @@ fn seed(conn: &mut DbConn, password_hash: &str) -> anyhow::Result<()> {
         Rate::from_bp(1000).map_err(anyhow::Error::msg)?,
     )?;
 
+    // Who each one's invoices are addressed to.
+    for (org, (street, number, postcode, town, vat)) in
+        [&acme, &agency, &studio, &beta].into_iter().zip([
+            (
+                "Rue du Rhône",
+                "12",
+                "1204",
+                "Genève",
+                Some("CHE-116.281.710 MWST"),
+            ),
+            (
+                "Avenue de la Gare",
+                "5",
+                "1003",
+                "Lausanne",
+                Some("CHE-123.456.788 TVA"),
+            ),
+            (
+                "Bahnhofstrasse",
+                "21",
+                "8001",
+                "Zürich",
+                Some("CHE-287.654.328 MWST"),
+            ),
+            ("Marktgasse", "3", "3011", "Bern", None),
+        ])
+    {
+        let domain = org
+            .name
+            .split_whitespace()
+            .next()
+            .unwrap_or("org")
+            .to_lowercase();
+        let details = crate::domain::address::BillingDetails {
+            legal_name: org.name.clone(),
+            street: street.into(),
+            house_number: number.into(),
+            postcode: postcode.into(),
+            town: town.into(),
+            country: "CH".into(),
+            vat_number: vat.map(str::to_owned),
+            billing_email: format!("billing@{domain}.test"),
+        };
+        crate::db::models::billing_details::save(conn, &org.id, &details, crate::db::now())?;
+    }
+
     let mut user_ids = Vec::new();
     for login in LOGINS {
         let email = EmailAddress::parse(login.email).map_err(anyhow::Error::msg)?;

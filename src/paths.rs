@@ -10,6 +10,8 @@ pub const CLIENTS: &str = "/clients";
 pub const PRODUCTS: &str = "/products";
 pub const MANAGED_PRODUCTS: &str = "/products?view=clients";
 pub const INVOICES: &str = "/invoices";
+/// Who the organization's invoices are addressed to.
+pub const BILLING_DETAILS: &str = "/billing";
 pub const INCOME: &str = "/income";
 pub const TEAM: &str = "/team";
 pub const ACCOUNT: &str = "/account";

@@ -477,6 +477,33 @@ const ROWS: &[Row] = &[
             }
         },
     },
+    // The billing details are the billing people's, like the invoices: a form without
+    // its fields is refused on the page.
+    Row {
+        method: "GET",
+        route: "/billing",
+        path: "/billing",
+        kind: Kind::None,
+        form: &[],
+        expect: |w, _| member_page(w, if w.billing() { OK } else { NOT_FOUND }),
+    },
+    Row {
+        method: "POST",
+        route: "/billing",
+        path: "/billing",
+        kind: Kind::None,
+        form: &[],
+        expect: |w, _| {
+            member_page(
+                w,
+                if w.billing() {
+                    UNPROCESSABLE
+                } else {
+                    NOT_FOUND
+                },
+            )
+        },
+    },
     Row {
         method: "GET",
         route: "/invoices",

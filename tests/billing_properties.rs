@@ -231,7 +231,8 @@ struct Databases {
 
 /// Every table a history writes, children first; `offers` keeps its rows (their prices
 /// are set again).
-const TABLES: [&str; 24] = [
+const TABLES: [&str; 25] = [
+    "billing_details",
     "invoice_reminders",
     "bank_payments",
     "order_intents",
@@ -453,6 +454,14 @@ fn set_up(conn: &mut DbConn, model: &Model, password_hash: &str) -> Ids {
         let email = EmailAddress::parse(&Ids::email(org)).unwrap();
         let user = users::create(conn, &email, org.member(), password_hash).unwrap();
         orgs::add_member(conn, &row.id, &user.id, Role::LegalRep).unwrap();
+        let details = partnerdesk::domain::address::BillingDetails::sample(org.name());
+        partnerdesk::db::models::billing_details::save(
+            conn,
+            &row.id,
+            &details,
+            partnerdesk::db::now(),
+        )
+        .unwrap();
         if org.is_partner() {
             orgs::make_partner(conn, &row.id, Rate::from_bp(model.rate(org)).unwrap()).unwrap();
         }

@@ -80,6 +80,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    billing_details (org_id) {
+        org_id -> Text,
+        legal_name -> Text,
+        street -> Text,
+        house_number -> Text,
+        postcode -> Text,
+        town -> Text,
+        country -> Text,
+        vat_number -> Nullable<Text>,
+        billing_email -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     bank_payments (id) {
         id -> Text,
         bank_ref -> Text,
@@ -263,6 +278,8 @@ diesel::table! {
         vat_rate_bp -> Integer,
         vat -> BigInt,
         total -> BigInt,
+        buyer_address -> Nullable<Text>,
+        buyer_vat_number -> Nullable<Text>,
     }
 }
 
@@ -342,6 +359,7 @@ diesel::joinable!(invoices -> orders (order_id));
 diesel::joinable!(invoice_lines -> invoices (invoice_id));
 diesel::joinable!(invoice_reminders -> invoices (invoice_id));
 diesel::joinable!(bank_payments -> invoices (invoice_id));
+diesel::joinable!(billing_details -> organizations (org_id));
 diesel::joinable!(income_entries -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -368,6 +386,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     invoice_reminders,
     bank_payments,
+    billing_details,
     login_throttle,
     order_intents,
     client_requests,

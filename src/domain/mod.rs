@@ -2,6 +2,7 @@
 //! partnership goes through. Each is stored as text; parsing a stored or submitted
 //! value is the only way to get one, so an invalid value never reaches the rules.
 
+pub mod address;
 mod billing;
 mod partnership;
 mod people;

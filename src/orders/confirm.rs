@@ -62,6 +62,13 @@ pub fn review(
     };
     write_tx(conn, |conn| {
         let quote = quote(conn, acting, request, at.date(), vat_rate_bp)?;
+        // An invoice is addressed: the payer says to whom before anything is ordered.
+        if crate::db::models::billing_details::of_org(conn, &quote.payer_org_id)?.is_none() {
+            return Err(OrderError::NoBillingDetails {
+                payer: quote.payer_name.clone(),
+                ours: quote.payer_org_id == org_id,
+            });
+        }
         issue(conn, org_id, user_id, quote, at)
     })
 }

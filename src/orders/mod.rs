@@ -115,6 +115,10 @@ pub enum OrderError {
     /// This period of the product was billed meanwhile.
     #[error("this period is already billed")]
     AlreadyBilled,
+    /// The payer has not given its billing details yet (`ours`: it is the orderer's own
+    /// organization, which can give them).
+    #[error("the payer has no billing details")]
+    NoBillingDetails { payer: String, ours: bool },
     #[error(transparent)]
     Storage(#[from] anyhow::Error),
 }

@@ -100,6 +100,8 @@ pub(super) fn write(
             amount: *amount,
         })
         .collect();
+    // Addressed as the payer's details read now: the invoice keeps them.
+    let buyer = crate::db::models::billing_details::of_org(conn, &quote.payer_org_id)?;
     let invoice = NewInvoice {
         id: &invoice_id,
         number: &invoice_number,
@@ -115,6 +117,8 @@ pub(super) fn write(
         vat_rate_bp: quote.totals.vat_rate_bp,
         vat: quote.totals.vat,
         total: quote.totals.total,
+        buyer_address: buyer.as_ref().map(|b| b.lines().join("\n")),
+        buyer_vat_number: buyer.and_then(|b| b.vat_number),
     };
     rows::insert_invoice(conn, &invoice, &lines)?;
 

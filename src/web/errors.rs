@@ -133,6 +133,14 @@ impl From<OrderError> for AppError {
             OrderError::AlreadyBilled => AppError::conflict(
                 "This period was billed meanwhile: the product is already renewed. Nothing was charged twice.",
             ),
+            OrderError::NoBillingDetails { payer, ours: true } => AppError::conflict(
+                Text::new("Before ordering, give the billing details of %{payer}, which pays this order: Invoices, then Billing details.")
+                    .arg("payer", payer),
+            ),
+            OrderError::NoBillingDetails { payer, ours: false } => AppError::conflict(
+                Text::new("%{payer} pays this order but has not given its billing details yet: ask its legal representative to fill them in (Invoices, then Billing details).")
+                    .arg("payer", payer),
+            ),
             OrderError::Expired => AppError::conflict(
                 "This confirmation is too old to be used. Nothing was ordered: start the order again to see the terms in force now.",
             ),

@@ -220,6 +220,11 @@ struct ShowPage {
     issued_at: String,
     /// The creditor reference a payment gives to be matched to the invoice.
     payment_reference: String,
+    /// Who it is addressed to, as issued; its VAT number.
+    buyer: Vec<String>,
+    buyer_vat_number: Option<String>,
+    /// When it was paid.
+    paid_on: Option<String>,
 }
 
 pub async fn show(
@@ -241,6 +246,12 @@ pub async fn show(
         payment_reference: crate::payments::reference::grouped(
             &crate::payments::reference::of_invoice(&invoice.number),
         ),
+        buyer: invoice
+            .buyer_address
+            .as_deref()
+            .map_or_else(Vec::new, |a| a.lines().map(str::to_owned).collect()),
+        buyer_vat_number: invoice.buyer_vat_number.clone(),
+        paid_on: invoice.paid_at.map(|at| crate::i18n::date(at.date())),
         payer_name: invoice.payer_name.clone(),
         customer_name: subject.customer_name,
         offer_name: subject.offer_name,

@@ -4,6 +4,7 @@ mod about;
 mod account;
 mod act;
 mod assets;
+mod billing_details;
 mod clients;
 pub mod csrf;
 mod csv;

@@ -7,8 +7,8 @@ use actix_web::web::{self, ServiceConfig, get, post};
 
 use crate::web::errors::AppError;
 use crate::web::{
-    about, account, assets, clients, dashboard, details, health, income, invoices, login,
-    login_code, orders, org, partners, password, products, relationships, requests, team,
+    about, account, assets, billing_details, clients, dashboard, details, health, income, invoices,
+    login, login_code, orders, org, partners, password, products, relationships, requests, team,
     two_factor, welcome,
 };
 
@@ -92,6 +92,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/products", get().to(products::list))
         .route("/orders", post().to(orders::order))
         .route("/products/{id}/renew", post().to(orders::renew))
+        .route("/billing", get().to(billing_details::show))
+        .route("/billing", post().to(billing_details::save))
         .route("/invoices", get().to(invoices::list))
         .route("/invoices.csv", get().to(invoices::export))
         .route("/invoices/{id}", get().to(invoices::show))

@@ -24,6 +24,10 @@ pub struct Invoice {
     pub vat_rate_bp: i32,
     pub vat: i64,
     pub total: i64,
+    /// The payer's address as issued, one line each (invoices issued before billing
+    /// details existed have none), and its VAT number.
+    pub buyer_address: Option<String>,
+    pub buyer_vat_number: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 
 pub mod account_links;
 pub mod bank_payments;
+pub mod billing_details;
 pub mod client_requests;
 pub mod events;
 pub mod income;

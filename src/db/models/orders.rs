@@ -48,6 +48,9 @@ pub struct NewInvoice<'a> {
     pub vat_rate_bp: i32,
     pub vat: i64,
     pub total: i64,
+    /// The payer's address as printed when issued (lines), and its VAT number.
+    pub buyer_address: Option<String>,
+    pub buyer_vat_number: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

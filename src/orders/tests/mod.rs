@@ -35,6 +35,14 @@ impl World {
             let email = EmailAddress::parse(email).unwrap();
             let user = users::create(&mut conn, &email, name, "unused").unwrap();
             orgs::add_member(&mut conn, &org.id, &user.id, Role::LegalRep).unwrap();
+            let details = crate::domain::address::BillingDetails::sample(name);
+            crate::db::models::billing_details::save(
+                &mut conn,
+                &org.id,
+                &details,
+                crate::db::now(),
+            )
+            .unwrap();
             (org.id, user.id)
         };
         let acme = org("Acme", "alice@acme.test");
