@@ -98,9 +98,25 @@ pub fn set_password(db: &Db, email: &str, new_password: &str) -> anyhow::Result<
 
 /// `partnerdesk payments import FILE`: what the import did, in words.
 pub fn import_payments(db: &Db, file: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    let xml =
-        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-    let xml = String::from_utf8(xml).map_err(|_| {
+    use std::io::Read;
+    let max = crate::payments::camt::MAX_BYTES;
+    let opened = std::fs::File::open(file)
+        .and_then(|f| f.metadata().map(|m| (f, m)))
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let (handle, metadata) = opened;
+    if !metadata.is_file() || metadata.len() > max as u64 {
+        anyhow::bail!(
+            "{} was not imported: it is not a file of at most {} MB. Nothing was changed.",
+            file.display(),
+            max / 1024 / 1024
+        );
+    }
+    let mut bytes = Vec::new();
+    handle
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let xml = String::from_utf8(bytes).map_err(|_| {
         anyhow::anyhow!("{} is not UTF-8 text: nothing was imported", file.display())
     })?;
     let name = file
@@ -108,20 +124,18 @@ pub fn import_payments(db: &Db, file: &std::path::Path) -> anyhow::Result<Vec<St
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let report = crate::payments::import(&mut *db.get()?, &xml, &name, crate::db::now()).map_err(
         |e| match e {
-            crate::payments::ImportError::Malformed(why) => {
-                anyhow::anyhow!(
-                    "{} was not imported: {why}. Nothing was changed.",
-                    file.display()
-                )
-            }
+            crate::payments::ImportError::Malformed(why) => anyhow::anyhow!(
+                "{} was not imported: {why}. Nothing was changed.",
+                file.display()
+            ),
             other => other.into(),
         },
     )?;
     Ok(vec![
         format!("{} read from {}", report.kind, file.display()),
         format!(
-            "{} invoice payment(s) settled, {} partial, {} over, {} of unknown reference",
-            report.settled, report.partial, report.over, report.unknown
+            "{} invoice payment(s) settled, {} partial, {} over, {} in another currency than the invoice's, {} of unknown reference",
+            report.settled, report.partial, report.over, report.currency, report.unknown
         ),
         format!(
             "{} imported before, {} debit(s) or entries not booked left out",
@@ -131,7 +145,8 @@ pub fn import_payments(db: &Db, file: &std::path::Path) -> anyhow::Result<Vec<St
     ])
 }
 
-/// `partnerdesk payments unmatched`: one line per payment that settled nothing.
+/// `partnerdesk payments unmatched`: one line per payment that settled nothing, under a
+/// header.
 pub fn unmatched_payments(db: &Db) -> anyhow::Result<Vec<String>> {
     let payments = crate::db::models::bank_payments::unmatched(&mut *db.get()?)?;
     if payments.is_empty() {
@@ -139,21 +154,23 @@ pub fn unmatched_payments(db: &Db) -> anyhow::Result<Vec<String>> {
             "every payment imported settled its invoice".to_owned(),
         ]);
     }
-    Ok(payments
-        .into_iter()
-        .map(|p| {
-            format!(
-                "{}\t{}\t{} {}.{:02}\t{}\treference {}\tfrom {}\tbank ref {}",
-                p.booked_on,
-                p.outcome,
-                p.currency,
-                p.amount / 100,
-                p.amount % 100,
-                p.invoice_id.as_deref().unwrap_or("no invoice"),
-                p.reference.as_deref().unwrap_or("none"),
-                p.debtor.as_deref().unwrap_or("?"),
-                p.bank_ref
-            )
-        })
-        .collect())
+    let mut lines = vec![
+        format!("{} payment(s) settled nothing:", payments.len()),
+        "booked\toutcome\tamount\tinvoice\treference\tfrom\tbank reference".to_owned(),
+    ];
+    lines.extend(payments.into_iter().map(|(p, number)| {
+        format!(
+            "{}\t{}\t{} {}.{:02}\t{}\t{}\t{}\t{}",
+            p.booked_on,
+            p.outcome,
+            p.currency,
+            p.amount / 100,
+            p.amount % 100,
+            number.as_deref().unwrap_or("none"),
+            p.reference.as_deref().unwrap_or("none"),
+            p.debtor.as_deref().unwrap_or("?"),
+            p.bank_ref
+        )
+    }));
+    Ok(lines)
 }

@@ -189,11 +189,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 run.renewed, run.failed
             );
             let mail = partnerdesk::mail::MailContext::new(config.base_url.clone());
+            // Overdue as of the real day, whatever day was billed.
             let reminded = partnerdesk::reminders::send_due(
                 &mut *db.get()?,
                 &mail,
                 &config.reminder_steps,
-                today,
+                at.date(),
                 at,
             )?;
             println!(

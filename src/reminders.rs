@@ -146,6 +146,12 @@ fn remind(
                     ("Total".into(), value(money_in(locale, total))),
                     ("Due on".into(), value(date_in(locale, invoice.due_on))),
                     ("Days overdue".into(), value(late.to_string())),
+                    (
+                        "Payment reference".into(),
+                        value(crate::payments::reference::grouped(
+                            &crate::payments::reference::of_invoice(&invoice.number),
+                        )),
+                    ),
                 ],
                 action: Some(("Open the invoice".into(), path.clone())),
             };

@@ -163,7 +163,7 @@ async fn payments_settle_their_invoices_once_and_the_rest_is_kept_as_unmatched()
         .await;
     let outcomes: Vec<(&str, Option<&str>)> = unmatched
         .iter()
-        .map(|p| (p.outcome.as_str(), p.invoice_id.as_deref()))
+        .map(|(p, _)| (p.outcome.as_str(), p.invoice_id.as_deref()))
         .collect();
     assert_eq!(outcomes.len(), 2, "{outcomes:?}");
     assert!(
@@ -228,7 +228,7 @@ async fn payments_settle_their_invoices_once_and_the_rest_is_kept_as_unmatched()
         ],
     );
     let report = run(&app, &late).await.unwrap();
-    assert_eq!((report.over, report.unknown), (1, 1), "{report:?}");
+    assert_eq!((report.over, report.currency), (1, 1), "{report:?}");
     assert_eq!(
         app.with_db(|conn| bank_payments::unmatched(conn).unwrap())
             .await
@@ -300,7 +300,7 @@ async fn a_malformed_file_changes_nothing_and_says_why() {
         ),
         (
             good.replace("BkToCstmrStmt", "BkToCstmrAcctRpt"),
-            "neither a camt.054",
+            "does not hold one <BkToCstmrStmt>",
         ),
         ("\u{feff}not xml at all".to_owned(), "not well-formed"),
     ];
@@ -312,6 +312,35 @@ async fn a_malformed_file_changes_nothing_and_says_why() {
     }
     assert_eq!(kept(&app).await, 0);
     assert_eq!(paid_at(&app, &a.id).await, None);
+}
+
+#[tokio::test]
+async fn a_reference_of_the_banks_given_to_another_credit_is_refused_not_dropped() {
+    let app = spawn_demo().await;
+    let statement = |amount: &str| {
+        fixture(
+            "camt053.xml",
+            &[
+                ("DAY", DAY.into()),
+                ("BANK_REF_1", "SAME-REF".into()),
+                ("REF_1", "RF18539007547034".into()),
+                ("AMOUNT_1", amount.into()),
+                ("CCY_1", "CHF".into()),
+                ("BANK_REF_2", "OTHER-REF".into()),
+                ("REF_2", "RF18539007547034".into()),
+                ("AMOUNT_2", "1.00".into()),
+                ("CCY_2", "CHF".into()),
+            ],
+        )
+    };
+    run(&app, &statement("10.00")).await.unwrap();
+    match run(&app, &statement("999.00")).await {
+        Err(ImportError::Malformed(why)) => {
+            assert!(why.contains("SAME-REF") && why.contains("999.00"), "{why}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(kept(&app).await, 2);
 }
 
 #[tokio::test]
@@ -395,7 +424,15 @@ fn the_command_imports_a_file_and_refuses_a_broken_one() {
     let again = run(&["payments", "import", "statement.xml"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("2 imported before"));
     let listed = String::from_utf8_lossy(&run(&["payments", "unmatched"]).stdout).into_owned();
-    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert_eq!(
+        listed.lines().count(),
+        4,
+        "a header and two payments: {listed}"
+    );
+    assert!(
+        listed.starts_with("2 payment(s) settled nothing"),
+        "{listed}"
+    );
     assert!(
         listed.contains("CHF 12.50") && listed.contains("EUR 7.00"),
         "{listed}"

@@ -4,7 +4,7 @@
 //! [`Credit`]; debits and entries not booked yet are counted and left out. A message that
 //! is not one of these, or whose amounts or dates cannot be read, is refused whole.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use roxmltree::{Document, Node};
 
 use crate::domain::Currency;
@@ -47,6 +47,13 @@ pub type Refused = String;
 /// No larger message is read.
 pub const MAX_BYTES: usize = 50 * 1024 * 1024;
 
+/// The namespaces of the messages read, of any version.
+const NOTIFICATION: &str = "urn:iso:std:iso:20022:tech:xsd:camt.054.";
+const STATEMENT: &str = "urn:iso:std:iso:20022:tech:xsd:camt.053.";
+
+/// No booking date is earlier than this year (nor later than next year).
+const EARLIEST_YEAR: i32 = 2000;
+
 pub fn read(xml: &str) -> Result<Message, Refused> {
     if xml.len() > MAX_BYTES {
         return Err(format!(
@@ -54,19 +61,36 @@ pub fn read(xml: &str) -> Result<Message, Refused> {
             MAX_BYTES / 1024 / 1024
         ));
     }
-    let doc = Document::parse(xml).map_err(|e| format!("the file is not well-formed XML: {e}"))?;
+    let doc = Document::parse(xml).map_err(|e| match e {
+        roxmltree::Error::DtdDetected => {
+            "the file declares a DTD, which bank messages never do".to_owned()
+        }
+        e => format!("the file is not well-formed XML: {e}"),
+    })?;
     let root = doc.root_element();
     if root.tag_name().name() != "Document" {
         return Err("the file is not an ISO 20022 message (its root is not <Document>)".to_owned());
     }
-    let (kind, reports) = if let Some(n) = child(root, "BkToCstmrDbtCdtNtfctn") {
-        ("camt.054", children(n, "Ntfctn"))
-    } else if let Some(s) = child(root, "BkToCstmrStmt") {
-        ("camt.053", children(s, "Stmt"))
+    // The message is what its namespace says, and holds that message only.
+    let namespace = root.tag_name().namespace().unwrap_or_default();
+    let (kind, element, report) = if namespace.starts_with(NOTIFICATION) {
+        ("camt.054", "BkToCstmrDbtCdtNtfctn", "Ntfctn")
+    } else if namespace.starts_with(STATEMENT) {
+        ("camt.053", "BkToCstmrStmt", "Stmt")
     } else {
-        return Err(
-            "the file is neither a camt.054 notification nor a camt.053 statement".to_owned(),
-        );
+        return Err(format!(
+            "the file is neither a camt.054 notification nor a camt.053 statement (its namespace is {:?})",
+            namespace.chars().take(80).collect::<String>()
+        ));
+    };
+    let body: Vec<Node> = root.children().filter(Node::is_element).collect();
+    let reports = match body.as_slice() {
+        [only] if only.tag_name().name() == element => children(*only, report),
+        _ => {
+            return Err(format!(
+                "the {kind} message does not hold one <{element}> and nothing else"
+            ));
+        }
     };
     let mut message = Message {
         kind,
@@ -82,26 +106,44 @@ pub fn read(xml: &str) -> Result<Message, Refused> {
     Ok(message)
 }
 
+/// An entry's booking day: `2026-01-31`, a day of the calendar, of this century.
+fn booking_day(entry: Node, at: &str) -> Result<NaiveDate, Refused> {
+    let written = text(entry, &["BookgDt", "Dt"])
+        .or_else(|| text(entry, &["BookgDt", "DtTm"]).map(|t| t.trim().chars().take(10).collect()))
+        .or_else(|| text(entry, &["ValDt", "Dt"]))
+        .unwrap_or_default();
+    let written = written.trim();
+    let day = Some(written)
+        .filter(|d| d.len() == 10)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .ok_or_else(|| {
+            format!("{at}: no booking date like 2026-01-31, or not a day of the calendar")
+        })?;
+    let latest = crate::db::now().date().year() + 1;
+    if !(EARLIEST_YEAR..=latest).contains(&day.year()) {
+        return Err(format!("{at}: the booking date {day} cannot be right"));
+    }
+    Ok(day)
+}
+
 fn read_entry(entry: Node, at: &str, message: &mut Message) -> Result<(), Refused> {
-    let status = child(entry, "Sts")
-        .map(|s| child(s, "Cd").map_or_else(|| text_of(s).to_owned(), |cd| text_of(cd).to_owned()));
+    let status = child(entry, "Sts").map(|s| {
+        child(s, "Cd")
+            .or_else(|| child(s, "Prtry"))
+            .map_or_else(|| text_of(s), text_of)
+    });
     let booked = status.as_deref().is_none_or(|s| s.trim() == "BOOK");
-    let direction = text(entry, &["CdtDbtInd"]).unwrap_or_default();
-    let booked_on = text(entry, &["BookgDt", "Dt"])
-        .or_else(|| text(entry, &["BookgDt", "DtTm"]).map(|t| t.get(..10).unwrap_or(t)))
-        .or_else(|| text(entry, &["ValDt", "Dt"]));
+    let credit = text(entry, &["CdtDbtInd"]).is_some_and(|d| d.trim() == "CRDT");
     let entry_ref = text(entry, &["AcctSvcrRef"]).or_else(|| text(entry, &["NtryRef"]));
     let transactions: Vec<Node> = children(entry, "NtryDtls")
         .into_iter()
         .flat_map(|d| children(d, "TxDtls"))
         .collect();
-    if !booked || direction != "CRDT" {
+    if !booked || !credit {
         message.skipped += transactions.len().max(1);
         return Ok(());
     }
-    let booked_on = booked_on
-        .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
-        .ok_or_else(|| format!("{at}: no booking date like 2026-01-31"))?;
+    let booked_on = booking_day(entry, at)?;
     // An entry without details is one transaction of its own amount.
     let parts: Vec<Option<Node>> = if transactions.is_empty() {
         vec![None]
@@ -114,7 +156,7 @@ fn read_entry(entry: Node, at: &str, message: &mut Message) -> Result<(), Refuse
         let source = tx.unwrap_or(entry);
         if tx
             .and_then(|tx| text(tx, &["CdtDbtInd"]))
-            .is_some_and(|d| d != "CRDT")
+            .is_some_and(|d| d.trim() != "CRDT")
         {
             message.skipped += 1;
             continue;
@@ -126,16 +168,19 @@ fn read_entry(entry: Node, at: &str, message: &mut Message) -> Result<(), Refuse
         let currency_code = amount_node
             .attribute("Ccy")
             .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
-            .ok_or_else(|| format!("{here}: the amount has no currency"))?
+            .ok_or_else(|| {
+                format!("{here}: the amount has no currency code like CHF (three capital letters)")
+            })?
             .to_owned();
-        let amount = minor_units(text_of(amount_node)).ok_or_else(|| {
+        let written = text_of(amount_node);
+        let amount = minor_units(&written).ok_or_else(|| {
             format!(
                 "{here}: the amount {:?} is not a positive amount like 150.00",
-                text_of(amount_node)
+                written.chars().take(40).collect::<String>()
             )
         })?;
         let own_ref = tx.and_then(|tx| text(tx, &["Refs", "AcctSvcrRef"]));
-        let bank_ref = match (own_ref, entry_ref) {
+        let bank_ref = match (own_ref.as_deref(), entry_ref.as_deref()) {
             (Some(own), _) => own.trim().to_owned(),
             (None, Some(entry_ref)) if single => entry_ref.trim().to_owned(),
             (None, Some(entry_ref)) => format!("{}/{}", entry_ref.trim(), t + 1),
@@ -143,8 +188,21 @@ fn read_entry(entry: Node, at: &str, message: &mut Message) -> Result<(), Refuse
                 return Err(format!("{here}: no reference of the bank's (AcctSvcrRef)"));
             }
         };
-        if bank_ref.is_empty() || bank_ref.len() > 140 {
-            return Err(format!("{here}: the bank's reference is empty or too long"));
+        if bank_ref.is_empty()
+            || bank_ref.len() > 140
+            || bank_ref
+                .chars()
+                .any(|c| c.is_control() || crate::domain::is_hidden_character(c))
+        {
+            return Err(format!(
+                "{here}: the bank's reference is empty, too long or holds hidden characters"
+            ));
+        }
+        // Two credits under one reference of the bank's: one would hide the other.
+        if message.credits.iter().any(|c| c.bank_ref == bank_ref) {
+            return Err(format!(
+                "{here}: the bank's reference {bank_ref:?} is given to two credits"
+            ));
         }
         let reference = tx
             .and_then(|tx| {
@@ -153,19 +211,13 @@ fn read_entry(entry: Node, at: &str, message: &mut Message) -> Result<(), Refuse
                     .flat_map(|r| children(r, "Strd"))
                     .find_map(|s| text(s, &["CdtrRefInf", "Ref"]))
             })
-            .map(|r| r.trim().chars().take(60).collect::<String>());
+            .map(|r| printable(&r, 60));
         let debtor = tx
             .and_then(|tx| {
                 text(tx, &["RltdPties", "Dbtr", "Nm"])
                     .or_else(|| text(tx, &["RltdPties", "Dbtr", "Pty", "Nm"]))
             })
-            .map(|n| {
-                n.trim()
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .take(140)
-                    .collect()
-            });
+            .map(|n| printable(&n, 140));
         message.credits.push(Credit {
             bank_ref,
             reference,
@@ -176,6 +228,21 @@ fn read_entry(entry: Node, at: &str, message: &mut Message) -> Result<(), Refuse
         });
     }
     Ok(())
+}
+
+/// `text` without control or hidden characters, its spaces collapsed, at most `max`
+/// characters: what is kept of what the payer or the bank wrote.
+fn printable(text: &str, max: usize) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .filter(|c| !crate::domain::is_hidden_character(*c))
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(max)
+        .collect()
 }
 
 /// `150.00` (or `150`, `150.5`) in minor units: a positive amount with at most two
@@ -215,11 +282,15 @@ fn path<'a, 'i>(node: Node<'a, 'i>, names: &[&str]) -> Option<Node<'a, 'i>> {
     names.iter().try_fold(node, |n, name| child(n, name))
 }
 
-fn text_of<'a>(node: Node<'a, '_>) -> &'a str {
-    node.text().unwrap_or_default()
+/// All the text of `node`, however it is split (comments, character references).
+fn text_of(node: Node) -> String {
+    node.descendants()
+        .filter(Node::is_text)
+        .filter_map(|t| t.text())
+        .collect()
 }
 
-fn text<'a>(node: Node<'a, '_>, names: &[&str]) -> Option<&'a str> {
+fn text(node: Node, names: &[&str]) -> Option<String> {
     path(node, names)
         .map(text_of)
         .filter(|t| !t.trim().is_empty())
@@ -255,14 +326,48 @@ mod tests {
         for (xml, says) in [
             ("", "well-formed"),
             ("<Document><Other/></Document>", "neither"),
+            (
+                "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.052.001.08\"><BkToCstmrStmt/></Document>",
+                "neither",
+            ),
+            (
+                "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.04\"><BkToCstmrDbtCdtNtfctn/></Document>",
+                "does not hold",
+            ),
+            (
+                "<!DOCTYPE d [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><Document/>",
+                "DTD",
+            ),
             ("<root/>", "root"),
             (
-                "<Document><BkToCstmrStmt><Stmt><Ntry><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-01-31</Dt></BookgDt><Amt Ccy=\"CHF\">1,00</Amt><AcctSvcrRef>A</AcctSvcrRef></Ntry></Stmt></BkToCstmrStmt></Document>",
+                "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.04\"><BkToCstmrStmt><Stmt><Ntry><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>26-01-31</Dt></BookgDt><Amt Ccy=\"CHF\">1.00</Amt><AcctSvcrRef>A</AcctSvcrRef></Ntry></Stmt></BkToCstmrStmt></Document>",
+                "no booking date",
+            ),
+            (
+                "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.04\"><BkToCstmrStmt><Stmt><Ntry><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>1999-12-31</Dt></BookgDt><Amt Ccy=\"CHF\">1.00</Amt><AcctSvcrRef>A</AcctSvcrRef></Ntry></Stmt></BkToCstmrStmt></Document>",
+                "cannot be right",
+            ),
+            (
+                "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.04\"><BkToCstmrStmt><Stmt><Ntry><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-01-31</Dt></BookgDt><Amt Ccy=\"CHF\">1,00</Amt><AcctSvcrRef>A</AcctSvcrRef></Ntry></Stmt></BkToCstmrStmt></Document>",
                 "not a positive amount",
             ),
         ] {
             let refused = read(xml).unwrap_err();
             assert!(refused.contains(says), "{refused}");
         }
+    }
+
+    #[test]
+    fn text_split_by_a_comment_is_read_whole_and_hidden_characters_are_not_kept() {
+        let xml = "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.04\"><BkToCstmrStmt><Stmt><Ntry><CdtDbtInd> CRDT </CdtDbtInd><Sts><Prtry>BOOK</Prtry></Sts><BookgDt><Dt>2026-01-31</Dt></BookgDt><Amt Ccy=\"CHF\">1<!-- -->000.00</Amt><AcctSvcrRef>A</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Strd><CdtrRefInf><Ref>RF18&#10;forged\u{202e}line</Ref></CdtrRefInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>";
+        let message = read(xml).unwrap();
+        assert_eq!(message.credits.len(), 1);
+        assert_eq!(message.credits[0].amount, 100_000);
+        assert_eq!(
+            message.credits[0].reference.as_deref(),
+            Some("RF18 forgedline")
+        );
+        let twice = xml.replace("<TxDtls>", "<TxDtls><Refs><AcctSvcrRef>T</AcctSvcrRef></Refs><Amt Ccy=\"CHF\">1.00</Amt>").replace("</NtryDtls>", "<TxDtls><Refs><AcctSvcrRef>T</AcctSvcrRef></Refs><Amt Ccy=\"CHF\">2.00</Amt></TxDtls></NtryDtls>");
+        assert!(read(&twice).unwrap_err().contains("given to two credits"));
     }
 }

@@ -27,6 +27,8 @@ pub struct Report {
     pub settled: usize,
     pub partial: usize,
     pub over: usize,
+    /// Credits in another currency than their invoice's.
+    pub currency: usize,
     pub unknown: usize,
     /// Credits kept by an earlier import.
     pub known: usize,
@@ -58,7 +60,17 @@ pub fn import(
     };
     let written = write_tx(conn, |conn| {
         for credit in &message.credits {
-            if rows::is_known(conn, &credit.bank_ref)? {
+            if let Some((currency, amount)) = rows::known(conn, &credit.bank_ref)? {
+                // The same reference of the bank's for another credit: never dropped.
+                if (currency.as_str(), amount) != (credit.currency_code.as_str(), credit.amount) {
+                    return Err(ImportError::Malformed(format!(
+                        "the bank's reference {:?} was imported before for {currency} {}, and this file gives it to {} {}",
+                        credit.bank_ref,
+                        decimal(amount),
+                        credit.currency_code,
+                        decimal(credit.amount),
+                    )));
+                }
                 report.known += 1;
                 continue;
             }
@@ -87,6 +99,7 @@ pub fn import(
                 "settled" => report.settled += 1,
                 "partial" => report.partial += 1,
                 "over" => report.over += 1,
+                "currency" => report.currency += 1,
                 _ => report.unknown += 1,
             }
         }
@@ -100,6 +113,11 @@ pub fn import(
         }
         Err(other) => Err(other),
     }
+}
+
+/// `minor` units as written on a statement: `150.00`.
+fn decimal(minor: i64) -> String {
+    format!("{}.{:02}", minor / 100, minor % 100)
 }
 
 /// What `credit` does to the invoice its reference names: the invoice's id, if any, and
@@ -117,9 +135,12 @@ fn apply(
         Some(number) => rows::payable(conn, &number)?,
         None => None,
     };
-    let Some(invoice) = invoice.filter(|i| credit.currency() == Some(i.currency)) else {
+    let Some(invoice) = invoice else {
         return Ok((None, "unknown"));
     };
+    if credit.currency() != Some(invoice.currency) {
+        return Ok((Some(invoice.id), "currency"));
+    }
     if invoice.paid_at.is_some() {
         return Ok((Some(invoice.id), "over"));
     }

@@ -49,18 +49,20 @@ pub fn payable(conn: &mut DbConn, number: &str) -> QueryResult<Option<Payable>> 
     }
 }
 
-pub fn is_known(conn: &mut DbConn, bank_ref: &str) -> QueryResult<bool> {
+/// The currency and amount of the payment kept under `bank_ref`, if one is.
+pub fn known(conn: &mut DbConn, bank_ref: &str) -> QueryResult<Option<(String, i64)>> {
     bank_payments::table
         .filter(bank_payments::bank_ref.eq(bank_ref))
-        .count()
-        .get_result::<i64>(conn)
-        .map(|n| n > 0)
+        .select((bank_payments::currency, bank_payments::amount))
+        .first(conn)
+        .optional()
 }
 
 /// What was paid to the invoice so far (payments in its currency).
 pub fn paid_to(conn: &mut DbConn, invoice_id: &str) -> QueryResult<i64> {
     let amounts: Vec<i64> = bank_payments::table
         .filter(bank_payments::invoice_id.eq(invoice_id))
+        .filter(bank_payments::outcome.ne("currency"))
         .select(bank_payments::amount)
         .load(conn)?;
     Ok(amounts.into_iter().fold(0i64, i64::saturating_add))
@@ -87,11 +89,13 @@ pub fn settle_partials(conn: &mut DbConn, invoice_id: &str) -> QueryResult<()> {
     .map(drop)
 }
 
-/// The payments that settled nothing (partial, over, unknown), oldest first.
-pub fn unmatched(conn: &mut DbConn) -> QueryResult<Vec<BankPayment>> {
+/// The payments that settled nothing (partial, over, other currency, unknown), oldest
+/// first, with the number of the invoice each names, if any.
+pub fn unmatched(conn: &mut DbConn) -> QueryResult<Vec<(BankPayment, Option<String>)>> {
     bank_payments::table
+        .left_join(invoices::table)
         .filter(bank_payments::outcome.ne("settled"))
         .order((bank_payments::imported_at, bank_payments::bank_ref))
-        .select(BankPayment::as_select())
+        .select((BankPayment::as_select(), invoices::number.nullable()))
         .load(conn)
 }
