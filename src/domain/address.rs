@@ -40,6 +40,8 @@ pub struct Typed {
     pub billing_email: String,
 }
 
+const TOO_LONG: &str = "This is longer than an invoice's address allows: 70 characters for a name or a street, 35 for a town, 16 for a number or a postcode.";
+
 /// A field and what is wrong with it.
 pub type Problem = (&'static str, &'static str);
 
@@ -76,7 +78,7 @@ impl BillingDetails {
                     problems.push((field, "Fill this in."));
                 }
             } else if value.chars().count() > max {
-                problems.push((field, "This is longer than an invoice's address allows."));
+                problems.push((field, TOO_LONG));
             } else if refuse_hidden_characters(value).is_err() {
                 problems.push((field, "This holds characters that cannot be printed."));
             }
@@ -91,7 +93,15 @@ impl BillingDetails {
         if country.len() != 2 || celes::Country::from_alpha2(&country).is_err() {
             problems.push((
                 "country",
-                "Choose a country by its two-letter code, like CH or FR.",
+                "Write the country as its two-letter code, like CH for Switzerland or FR for France.",
+            ));
+        } else if matches!(country.as_str(), "CH" | "LI")
+            && !postcode.is_empty()
+            && !(postcode.len() == 4 && postcode.bytes().all(|b| b.is_ascii_digit()))
+        {
+            problems.push((
+                "postcode",
+                "A Swiss or Liechtenstein postcode has four digits, like 1204.",
             ));
         }
         let vat_number = match typed.vat_number.trim() {
@@ -100,7 +110,7 @@ impl BillingDetails {
                 match swiss_uid(vat) {
                     Some(uid) => Some(uid),
                     None => {
-                        problems.push(("vat_number", "A Swiss UID reads CHE-123.456.789 (with MWST, TVA or IVA if registered for VAT); check its digits."));
+                        problems.push(("vat_number", "A Swiss UID reads CHE-123.456.788 (with MWST, TVA or IVA if registered for VAT); check its digits."));
                         None
                     }
                 }
@@ -306,5 +316,28 @@ mod tests {
                 "billing_email"
             ]
         );
+    }
+
+    #[test]
+    fn a_swiss_postcode_has_four_digits() {
+        for (postcode, ok) in [
+            ("1204", true),
+            ("12", false),
+            ("ABCDE", false),
+            ("12045", false),
+        ] {
+            let typed = Typed {
+                postcode: postcode.into(),
+                ..typed()
+            };
+            assert_eq!(BillingDetails::parse(&typed).is_ok(), ok, "{postcode}");
+        }
+        let french = Typed {
+            country: "FR".into(),
+            postcode: "75001".into(),
+            vat_number: String::new(),
+            ..typed()
+        };
+        assert!(BillingDetails::parse(&french).is_ok());
     }
 }

@@ -32,7 +32,6 @@ struct Field {
     name: &'static str,
     label: &'static str,
     autocomplete: &'static str,
-    max: usize,
     required: bool,
     value: String,
     problem: Option<&'static str>,
@@ -40,12 +39,12 @@ struct Field {
 
 fn fields(typed: Typed, problems: &[Problem]) -> Vec<Field> {
     let problem = |name: &str| problems.iter().find(|(f, _)| *f == name).map(|(_, m)| *m);
-    let field = |name, label, autocomplete, max, required, value: String| Field {
+    let field = |name, label, autocomplete, max: usize, required, value: String| Field {
         name,
         label,
         autocomplete,
-        max,
         required,
+        // What was typed stays, cut to twice what fits.
         value: value.chars().take(max * 2).collect(),
         problem: problem(name),
     };
@@ -145,7 +144,11 @@ pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResp
         layout: Layout::new(&member, Section::Invoices)?,
         fields: fields(typed, &[]),
         refused: false,
-        printed: saved.map(|d| d.lines()),
+        printed: saved.map(|d| {
+            let mut lines = d.lines();
+            lines.extend(d.vat_number);
+            lines
+        }),
     })
 }
 
