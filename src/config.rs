@@ -28,6 +28,8 @@ pub struct Config {
     pub run_renewals: bool,
     /// When overdue invoices are reminded: days after their due date.
     pub reminder_steps: crate::reminders::Steps,
+    /// Who issues the invoices and where they are paid (`PROVIDER_*`), if configured.
+    pub provider: Option<crate::provider::Provider>,
     /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
     pub trust_forwarded: bool,
     /// Tell each response's database work in a `Server-Timing` header (for development
@@ -138,6 +140,7 @@ impl Config {
             Some(other) => Err(format!("{name} must be on or off (got '{other}')")),
         };
         let run_renewals = switch("RENEWALS", true)?;
+        let provider = crate::provider::Provider::from_vars(var)?;
         let reminder_steps = match var("REMINDER_DAYS") {
             Some(raw) => crate::reminders::Steps::parse(&raw)?,
             None => crate::reminders::Steps::default(),
@@ -161,6 +164,7 @@ impl Config {
             vat_rate_bp,
             run_renewals,
             reminder_steps,
+            provider,
             trust_forwarded,
             server_timing,
         })

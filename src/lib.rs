@@ -20,6 +20,7 @@ pub mod orders;
 pub mod partnerships;
 pub mod paths;
 pub mod payments;
+pub mod provider;
 pub mod reminders;
 pub mod startup;
 pub mod web;

@@ -145,6 +145,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 // A fresh key per demo run: nothing to configure for a first look.
                 config.session_key = Some(hex::encode(rand::random::<[u8; 32]>()));
             }
+            // Invoices issued by a demo provider, unless one is configured.
+            config
+                .provider
+                .get_or_insert_with(partnerdesk::provider::Provider::demo);
             serve(config, Some(print_demo_logins))
         }
         Command::Migrate => {

@@ -47,6 +47,8 @@ pub struct AppState {
     pub server_timing: bool,
     /// The site's origin, for the checks on where a request comes from and leads back to.
     pub site: Site,
+    /// Who issues the invoices and where they are paid, if configured.
+    pub provider: Option<crate::provider::Provider>,
 }
 
 pub struct Application {
@@ -124,6 +126,11 @@ impl Application {
             )));
         }
 
+        if config.provider.is_none() {
+            tracing::warn!(
+                "the provider's details are not configured (PROVIDER_NAME and the others): invoices show no seller and no account to pay into"
+            );
+        }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let workers = config.workers.unwrap_or(cores);
         let state = web::Data::new(AppState {
@@ -133,6 +140,7 @@ impl Application {
             mail: MailContext::new(config.base_url.clone()),
             mail_wake: wake,
             vat_rate_bp: config.vat_rate_bp,
+            provider: config.provider.clone(),
             trust_forwarded: config.trust_forwarded,
             server_timing: config.server_timing,
             site: Site::new(

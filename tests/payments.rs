@@ -264,6 +264,17 @@ async fn an_invoice_shows_the_reference_to_pay_it_with() {
         reference::invoice_number(&shown).as_deref(),
         Some(number.as_str())
     );
+    // Who issued it, and where to pay it.
+    let provider = partnerdesk::provider::Provider::demo();
+    assert_eq!(
+        page.row("Pay to the account"),
+        Some(provider.iban_grouped())
+    );
+    assert!(
+        page.text().contains(&provider.details.legal_name),
+        "{}",
+        page.text()
+    );
 }
 
 #[tokio::test]
@@ -396,6 +407,21 @@ fn the_command_imports_a_file_and_refuses_a_broken_one() {
             .unwrap()
     };
     assert!(run(&["migrate"]).status.success());
+    // A provider configured by halves is refused at start, whatever the command.
+    let half = std::process::Command::new(env!("CARGO_BIN_EXE_partnerdesk"))
+        .current_dir(dir.path())
+        .env("DATABASE_URL", dir.path().join("pd.db"))
+        .env("PROVIDER_NAME", "Hosting SA")
+        .env("PROVIDER_IBAN", "CH9300762011623852957")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!half.status.success());
+    let said = String::from_utf8_lossy(&half.stderr);
+    assert!(
+        said.contains("incomplete") && said.contains("PROVIDER_STREET"),
+        "{said}"
+    );
     let xml = fixture(
         "camt053.xml",
         &[

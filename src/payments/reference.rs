@@ -38,8 +38,9 @@ pub fn invoice_number(reference: &str) -> Option<String> {
         .then(|| format!("{}-{}", &body[..4], &body[4..]))
 }
 
-/// ISO 7064 MOD 97-10 of `text`, letters counting A = 10 … Z = 35.
-fn remainder(text: &str) -> u32 {
+/// ISO 7064 MOD 97-10 of `text`, letters counting A = 10 … Z = 35 (the check of creditor
+/// references and of IBANs).
+pub(crate) fn remainder(text: &str) -> u32 {
     text.chars().fold(0, |rest, c| {
         let value = c.to_digit(36).unwrap_or(0);
         if value >= 10 {

@@ -225,6 +225,8 @@ struct ShowPage {
     buyer_vat_number: Option<String>,
     /// When it was paid.
     paid_on: Option<String>,
+    /// Who issues it (address lines, VAT number) and the account it is paid into.
+    seller: Option<(Vec<String>, Option<String>, String)>,
 }
 
 pub async fn show(
@@ -252,6 +254,13 @@ pub async fn show(
             .map_or_else(Vec::new, |a| a.lines().map(str::to_owned).collect()),
         buyer_vat_number: invoice.buyer_vat_number.clone(),
         paid_on: invoice.paid_at.map(|at| crate::i18n::date(at.date())),
+        seller: state.provider.as_ref().map(|p| {
+            (
+                p.details.lines(),
+                p.details.vat_number.clone(),
+                p.iban_grouped(),
+            )
+        }),
         payer_name: invoice.payer_name.clone(),
         customer_name: subject.customer_name,
         offer_name: subject.offer_name,

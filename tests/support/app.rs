@@ -280,6 +280,7 @@ fn test_config(database_url: &str, mail_dir: &Path) -> Config {
         vat_rate_bp: 810,
         run_renewals: false,
         reminder_steps: partnerdesk::reminders::Steps::default(),
+        provider: Some(partnerdesk::provider::Provider::demo()),
         trust_forwarded: false,
         server_timing: true,
     }
