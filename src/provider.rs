@@ -73,13 +73,13 @@ impl Provider {
     pub fn demo() -> Provider {
         Provider {
             details: BillingDetails {
-                legal_name: "partnerdesk Hosting SA".into(),
-                street: "Rue du Stand".into(),
+                legal_name: String::from("partnerdesk Hosting SA"),
+                street: String::from("Rue du Stand"),
                 house_number: "60".into(),
                 postcode: "1204".into(),
                 town: "Genève".into(),
                 country: "CH".into(),
-                vat_number: Some("CHE-109.322.551 TVA".into()),
+                vat_number: Some(String::from("CHE-109.322.551 TVA")),
                 billing_email: "billing@partnerdesk.test".into(),
             },
             iban: "CH9300762011623852957".into(),
