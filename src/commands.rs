@@ -160,12 +160,11 @@ pub fn unmatched_payments(db: &Db) -> anyhow::Result<Vec<String>> {
     ];
     lines.extend(payments.into_iter().map(|(p, number)| {
         format!(
-            "{}\t{}\t{} {}.{:02}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{} {}\t{}\t{}\t{}\t{}",
             p.booked_on,
             p.outcome,
             p.currency,
-            p.amount / 100,
-            p.amount % 100,
+            crate::domain::decimal(p.amount),
             number.as_deref().unwrap_or("none"),
             p.reference.as_deref().unwrap_or("none"),
             p.debtor.as_deref().unwrap_or("?"),

@@ -88,7 +88,7 @@ impl Provider {
 
     /// The IBAN in groups of four, as printed.
     pub fn iban_grouped(&self) -> String {
-        crate::payments::reference::grouped(&self.iban)
+        crate::domain::in_fours(&self.iban)
     }
 }
 

@@ -148,9 +148,7 @@ fn remind(
                     ("Days overdue".into(), value(late.to_string())),
                     (
                         "Payment reference".into(),
-                        value(crate::payments::reference::grouped(
-                            &crate::payments::reference::of_invoice(&invoice.number),
-                        )),
+                        value(crate::payments::reference::printed(&invoice.number)),
                     ),
                 ],
                 action: Some(("Open the invoice".into(), path.clone())),

@@ -154,38 +154,30 @@ async fn only_the_billing_people_keep_them_and_an_order_waits_for_the_payers() {
     })
     .await;
     let acme = org_id(&app, ACME).await;
-    let alice = app.logged_in("alice@acme.test").await;
-    let refused = alice
-        .submit(
-            "/orders",
-            &[("customer_org_id", &acme), ("offer", "domain-ch")],
-        )
-        .await;
-    assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert!(
-        refused
-            .text()
-            .contains("Before ordering, give the billing details of Acme SA"),
-        "{}",
-        refused.text()
-    );
-    let paul = app.logged_in("paul@webagency.test").await;
-    let refused = paul
-        .submit(
-            "/orders",
-            &[("customer_org_id", &acme), ("offer", "domain-ch")],
-        )
-        .await;
-    assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert!(
-        refused
-            .text()
-            .contains("has not given its billing details yet"),
-        "{}",
-        refused.text()
-    );
+    for (who, says) in [
+        (
+            "alice@acme.test",
+            "Before ordering, give the billing details of Acme SA",
+        ),
+        (
+            "paul@webagency.test",
+            "has not given its billing details yet",
+        ),
+    ] {
+        let refused = app
+            .logged_in(who)
+            .await
+            .submit(
+                "/orders",
+                &[("customer_org_id", &acme), ("offer", "domain-ch")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{who}");
+        assert!(refused.text().contains(says), "{who}: {}", refused.text());
+    }
 
     // Given, the order goes through.
+    let alice = app.logged_in("alice@acme.test").await;
     assert_eq!(
         alice.submit("/billing", &FORM).await.status,
         StatusCode::SEE_OTHER

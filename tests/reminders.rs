@@ -111,11 +111,10 @@ async fn each_step_is_sent_once_to_the_payers_billing_people() {
         "{}",
         first[0].text
     );
-    let reference = partnerdesk::payments::reference::of_invoice(&number);
     assert!(
         first[0]
             .text
-            .contains(&partnerdesk::payments::reference::grouped(&reference)),
+            .contains(&partnerdesk::payments::reference::printed(&number)),
         "the reminder says how to pay: {}",
         first[0].text
     );

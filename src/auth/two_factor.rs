@@ -73,16 +73,6 @@ pub fn qr_svg(uri: &str) -> anyhow::Result<String> {
     ))
 }
 
-/// A secret in groups of four, as a person types it into an app.
-pub fn grouped(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// What a person typed, as a six-digit code: spaces ignored.
 fn as_code(typed: &str) -> Option<String> {
     let code: String = typed.chars().filter(|c| !c.is_whitespace()).collect();

@@ -151,10 +151,16 @@ impl Money {
 
     /// The amount without currency, as in a CSV file: `-1234.50`.
     pub fn decimal(self) -> String {
-        let sign = if self.minor < 0 { "-" } else { "" };
-        let abs = self.minor.unsigned_abs();
-        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+        decimal(self.minor)
     }
+}
+
+/// `minor` units of a two-decimal currency written without it, as CSV files and bank
+/// messages write amounts: `-1234.50`.
+pub fn decimal(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
 /// A partner's rate in basis points: 2000 = 20 %. The same rate is the discount, the

@@ -7,8 +7,19 @@ mod billing;
 mod partnership;
 mod people;
 
-pub use billing::{Currency, IncomeKind, Money, OrderKind, Placer, Rate};
+pub use billing::{Currency, IncomeKind, Money, OrderKind, Placer, Rate, decimal};
 pub use partnership::{Access, AccessKind, EventKind, PartnershipStatus, PaymentMode, Side};
+/// `text` in groups of four characters, as IBANs, payment references and keys to type
+/// are printed.
+pub fn in_fours(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 pub use people::{
     EmailAddress, HIDDEN_CHARACTERS, Role, is_hidden_character, refuse_hidden_characters,
 };

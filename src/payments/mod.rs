@@ -17,6 +17,7 @@ use chrono::NaiveDateTime;
 use crate::db::models::bank_payments::{self as rows, BankPayment};
 use crate::db::models::orders::record_payment;
 use crate::db::{DbConn, new_id, write_tx};
+use crate::domain::decimal;
 
 /// What an import did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -113,11 +114,6 @@ pub fn import(
         }
         Err(other) => Err(other),
     }
-}
-
-/// `minor` units as written on a statement: `150.00`.
-fn decimal(minor: i64) -> String {
-    format!("{}.{:02}", minor / 100, minor % 100)
 }
 
 /// What `credit` does to the invoice its reference names: the invoice's id, if any, and

@@ -21,10 +21,15 @@ use crate::web::{FlashKind, Member};
 struct DetailsPage {
     layout: Layout,
     fields: Vec<Field>,
-    /// Whether something typed was refused.
-    refused: bool,
     /// The address as invoices print it, when saved.
     printed: Option<Vec<String>>,
+}
+
+impl DetailsPage {
+    /// Whether something typed was refused.
+    fn refused(&self) -> bool {
+        self.fields.iter().any(|f| f.problem.is_some())
+    }
 }
 
 /// A field of the form as shown: what it holds and what is wrong with it.
@@ -102,14 +107,6 @@ fn fields(typed: Typed, problems: &[Problem]) -> Vec<Field> {
     ]
 }
 
-fn billing_member(member: &Member) -> Result<(), AppError> {
-    if member.role().sees_billing() {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 fn typed_of(d: &BillingDetails) -> Typed {
     Typed {
         legal_name: d.legal_name.clone(),
@@ -125,7 +122,7 @@ fn typed_of(d: &BillingDetails) -> Typed {
 
 /// `GET /billing`.
 pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    billing_member(&member)?;
+    member.require_billing()?;
     let org_id = member.org_id().to_owned();
     let saved = state
         .db
@@ -143,7 +140,6 @@ pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResp
     page(&DetailsPage {
         layout: Layout::new(&member, Section::Invoices)?,
         fields: fields(typed, &[]),
-        refused: false,
         printed: saved.map(|d| {
             let mut lines = d.lines();
             lines.extend(d.vat_number);
@@ -158,7 +154,7 @@ pub async fn save(
     state: web::Data<AppState>,
     form: CsrfForm<Typed>,
 ) -> Result<HttpResponse, AppError> {
-    billing_member(&member)?;
+    member.require_billing()?;
     let typed = form.0;
     let details = match BillingDetails::parse(&typed) {
         Ok(details) => details,
@@ -169,7 +165,6 @@ pub async fn save(
                 &DetailsPage {
                     layout: Layout::new(&member, Section::Invoices)?,
                     fields: fields(typed, &problems),
-                    refused: true,
                     printed: None,
                 },
             );

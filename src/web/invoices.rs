@@ -19,14 +19,6 @@ use crate::web::layout::{Layout, Section, page};
 use crate::web::views::{EXPORT_CHUNK, PAGE_SIZE};
 use crate::web::views::{date as day, datetime};
 
-fn billing_member(member: &Member) -> Result<(), AppError> {
-    if member.role().sees_billing() {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     from: Option<String>,
@@ -145,7 +137,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    billing_member(&member)?;
+    member.require_billing()?;
     let filter = query.filter()?;
     let org_id = member.org_id().to_owned();
     let before = query.before.clone();
@@ -234,7 +226,7 @@ pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    billing_member(&member)?;
+    member.require_billing()?;
     let org_id = member.org_id().to_owned();
     let id = id.into_inner();
     let (invoice, lines, subject) = state
@@ -245,9 +237,7 @@ pub async fn show(
     let money = |minor: i64| crate::i18n::money(Money::new(minor, invoice.currency));
     page(&ShowPage {
         layout: Layout::new(&member, Section::Invoices)?,
-        payment_reference: crate::payments::reference::grouped(
-            &crate::payments::reference::of_invoice(&invoice.number),
-        ),
+        payment_reference: crate::payments::reference::printed(&invoice.number),
         buyer: invoice
             .buyer_address
             .as_deref()
@@ -293,7 +283,7 @@ pub async fn export(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    billing_member(&member)?;
+    member.require_billing()?;
     let filter = query.filter()?;
     let org_id = member.org_id().to_owned();
     let today = now().date();

@@ -53,6 +53,16 @@ impl Member {
         }
     }
 
+    /// Refuses with 404 unless the member sees the organization's billing (its invoices,
+    /// its billing details): to anyone else they do not exist.
+    pub fn require_billing(&self) -> Result<(), AppError> {
+        if self.role().sees_billing() {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
     /// Refuses with 403 and `message` unless `allowed`.
     pub fn require(&self, allowed: bool, message: &'static str) -> Result<(), AppError> {
         if allowed {

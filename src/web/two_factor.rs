@@ -96,7 +96,7 @@ async fn two_factor_page(
             let uri = two_factor::setup_uri(&secret, &member.user.email)?;
             State::Off {
                 qr_svg: two_factor::qr_svg(&uri)?,
-                secret: two_factor::grouped(&secret),
+                secret: crate::domain::in_fours(&secret),
                 uri,
             }
         }
@@ -130,6 +130,32 @@ pub struct ConfirmForm {
 const REQUIRED: &str = "An organization you belong to requires two-factor authentication: it stays on while you are a member.";
 const WRONG_PASSWORD: &str = "Your password is not correct. Nothing was changed.";
 
+/// The code of a form that also asks for the member's password, once both are given
+/// and the password is right (counted like a sign-in); otherwise the page again, saying
+/// what to do (`missing`: when either is left out).
+async fn code_after_password(
+    req: &HttpRequest,
+    member: &Member,
+    state: &AppState,
+    form: ConfirmForm,
+    missing: &str,
+) -> Result<Result<String, HttpResponse>, AppError> {
+    let ConfirmForm {
+        current_password,
+        code,
+    } = form;
+    let problem = if code.trim().is_empty() || current_password.is_empty() {
+        missing
+    } else if !own_password(req, state, member, current_password).await? {
+        WRONG_PASSWORD
+    } else {
+        return Ok(Ok(code));
+    };
+    Ok(Err(refused(
+        two_factor_page(member, state, Some(t(problem))).await?,
+    )?))
+}
+
 /// `POST /account/two-factor`: the first code from the app turns two-factor on.
 pub async fn enable(
     req: HttpRequest,
@@ -145,17 +171,12 @@ pub async fn enable(
             crate::paths::TWO_FACTOR,
         );
     }
-    let ConfirmForm {
-        current_password,
-        code,
-    } = form.0;
+    let missing = "Enter your password and the code your app shows.";
+    let code = match code_after_password(&req, &member, &state, form.0, missing).await? {
+        Ok(code) => code,
+        Err(again) => return Ok(again),
+    };
     let again = |message: String| two_factor_page(&member, &state, Some(message));
-    if code.trim().is_empty() || current_password.is_empty() {
-        return refused(again(t("Enter your password and the code your app shows.")).await?);
-    }
-    if !own_password(&req, &state, &member, current_password).await? {
-        return refused(again(t(WRONG_PASSWORD)).await?);
-    }
     let Some(secret) = member.session.totp_setup() else {
         // The page was shown in another session: show a fresh one.
         return refused(
@@ -268,20 +289,16 @@ pub async fn disable(
             crate::paths::TWO_FACTOR,
         );
     }
+    // Said before a code is spent on it; decided again as it is turned off.
     if !required_by(&member).is_empty() {
         return refused(two_factor_page(&member, &state, Some(t(REQUIRED))).await?);
     }
-    let ConfirmForm {
-        current_password,
-        code,
-    } = form.0;
+    let missing = "Enter your password and a code from your app.";
+    let code = match code_after_password(&req, &member, &state, form.0, missing).await? {
+        Ok(code) => code,
+        Err(again) => return Ok(again),
+    };
     let again = |message: String| two_factor_page(&member, &state, Some(message));
-    if code.trim().is_empty() || current_password.is_empty() {
-        return refused(again(t("Enter your password and a code from your app.")).await?);
-    }
-    if !own_password(&req, &state, &member, current_password).await? {
-        return refused(again(t(WRONG_PASSWORD)).await?);
-    }
     let address = crate::web::login::client_address(&req, state.trust_forwarded);
     match two_factor::verify(&state.db, None, &member.user, code, address).await? {
         Err(wait) => {

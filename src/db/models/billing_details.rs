@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::upsert::excluded;
 
 use crate::db::DbConn;
 use crate::db::schema::billing_details;
@@ -58,20 +59,21 @@ pub fn save(
         billing_details::billing_email.eq(&d.billing_email),
         billing_details::updated_at.eq(at),
     );
+    // Given again, the new values replace the old ones.
     natively!(conn, c => diesel::insert_into(billing_details::table)
         .values(values)
         .on_conflict(billing_details::org_id)
         .do_update()
         .set((
-            billing_details::legal_name.eq(&d.legal_name),
-            billing_details::street.eq(&d.street),
-            billing_details::house_number.eq(&d.house_number),
-            billing_details::postcode.eq(&d.postcode),
-            billing_details::town.eq(&d.town),
-            billing_details::country.eq(&d.country),
-            billing_details::vat_number.eq(&d.vat_number),
-            billing_details::billing_email.eq(&d.billing_email),
-            billing_details::updated_at.eq(at),
+            billing_details::legal_name.eq(excluded(billing_details::legal_name)),
+            billing_details::street.eq(excluded(billing_details::street)),
+            billing_details::house_number.eq(excluded(billing_details::house_number)),
+            billing_details::postcode.eq(excluded(billing_details::postcode)),
+            billing_details::town.eq(excluded(billing_details::town)),
+            billing_details::country.eq(excluded(billing_details::country)),
+            billing_details::vat_number.eq(excluded(billing_details::vat_number)),
+            billing_details::billing_email.eq(excluded(billing_details::billing_email)),
+            billing_details::updated_at.eq(excluded(billing_details::updated_at)),
         ))
         .execute(c)
         .map(drop))
