@@ -580,3 +580,27 @@ async fn turning_it_off_while_it_becomes_required_never_leaves_a_member_without_
         }
     }
 }
+
+#[tokio::test]
+async fn a_password_changed_while_the_code_is_asked_voids_that_sign_in() {
+    let app = spawn_demo().await;
+    let carla = app.logged_in("carla@beta.test").await;
+    let (secret, _) = set_up(&app, &carla, "carla@beta.test").await;
+    let waiting = password_step(&app, "carla@beta.test", PASSWORD).await;
+    // The password changes meanwhile (its owner, from a session still open).
+    let changed = "a passphrase changed meanwhile";
+    let answer = carla
+        .submit(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", changed),
+                ("confirm_password", changed),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.text());
+    let late = send_code(&waiting, &code_now(&secret, 1)).await;
+    assert_eq!(late.location(), Some("/login"), "{}", late.text());
+    assert_eq!(waiting.get("/").await.status, StatusCode::SEE_OTHER);
+}

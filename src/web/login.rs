@@ -124,7 +124,7 @@ pub async fn submit(
     match outcome {
         Outcome::SignedIn(welcome) => open_session(&req, &state, &session, welcome, &next).await,
         Outcome::CodeNeeded { user_id } => {
-            session.begin_second_step(&user_id, Utc::now().timestamp(), &next)?;
+            session.begin_second_step(&user_id, Utc::now().timestamp_millis(), &next)?;
             Ok(see_other(crate::paths::LOGIN_CODE))
         }
         Outcome::Refused => refuse(StatusCode::UNPROCESSABLE_ENTITY, t(WRONG_CREDENTIALS)),

@@ -45,7 +45,7 @@ fn code_page(
 /// The sign-in waiting for its code, or the login page to start again from.
 fn waiting(session: &AppSession) -> Result<SecondStep, HttpResponse> {
     session
-        .second_step(Utc::now().timestamp())
+        .second_step(Utc::now().timestamp_millis())
         .ok_or_else(|| see_other(crate::paths::LOGIN))
 }
 
@@ -87,7 +87,8 @@ pub async fn submit(
         .run(move |conn| users::find(conn, &user_id).map_err(AppError::from))
         .await?;
     // An account gone, or whose password changed since it was typed: start again.
-    let Some(user) = user.filter(|u| u.password_changed_at.and_utc().timestamp() <= step.at) else {
+    let Some(user) = user.filter(|u| u.password_changed_at.and_utc().timestamp_millis() <= step.at)
+    else {
         return Ok(see_other(crate::paths::LOGIN));
     };
     let address = client_address(&req, state.trust_forwarded);

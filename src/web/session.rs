@@ -21,14 +21,15 @@ const FLASH: &str = "flash";
 /// A sign-in between its password and its code: who, since when, and where to go next.
 const SECOND_STEP: &str = "second_step";
 
-/// How long the code may be typed after the password.
-pub const SECOND_STEP_LIFETIME: i64 = 10 * 60;
+/// How long the code may be typed after the password, in milliseconds.
+pub const SECOND_STEP_LIFETIME: i64 = 10 * 60 * 1000;
 
 /// A sign-in whose password was right, waiting for its code.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SecondStep {
     pub user_id: String,
-    /// When the password was accepted (Unix seconds).
+    /// When the password was accepted (Unix milliseconds: a password changed in the same
+    /// second after it voids it).
     pub at: i64,
     pub next: String,
 }
@@ -164,7 +165,7 @@ impl AppSession {
         self.session.insert(SECOND_STEP, step).map_err(internal)
     }
 
-    /// The sign-in waiting for its code, if it is recent enough (`now`, Unix seconds).
+    /// The sign-in waiting for its code, if it is recent enough (`now`, Unix milliseconds).
     pub fn second_step(&self, now: i64) -> Option<SecondStep> {
         let step: SecondStep = self.session.get(SECOND_STEP).ok().flatten()?;
         (now - step.at <= SECOND_STEP_LIFETIME && step.at <= now).then_some(step)
