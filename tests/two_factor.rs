@@ -295,7 +295,8 @@ async fn a_recovery_code_signs_in_once_and_new_ones_replace_the_old() {
         )
         .await;
     let new_codes = shown_once(&carla, fresh).await;
-    app.wait_for_email("carla@beta.test", "New recovery codes").await;
+    app.wait_for_email("carla@beta.test", "New recovery codes")
+        .await;
     assert!(new_codes.iter().all(|c| !codes.contains(c)));
     let old = password_step(&app, "carla@beta.test", PASSWORD).await;
     assert_eq!(
