@@ -1630,6 +1630,11 @@ fn play(
         let step = i + 1;
         model.tick(op);
         let at = model.clock;
+        model.identifiers = ids
+            .products
+            .iter()
+            .map(|(k, id)| (*k, id.clone()))
+            .collect();
         let outcomes = model.outcomes(step, op);
         let dones: Vec<Reply> = match model.actions(step, op) {
             Some((actions, together)) => {

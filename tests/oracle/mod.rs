@@ -477,6 +477,9 @@ pub struct Model {
     /// The reviews left open by `Op::Review`, in order: the intent each shows now (the
     /// last terms shown), `None` when the review was refused.
     pub reviews: Vec<Option<usize>>,
+    /// The application's identifier of each product once placed: products due the same
+    /// day are renewed in the order of their identifiers (README).
+    pub identifiers: BTreeMap<ProductKey, String>,
 }
 
 /// One of the actions an operation runs (two run at the same moment in some operations).
@@ -509,6 +512,7 @@ impl Model {
             counters: BTreeMap::new(),
             intents: Vec::new(),
             reviews: Vec::new(),
+            identifiers: BTreeMap::new(),
         };
         for (pair, mode) in PAIRS.iter().zip(setup.initial) {
             if let Some(mode) = mode {
@@ -933,17 +937,18 @@ impl Model {
     fn run(&mut self, at: NaiveDateTime) -> Answer {
         let today = at.date();
         let (mut renewed, mut failed) = (0, Vec::new());
-        // The oldest period due first, whichever product it is (the order matters only
-        // when one renewal leaves no room for another: a partner's income at its limit);
-        // a product that cannot be renewed is not tried again in the run.
+        // The oldest period due first, whichever product it is, those due the same day
+        // in the order of their identifiers (the order matters only when one renewal
+        // leaves no room for another: a partner's income at its limit); a product that
+        // cannot be renewed is not tried again in the run.
         loop {
             let next = self
                 .products
                 .iter()
                 .filter(|(key, p)| p.renews_on <= today && !failed.contains(*key))
-                .map(|(key, p)| (p.renews_on, *key))
+                .map(|(key, p)| (p.renews_on, self.identifiers.get(key), *key))
                 .min();
-            let Some((_, key)) = next else { break };
+            let Some((_, _, key)) = next else { break };
             let request = Request::Renewal { product: key };
             let placed = self
                 .quote(Actor::Scheduler, &request, today, self.vat_bp)

@@ -295,3 +295,35 @@ fn a_product_renewed_meanwhile_is_already_billed_for_the_scheduler_before_any_ch
         "{ahead:?}"
     );
 }
+
+#[test]
+fn the_scheduler_bills_the_oldest_period_due_first_whichever_product_it_is() {
+    let w = World::new();
+    let conn: &mut DbConn = &mut w.conn();
+    let mut ordered = |on| {
+        place(conn, w.customer(), w.order_for_acme("kdrive"), on, VAT)
+            .unwrap()
+            .product_id
+    };
+    // Two periods behind, and more products due between them than a batch of the run.
+    let behind = ordered(at(2026, 3, 1));
+    let between: Vec<String> = (0..=super::super::renewals::BATCH)
+        .map(|_| ordered(at(2026, 6, 1)))
+        .collect();
+    let run = renew_due(conn, date(2028, 5, 1), at(2028, 5, 1), VAT).unwrap();
+    assert_eq!((run.renewed, run.failed), (between.len() + 2, 0));
+    // The renewals' invoices are numbered in the order they were billed.
+    let billed: Vec<(String, NaiveDate)> = invoices::table
+        .inner_join(orders::table.on(orders::id.eq(invoices::order_id)))
+        .filter(invoices::year.eq(2028))
+        .order(invoices::sequence)
+        .select((orders::product_id.assume_not_null(), orders::period_start))
+        .load(conn)
+        .unwrap();
+    let mut expected = vec![(behind.clone(), date(2027, 3, 1))];
+    let mut by_id = between.clone();
+    by_id.sort();
+    expected.extend(by_id.into_iter().map(|id| (id, date(2027, 6, 1))));
+    expected.push((behind, date(2028, 3, 1)));
+    assert_eq!(billed, expected);
+}

@@ -51,7 +51,11 @@ pub fn advance_renewal(
 }
 
 /// Products whose automatic renewal is due on `today` or before, oldest first.
-pub fn due(conn: &mut DbConn, today: NaiveDate, limit: i64) -> QueryResult<Vec<String>> {
+pub fn due(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<(NaiveDate, String)>> {
     products::table
         // Literal, as in the partial index `products_due`, so that the planner uses it.
         .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
@@ -59,7 +63,7 @@ pub fn due(conn: &mut DbConn, today: NaiveDate, limit: i64) -> QueryResult<Vec<S
         ))
         .filter(products::renews_on.le(today))
         .order((products::renews_on, products::id))
-        .select(products::id)
+        .select((products::renews_on, products::id))
         .limit(limit)
         .load(conn)
 }
