@@ -4,6 +4,7 @@
 //! is configured.
 
 use crate::domain::address::{BillingDetails, Typed};
+use crate::payments::reference::Reference;
 
 /// The provider's details, valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +85,20 @@ impl Provider {
             },
             iban: "CH9300762011623852957".into(),
         }
+    }
+
+    /// Whether the account is a Swiss QR-IBAN (its institution's identification within
+    /// 30000–31999): payments into it carry a QR reference, and only by QR-bill.
+    pub fn qr_iban(&self) -> bool {
+        matches!(&self.iban[..2], "CH" | "LI")
+            && self.iban[4..9]
+                .parse::<u32>()
+                .is_ok_and(|iid| (30_000..=31_999).contains(&iid))
+    }
+
+    /// The reference a payment of the invoice numbered `number` carries.
+    pub fn reference(&self, number: &str) -> Reference {
+        Reference::of_invoice(number, self.qr_iban())
     }
 
     /// The IBAN in groups of four, as printed.

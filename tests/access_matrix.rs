@@ -103,6 +103,18 @@ const CONFLICT: u16 = 409;
 const UNPROCESSABLE: u16 = 422;
 
 /// Logged-in pages redirect anonymous visitors to the login page.
+/// An invoice's page or document: for the billing people of the organization that
+/// paid it.
+fn invoice_page(w: Who, t: Target) -> u16 {
+    if w == Who::Anonymous {
+        SEE_OTHER
+    } else if w.billing() && t == Target::Own {
+        OK
+    } else {
+        NOT_FOUND
+    }
+}
+
 fn member_page(who: Who, entitled: u16) -> u16 {
     if who == Who::Anonymous {
         SEE_OTHER
@@ -526,15 +538,15 @@ const ROWS: &[Row] = &[
         path: "/invoices/{}",
         kind: Kind::Invoice,
         form: &[],
-        expect: |w, t| {
-            if w == Who::Anonymous {
-                SEE_OTHER
-            } else if w.billing() && t == Target::Own {
-                OK
-            } else {
-                NOT_FOUND
-            }
-        },
+        expect: invoice_page,
+    },
+    Row {
+        method: "GET",
+        route: "/invoices/{id}/pdf",
+        path: "/invoices/{}/pdf",
+        kind: Kind::Invoice,
+        form: &[],
+        expect: invoice_page,
     },
     Row {
         method: "GET",

@@ -113,7 +113,7 @@ async fn the_details_are_checked_on_the_form_and_saved_for_the_next_invoices() {
         .await;
     assert_eq!(
         addresses[0].as_deref(),
-        Some("Acme Holding SA\nQuai du Mont-Blanc 7\nCH-1201 Genève")
+        Some("Acme Holding SA\nQuai du Mont-Blanc\n7\n1201\nGenève\nCH")
     );
     let invoice = alice.get("/invoices").await;
     let newest = invoice

@@ -2,6 +2,7 @@
 //! address, VAT number, billing email), checked as the Swiss QR-bill and the tax
 //! authorities need them. Parsing is the only way to get one.
 
+use super::postal::Postal;
 use super::{EmailAddress, refuse_hidden_characters};
 
 /// An organization's billing details, valid.
@@ -151,18 +152,21 @@ impl BillingDetails {
         })
     }
 
+    /// The postal address, to print or to carry on a payment slip.
+    pub fn postal(&self) -> Postal {
+        Postal {
+            name: self.legal_name.clone(),
+            street: self.street.clone(),
+            house_number: self.house_number.clone(),
+            postcode: self.postcode.clone(),
+            town: self.town.clone(),
+            country: self.country.clone(),
+        }
+    }
+
     /// The postal address as printed, one line each.
     pub fn lines(&self) -> Vec<String> {
-        let street = if self.house_number.is_empty() {
-            self.street.clone()
-        } else {
-            format!("{} {}", self.street, self.house_number)
-        };
-        vec![
-            self.legal_name.clone(),
-            street,
-            format!("{}-{} {}", self.country, self.postcode, self.town),
-        ]
+        self.postal().lines()
     }
 }
 

@@ -6,6 +6,7 @@ pub mod address;
 mod billing;
 mod partnership;
 mod people;
+pub mod postal;
 
 pub use billing::{Currency, IncomeKind, Money, OrderKind, Placer, Rate, decimal};
 pub use partnership::{Access, AccessKind, EventKind, PartnershipStatus, PaymentMode, Side};

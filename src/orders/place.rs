@@ -117,7 +117,7 @@ pub(super) fn write(
         vat_rate_bp: quote.totals.vat_rate_bp,
         vat: quote.totals.vat,
         total: quote.totals.total,
-        buyer_address: buyer.as_ref().map(|b| b.lines().join("\n")),
+        buyer_address: buyer.as_ref().map(|b| b.postal().stored()),
         buyer_vat_number: buyer.and_then(|b| b.vat_number),
     };
     rows::insert_invoice(conn, &invoice, &lines)?;

@@ -11,6 +11,7 @@
 
 pub mod camt;
 pub mod reference;
+pub mod slip;
 
 use chrono::NaiveDateTime;
 

@@ -1,7 +1,45 @@
-//! The payment reference of an invoice: an ISO 11649 creditor reference ("RF", two check
-//! digits, then the invoice number's digits), printed on the invoice, carried by the
-//! payment through the banks (SEPA and Swiss payments alike), and read back from the
-//! bank's notification to find the invoice it pays.
+//! The payment reference of an invoice, printed on it, carried by the payment through
+//! the banks and read back from the bank's notification to find the invoice it pays:
+//! an ISO 11649 creditor reference ("RF", two check digits, then the invoice number's
+//! digits; SEPA and Swiss payments alike), or, when the provider's account is a Swiss
+//! QR-IBAN, a QR reference (27 digits: the invoice number's, zeros before them, and a
+//! check digit by the recursive modulo 10 of the Swiss payment standards).
+
+/// The reference a payment of an invoice carries, of either kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// A Swiss QR reference, for an account that is a QR-IBAN.
+    Qr(String),
+    /// An ISO 11649 creditor reference.
+    Creditor(String),
+}
+
+impl Reference {
+    /// The reference of the invoice numbered `number`, a QR reference when it is paid
+    /// into a QR-IBAN.
+    pub fn of_invoice(number: &str, qr_iban: bool) -> Reference {
+        if qr_iban {
+            Reference::Qr(qr_of_invoice(number))
+        } else {
+            Reference::Creditor(of_invoice(number))
+        }
+    }
+
+    /// Its characters, as a payment carries them.
+    pub fn value(&self) -> &str {
+        match self {
+            Reference::Qr(value) | Reference::Creditor(value) => value,
+        }
+    }
+
+    /// As printed, in the groups its standard gives.
+    pub fn printed(&self) -> String {
+        match self {
+            Reference::Qr(value) => qr_printed(value),
+            Reference::Creditor(value) => crate::domain::in_fours(value),
+        }
+    }
+}
 
 /// The reference of the invoice numbered `number` (`2026-000123` → `RF09 2026 0001 23`
 /// without the spaces).
@@ -15,14 +53,51 @@ pub fn printed(number: &str) -> String {
     crate::domain::in_fours(&of_invoice(number))
 }
 
-/// The number of the invoice a creditor reference names, if it is a valid one of ours
-/// (spaces and case as a bank may send them).
+/// The QR reference of the invoice numbered `number`.
+pub fn qr_of_invoice(number: &str) -> String {
+    let body: String = number.chars().filter(char::is_ascii_digit).collect();
+    let body = format!("{body:0>26}");
+    let check = mod10_recursive(&body);
+    format!("{body}{check}")
+}
+
+/// A QR reference as printed: in groups of five from the right.
+pub fn qr_printed(reference: &str) -> String {
+    let head = reference.len() % 5;
+    let mut groups = vec![&reference[..head]];
+    groups.extend(
+        (head..reference.len())
+            .step_by(5)
+            .map(|i| &reference[i..i + 5]),
+    );
+    groups.retain(|g| !g.is_empty());
+    groups.join(" ")
+}
+
+/// The check digit of a QR reference's first 26 digits.
+fn mod10_recursive(digits: &str) -> u32 {
+    const TABLE: [u32; 10] = [0, 9, 4, 6, 8, 2, 7, 1, 3, 5];
+    let carry = digits
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .fold(0, |carry, d| TABLE[((carry + d) % 10) as usize]);
+    (10 - carry) % 10
+}
+
+/// The number of the invoice a creditor or QR reference names, if it is a valid one of
+/// ours (spaces and case as a bank may send them).
 pub fn invoice_number(reference: &str) -> Option<String> {
     let reference: String = reference
         .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| c.to_ascii_uppercase())
         .collect();
+    if reference.len() == 27 && reference.bytes().all(|b| b.is_ascii_digit()) {
+        let (body, check) = reference.split_at(26);
+        let ours = body.starts_with(&"0".repeat(16));
+        return (ours && check == mod10_recursive(body).to_string())
+            .then(|| format!("{}-{}", &body[16..20], &body[20..]));
+    }
     let body = reference.strip_prefix("RF")?.get(2..)?;
     let valid = reference.len() <= 25
         && reference.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -62,6 +137,37 @@ mod tests {
             invoice_number(&printed("2026-000123").to_lowercase()).as_deref(),
             Some("2026-000123")
         );
+    }
+
+    #[test]
+    fn qr_references_carry_the_check_digit_of_the_swiss_standard() {
+        // The implementation guidelines' example.
+        assert_eq!(mod10_recursive("21000000000313947143000901"), 7);
+        assert_eq!(
+            qr_printed("210000000003139471430009017"),
+            "21 00000 00003 13947 14300 09017"
+        );
+        let reference = qr_of_invoice("2026-000123");
+        assert_eq!(reference.len(), 27);
+        assert!(reference.starts_with("0000000000000000202600012"));
+        assert_eq!(invoice_number(&reference).as_deref(), Some("2026-000123"));
+        assert_eq!(
+            invoice_number(&qr_printed(&reference)).as_deref(),
+            Some("2026-000123")
+        );
+        // Every single wrong digit is caught.
+        for i in 0..27 {
+            let mut typo = reference.clone().into_bytes();
+            typo[i] = if typo[i] == b'9' { b'0' } else { typo[i] + 1 };
+            let typo = String::from_utf8(typo).unwrap();
+            assert_ne!(
+                invoice_number(&typo).as_deref(),
+                Some("2026-000123"),
+                "{typo}"
+            );
+        }
+        // A valid QR reference that is not ours.
+        assert_eq!(invoice_number("210000000003139471430009017"), None);
     }
 
     #[test]

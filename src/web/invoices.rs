@@ -237,11 +237,11 @@ pub async fn show(
     let money = |minor: i64| crate::i18n::money(Money::new(minor, invoice.currency));
     page(&ShowPage {
         layout: Layout::new(&member, Section::Invoices)?,
-        payment_reference: crate::payments::reference::printed(&invoice.number),
-        buyer: invoice
-            .buyer_address
-            .as_deref()
-            .map_or_else(Vec::new, |a| a.lines().map(str::to_owned).collect()),
+        payment_reference: state.provider.as_ref().map_or_else(
+            || crate::payments::reference::printed(&invoice.number),
+            |p| p.reference(&invoice.number).printed(),
+        ),
+        buyer: invoice.buyer().map_or_else(Vec::new, |b| b.lines()),
         buyer_vat_number: invoice.buyer_vat_number.clone(),
         paid_on: invoice.paid_at.map(|at| crate::i18n::date(at.date())),
         seller: state.provider.as_ref().map(|p| {

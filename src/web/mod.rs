@@ -14,6 +14,7 @@ pub mod errors;
 pub mod guards;
 mod health;
 mod income;
+mod invoice_pdf;
 mod invoices;
 pub mod layout;
 mod login;

@@ -7,9 +7,9 @@ use actix_web::web::{self, ServiceConfig, get, post};
 
 use crate::web::errors::AppError;
 use crate::web::{
-    about, account, assets, billing_details, clients, dashboard, details, health, income, invoices,
-    login, login_code, orders, org, partners, password, products, relationships, requests, team,
-    two_factor, welcome,
+    about, account, assets, billing_details, clients, dashboard, details, health, income,
+    invoice_pdf, invoices, login, login_code, orders, org, partners, password, products,
+    relationships, requests, team, two_factor, welcome,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -97,6 +97,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/invoices", get().to(invoices::list))
         .route("/invoices.csv", get().to(invoices::export))
         .route("/invoices/{id}", get().to(invoices::show))
+        .route("/invoices/{id}/pdf", get().to(invoice_pdf::download))
         .route("/income", get().to(income::ledger))
         .route("/income.csv", get().to(income::export))
         .route("/team", get().to(team::list))

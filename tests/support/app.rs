@@ -94,7 +94,7 @@ pub async fn spawn_demo() -> TestApp {
     app
 }
 
-async fn seed_demo(app: &TestApp) {
+pub async fn seed_demo(app: &TestApp) {
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = db.get().unwrap();

@@ -102,6 +102,18 @@ impl Browser {
         .await
     }
 
+    /// A download: its status, headers and bytes.
+    pub async fn download(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+
     /// Posts a form as a browser would, fields as given (add the CSRF token yourself).
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         Page::read(

@@ -7,6 +7,7 @@ mod app;
 mod books;
 mod browser;
 mod email;
+pub mod pdf;
 pub mod smtp;
 pub mod totp;
 

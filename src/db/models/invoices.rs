@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{invoice_lines, invoices, offers, orders, organizations, products};
+use crate::domain::postal::Postal;
 use crate::domain::{Currency, OrderKind, Placer};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -24,8 +25,8 @@ pub struct Invoice {
     pub vat_rate_bp: i32,
     pub vat: i64,
     pub total: i64,
-    /// The payer's address as issued, one line each (invoices issued before billing
-    /// details existed have none), and its VAT number.
+    /// The payer's address as issued, one part a line (`Postal::stored`; invoices
+    /// issued before billing details existed have none), and its VAT number.
     pub buyer_address: Option<String>,
     pub buyer_vat_number: Option<String>,
 }
@@ -65,6 +66,11 @@ impl Status {
 }
 
 impl Invoice {
+    /// Who it is addressed to, as issued.
+    pub fn buyer(&self) -> Option<Postal> {
+        self.buyer_address.as_deref().and_then(Postal::from_stored)
+    }
+
     pub fn status(&self, today: NaiveDate) -> Status {
         match self.paid_at {
             Some(_) => Status::Paid,

@@ -1,0 +1,179 @@
+//! The documents people file: an invoice as a PDF, in the reader's language, with the
+//! slip that pays it at the foot of its first page (a Swiss QR-bill, or the EPC's QR
+//! code for a SEPA transfer in euros).
+
+mod payment_part;
+
+use crate::db::models::invoices::{Invoice, Line, Subject};
+use crate::domain::{Currency, Money, Rate};
+use crate::i18n::{In, date_in, money_in};
+use crate::payments::slip::Payment;
+use crate::pdf::{Document, Weight};
+use crate::provider::Provider;
+
+/// The page's left and right margins, in millimetres.
+const LEFT: f32 = 20.0;
+const RIGHT: f32 = 190.0;
+
+/// An invoice and what its document shows.
+pub struct InvoiceDocument<'a> {
+    pub invoice: &'a Invoice,
+    pub lines: &'a [Line],
+    pub subject: &'a Subject,
+    /// Who issues it and where it is paid (none configured: no slip).
+    pub provider: Option<&'a Provider>,
+}
+
+impl InvoiceDocument<'_> {
+    /// The invoice as a PDF, in `tr`'s language.
+    pub fn pdf(&self, tr: In) -> Vec<u8> {
+        let invoice = self.invoice;
+        let locale = tr.0;
+        let money = |minor: i64| money_in(locale, Money::new(minor, invoice.currency));
+        let title = tr.t1("Invoice %{number}", "number", &invoice.number);
+        let mut doc = Document::new();
+
+        // Who issues it, and the title.
+        let mut y = 25.0;
+        if let Some(provider) = self.provider {
+            let seller = provider.details.lines();
+            doc.text(LEFT, y, 12.0, Weight::Bold, &seller[0]);
+            for line in seller[1..].iter().chain(&provider.details.vat_number) {
+                y += 4.5;
+                doc.text(LEFT, y, 9.0, Weight::Regular, line);
+            }
+            y += 4.5;
+            doc.text(
+                LEFT,
+                y,
+                9.0,
+                Weight::Regular,
+                &provider.details.billing_email,
+            );
+        }
+        doc.text_right(RIGHT, 25.0, 18.0, Weight::Bold, &title);
+
+        // Whom it is addressed to, and its dates.
+        let mut y = y.max(45.0) + 12.0;
+        let top = y;
+        doc.text(LEFT, y, 8.0, Weight::Bold, &tr.t("Bill to"));
+        let buyer = invoice.buyer();
+        let mut addressed = buyer
+            .as_ref()
+            .map_or_else(|| vec![invoice.payer_name.clone()], |b| b.lines());
+        addressed.extend(invoice.buyer_vat_number.clone());
+        for line in &addressed {
+            y += 5.0;
+            doc.text(LEFT, y, 10.0, Weight::Regular, line);
+        }
+        let mut dates = vec![
+            (tr.t("Issued"), date_in(locale, invoice.issued_at.date())),
+            (tr.t("Due"), date_in(locale, invoice.due_on)),
+        ];
+        if let Some(paid) = invoice.paid_at {
+            dates.push((tr.t("Paid on"), date_in(locale, paid.date())));
+        }
+        let mut right = top;
+        for (label, value) in &dates {
+            doc.text(120.0, right, 9.0, Weight::Bold, label);
+            doc.text_right(RIGHT, right, 9.0, Weight::Regular, value);
+            right += 5.0;
+        }
+
+        // What it bills.
+        let subject = self.subject;
+        let mut y = y.max(right) + 14.0;
+        let about = [
+            tr.t2(
+                "%{product}, installed in %{customer}",
+                "product",
+                &subject.offer_name,
+                "customer",
+                &subject.customer_name,
+            ),
+            tr.t2(
+                "%{start} to %{end}",
+                "start",
+                date_in(locale, subject.period_start),
+                "end",
+                date_in(locale, subject.period_end),
+            ),
+        ];
+        for line in &about {
+            doc.text(LEFT, y, 10.0, Weight::Regular, line);
+            y += 5.0;
+        }
+        y += 5.0;
+        doc.text(LEFT, y, 9.0, Weight::Bold, &tr.t("Description"));
+        doc.text_right(RIGHT, y, 9.0, Weight::Bold, &tr.t("Amount"));
+        y += 2.0;
+        doc.rule((LEFT, y), (RIGHT, y), 0.5, false);
+        for line in self.lines {
+            y += 6.0;
+            let wrapped = doc.wrap(Weight::Regular, 10.0, 120.0, &line.description);
+            doc.text_right(RIGHT, y, 10.0, Weight::Regular, &money(line.amount));
+            for (i, part) in wrapped.iter().enumerate() {
+                if i > 0 {
+                    y += 4.5;
+                }
+                doc.text(LEFT, y, 10.0, Weight::Regular, part);
+            }
+        }
+        y += 3.0;
+        doc.rule((LEFT, y), (RIGHT, y), 0.5, false);
+        let rate =
+            Rate::from_bp(invoice.vat_rate_bp).map_or_else(|_| String::new(), |r| r.to_string());
+        let totals = [
+            (tr.t("Subtotal"), money(invoice.subtotal), Weight::Regular),
+            (
+                tr.t1("VAT %{rate}", "rate", rate),
+                money(invoice.vat),
+                Weight::Regular,
+            ),
+            (tr.t("Total"), money(invoice.total), Weight::Bold),
+        ];
+        for (label, amount, weight) in &totals {
+            y += 6.0;
+            doc.text(120.0, y, 10.0, *weight, label);
+            doc.text_right(RIGHT, y, 10.0, *weight, amount);
+        }
+
+        // How to pay it.
+        if let Some(provider) = self.provider {
+            let reference = provider.reference(&invoice.number);
+            y += 14.0;
+            let pay = [
+                (tr.t("Pay to the account"), provider.iban_grouped()),
+                (tr.t("Payment reference"), reference.printed()),
+            ];
+            for (label, value) in &pay {
+                doc.text(LEFT, y, 9.0, Weight::Bold, label);
+                doc.text(70.0, y, 9.0, Weight::Regular, value);
+                y += 5.0;
+            }
+            let creditor = provider.details.postal();
+            let payment = Payment {
+                account: &provider.iban,
+                creditor: &creditor,
+                amount: invoice.total,
+                currency: invoice.currency,
+                debtor: buyer.as_ref(),
+                reference: &reference,
+                message: title.clone(),
+            };
+            if invoice.currency == Currency::Eur && !provider.qr_iban() {
+                let lines = [
+                    provider.details.legal_name.clone(),
+                    provider.iban_grouped(),
+                    reference.printed(),
+                    money(invoice.total),
+                ];
+                let caption = tr.t("Scan to pay by SEPA transfer");
+                payment_part::epc(&mut doc, &payment, y.max(200.0), &caption, &lines);
+            } else {
+                payment_part::qr_bill(&mut doc, &payment, locale.language());
+            }
+        }
+        doc.finish(&title)
+    }
+}
