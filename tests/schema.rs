@@ -1,6 +1,6 @@
 //! The two schemas cannot drift: the SQLite migrations, and (when `TEST_DATABASE_URL`
 //! names a PostgreSQL server) the PostgreSQL ones, produce exactly the tables, columns
-//! and nullability that `src/db/schema.rs` declares, and the same indexes as each other.
+//! and nullability that `src/db/schema/` declares, and the same indexes as each other.
 
 mod support;
 
@@ -15,10 +15,13 @@ type Columns = BTreeMap<String, BTreeMap<String, bool>>;
 /// (index name, table, unique).
 type Indexes = BTreeSet<(String, String, bool)>;
 
-/// What `src/db/schema.rs` declares.
+/// What `src/db/schema/` declares.
 fn declared() -> Columns {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/schema.rs")).unwrap();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/schema");
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        text.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
     let mut tables = Columns::new();
     let mut current: Option<String> = None;
     for line in text.lines().map(str::trim) {
@@ -177,7 +180,7 @@ fn migrated_sqlite() -> (Columns, Indexes, tempfile::TempDir) {
 
 fn assert_declared(backend: &str, columns: &Columns) {
     let declared = declared();
-    assert!(declared.len() > 15, "schema.rs was read: {declared:?}");
+    assert!(declared.len() > 15, "the schema was read: {declared:?}");
     for (table, want) in &declared {
         let got = columns
             .get(table)
@@ -193,7 +196,7 @@ fn assert_declared(backend: &str, columns: &Columns) {
         .collect();
     assert!(
         extra.is_empty(),
-        "{backend} has tables schema.rs does not declare: {extra:?}"
+        "{backend} has tables the schema does not declare: {extra:?}"
     );
 }
 
