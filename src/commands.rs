@@ -173,3 +173,18 @@ pub fn unmatched_payments(db: &Db) -> anyhow::Result<Vec<String>> {
     }));
     Ok(lines)
 }
+
+/// `partnerdesk invoices cancel`: the credit note that cancels the invoice, in words;
+/// one that did before is told, not made twice.
+pub fn cancel_invoice(db: &Db, number: &str, reason: &str) -> anyhow::Result<String> {
+    use crate::credit_notes::{CancelError, cancel};
+    match cancel(&mut *db.get()?, number, reason, crate::db::now()) {
+        Ok(note) => Ok(format!(
+            "invoice {} cancelled by credit note {}",
+            number.trim(),
+            note.number
+        )),
+        Err(already @ CancelError::AlreadyCancelled { .. }) => Ok(already.to_string()),
+        Err(other) => Err(other.into()),
+    }
+}

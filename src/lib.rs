@@ -10,6 +10,7 @@ pub mod bench_data;
 pub mod billing;
 pub mod commands;
 pub mod config;
+pub mod credit_notes;
 pub mod db;
 pub mod demo;
 pub mod documents;

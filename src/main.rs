@@ -71,6 +71,24 @@ enum Command {
         #[command(subcommand)]
         command: PaymentsCommand,
     },
+    /// Invoices.
+    Invoices {
+        #[command(subcommand)]
+        command: InvoicesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum InvoicesCommand {
+    /// Cancel an unpaid invoice by a credit note (its own number series, its own PDF);
+    /// an invoice cancelled already is told, not cancelled twice.
+    Cancel {
+        /// The invoice's number, e.g. 2026-000123.
+        number: String,
+        /// Why, as the credit note tells it.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -223,6 +241,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
             }
+            Ok(())
+        }
+        Command::Invoices {
+            command: InvoicesCommand::Cancel { number, reason },
+        } => {
+            let db = Db::connect(&config.database_url, 1)?;
+            println!("{}", commands::cancel_invoice(&db, &number, &reason)?);
             Ok(())
         }
         Command::User { command } => {

@@ -550,6 +550,15 @@ const ROWS: &[Row] = &[
     },
     Row {
         method: "GET",
+        route: "/invoices/{id}/credit-note",
+        path: "/invoices/{}/credit-note",
+        kind: Kind::Invoice,
+        form: &[],
+        // No credit note cancelled it (tests/credit_notes.rs has one that did).
+        expect: |w, _| member_page(w, NOT_FOUND),
+    },
+    Row {
+        method: "GET",
         route: "/income",
         path: "/income",
         kind: Kind::None,

@@ -334,32 +334,7 @@ async fn paid_into_a_qr_iban_an_invoice_carries_a_qr_reference_that_the_bank_imp
 
     // The bank's notification of the payment names it by that reference: paid.
     let (_, _, total, _) = newest_invoice(&app, &alice).await;
-    let xml = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
-  <BkToCstmrDbtCdtNtfctn>
-    <GrpHdr><MsgId>QRR-1</MsgId><CreDtTm>2026-11-30T18:00:00</CreDtTm></GrpHdr>
-    <Ntfctn>
-      <Id>QRR-1-1</Id>
-      <Acct><Id><IBAN>CH4431999123000889012</IBAN></Id></Acct>
-      <Ntry>
-        <Amt Ccy="CHF">{amount}</Amt>
-        <CdtDbtInd>CRDT</CdtDbtInd>
-        <Sts><Cd>BOOK</Cd></Sts>
-        <BookgDt><Dt>2026-11-30</Dt></BookgDt>
-        <AcctSvcrRef>QRR-BANK-1</AcctSvcrRef>
-        <NtryDtls><TxDtls>
-          <Refs><AcctSvcrRef>QRR-BANK-1-1</AcctSvcrRef></Refs>
-          <Amt Ccy="CHF">{amount}</Amt>
-          <CdtDbtInd>CRDT</CdtDbtInd>
-          <RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Prtry>QRR</Prtry></CdOrPrtry></Tp><Ref>{reference}</Ref></CdtrRefInf></Strd></RmtInf>
-        </TxDtls></NtryDtls>
-      </Ntry>
-    </Ntfctn>
-  </BkToCstmrDbtCdtNtfctn>
-</Document>"#,
-        amount = amount(total),
-    );
+    let xml = support::bank::notification(reference, total, "QRR-BANK-1");
     let report = app
         .with_db(move |conn| {
             partnerdesk::payments::import(conn, &xml, "qrr.xml", partnerdesk::db::now()).unwrap()

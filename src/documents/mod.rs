@@ -4,6 +4,7 @@
 
 mod payment_part;
 
+use crate::db::models::credit_notes::CreditNote;
 use crate::db::models::invoices::{Invoice, Line, Subject};
 use crate::domain::{Currency, Money, Rate};
 use crate::i18n::{In, date_in, money_in};
@@ -22,15 +23,25 @@ pub struct InvoiceDocument<'a> {
     pub subject: &'a Subject,
     /// Who issues it and where it is paid (none configured: no slip).
     pub provider: Option<&'a Provider>,
+    /// The credit note that cancelled it, if one did.
+    pub credit_note: Option<&'a CreditNote>,
+    /// Whether the document is that credit note rather than the invoice.
+    pub crediting: bool,
 }
 
 impl InvoiceDocument<'_> {
-    /// The invoice as a PDF, in `tr`'s language.
+    /// The invoice, or its credit note, as a PDF in `tr`'s language.
     pub fn pdf(&self, tr: In) -> Vec<u8> {
         let invoice = self.invoice;
         let locale = tr.0;
-        let money = |minor: i64| money_in(locale, Money::new(minor, invoice.currency));
-        let title = tr.t1("Invoice %{number}", "number", &invoice.number);
+        let credit = self.credit_note.filter(|_| self.crediting);
+        // A credit note gives back each amount of its invoice.
+        let sign = if credit.is_some() { -1 } else { 1 };
+        let money = |minor: i64| money_in(locale, Money::new(sign * minor, invoice.currency));
+        let title = match credit {
+            Some(note) => tr.t1("Credit note %{number}", "number", &note.number),
+            None => tr.t1("Invoice %{number}", "number", &invoice.number),
+        };
         let mut doc = Document::new();
 
         // Who issues it, and the title.
@@ -66,10 +77,13 @@ impl InvoiceDocument<'_> {
             y += 5.0;
             doc.text(LEFT, y, 10.0, Weight::Regular, line);
         }
-        let mut dates = vec![
-            (tr.t("Issued"), date_in(locale, invoice.issued_at.date())),
-            (tr.t("Due"), date_in(locale, invoice.due_on)),
-        ];
+        let mut dates = match credit {
+            Some(note) => vec![(tr.t("Issued"), date_in(locale, note.issued_at.date()))],
+            None => vec![
+                (tr.t("Issued"), date_in(locale, invoice.issued_at.date())),
+                (tr.t("Due"), date_in(locale, invoice.due_on)),
+            ],
+        };
         if let Some(paid) = invoice.paid_at {
             dates.push((tr.t("Paid on"), date_in(locale, paid.date())));
         }
@@ -83,6 +97,33 @@ impl InvoiceDocument<'_> {
         // What it bills.
         let subject = self.subject;
         let mut y = y.max(right) + 14.0;
+        if let Some(note) = self.credit_note {
+            let said = if credit.is_some() {
+                tr.t2(
+                    "Cancels invoice %{number} of %{date}.",
+                    "number",
+                    &invoice.number,
+                    "date",
+                    date_in(locale, invoice.issued_at.date()),
+                )
+            } else {
+                tr.t2(
+                    "Cancelled by credit note %{number} of %{date}: nothing is to be paid.",
+                    "number",
+                    &note.number,
+                    "date",
+                    date_in(locale, note.issued_at.date()),
+                )
+            };
+            doc.text(LEFT, y, 10.0, Weight::Bold, &said);
+            y += 5.0;
+            let reason = tr.t1("Reason: %{reason}", "reason", &note.reason);
+            for line in doc.wrap(Weight::Regular, 10.0, RIGHT - LEFT, &reason) {
+                doc.text(LEFT, y, 10.0, Weight::Regular, &line);
+                y += 5.0;
+            }
+            y += 5.0;
+        }
         let about = [
             tr.t2(
                 "%{product}, installed in %{customer}",
@@ -138,8 +179,8 @@ impl InvoiceDocument<'_> {
             doc.text_right(RIGHT, y, 10.0, *weight, amount);
         }
 
-        // How to pay it.
-        if let Some(provider) = self.provider {
+        // How to pay it, unless nothing is to be paid.
+        if let Some(provider) = self.provider.filter(|_| self.credit_note.is_none()) {
             let reference = provider.reference(&invoice.number);
             y += 14.0;
             let pay = [

@@ -138,7 +138,8 @@ fn apply(
     if credit.currency() != Some(invoice.currency) {
         return Ok((Some(invoice.id), "currency"));
     }
-    if invoice.paid_at.is_some() {
+    // Nothing is due on an invoice paid already, or cancelled by a credit note.
+    if invoice.paid_at.is_some() || invoice.cancelled_at.is_some() {
         return Ok((Some(invoice.id), "over"));
     }
     let paid = rows::paid_to(conn, &invoice.id)?.saturating_add(credit.amount);

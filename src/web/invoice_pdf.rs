@@ -1,30 +1,59 @@
 //! `GET /invoices/{id}/pdf`: an invoice as a document to file and pay, for exactly those
-//! who see the invoice (anyone else gets 404), in the reader's language.
+//! who see the invoice (anyone else gets 404), in the reader's language; and the credit
+//! note that cancelled it.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-use crate::db::models::invoices;
+use crate::db::models::{credit_notes, invoices};
 use crate::documents::InvoiceDocument;
 use crate::i18n::In;
 use crate::startup::AppState;
 use crate::web::Member;
 use crate::web::errors::AppError;
 
-pub async fn download(
+pub async fn invoice(
     member: Member,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    document(member, state, id.into_inner(), false).await
+}
+
+/// `GET /invoices/{id}/credit-note`: the credit note that cancelled the invoice, for
+/// the same people; 404 while none did.
+pub async fn credit_note(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    document(member, state, id.into_inner(), true).await
+}
+
+async fn document(
+    member: Member,
+    state: web::Data<AppState>,
+    id: String,
+    crediting: bool,
+) -> Result<HttpResponse, AppError> {
     member.require_billing()?;
     let org_id = member.org_id().to_owned();
-    let id = id.into_inner();
-    let (invoice, lines, subject) = state
+    let ((invoice, lines, subject), note) = state
         .db
-        .run(move |conn| invoices::find(conn, &org_id, &id).map_err(AppError::from))
+        .run(move |conn| -> Result<_, AppError> {
+            let Some(found) = invoices::find(conn, &org_id, &id)? else {
+                return Ok(None);
+            };
+            let note = credit_notes::of_invoice(conn, &org_id, &id)?;
+            Ok(Some((found, note)))
+        })
         .await?
         .ok_or(AppError::NotFound)?;
-    let filename = format!("invoice-{}.pdf", invoice.number);
+    let filename = match (&note, crediting) {
+        (Some(note), true) => format!("credit-note-{}.pdf", note.number),
+        (None, true) => return Err(AppError::NotFound),
+        (_, false) => format!("invoice-{}.pdf", invoice.number),
+    };
     let tr = In(crate::i18n::current());
     let provider = state.provider.clone();
     // Laying out and subsetting the fonts is work for the blocking pool.
@@ -34,6 +63,8 @@ pub async fn download(
             lines: &lines,
             subject: &subject,
             provider: provider.as_ref(),
+            credit_note: note.as_ref(),
+            crediting,
         }
         .pdf(tr)
     })

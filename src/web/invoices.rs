@@ -7,6 +7,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::db::models::credit_notes;
 use crate::db::models::invoices::{self, Filter, Invoice, Status};
 use crate::db::now;
 use crate::domain::{Money, Rate};
@@ -89,6 +90,7 @@ fn status_class(status: Status) -> &'static str {
         Status::Paid => "badge badge-ok",
         Status::Open => "badge badge-wait",
         Status::Overdue => "badge badge-late",
+        Status::Cancelled => "badge badge-off",
     }
 }
 
@@ -219,6 +221,8 @@ struct ShowPage {
     paid_on: Option<String>,
     /// Who issues it (address lines, VAT number) and the account it is paid into.
     seller: Option<(Vec<String>, Option<String>, String)>,
+    /// The credit note that cancelled it: its number, day and reason.
+    credit_note: Option<(String, String, String)>,
 }
 
 pub async fn show(
@@ -229,13 +233,20 @@ pub async fn show(
     member.require_billing()?;
     let org_id = member.org_id().to_owned();
     let id = id.into_inner();
-    let (invoice, lines, subject) = state
+    let ((invoice, lines, subject), note) = state
         .db
-        .run(move |conn| invoices::find(conn, &org_id, &id).map_err(AppError::from))
+        .run(move |conn| -> Result<_, AppError> {
+            let Some(found) = invoices::find(conn, &org_id, &id)? else {
+                return Ok(None);
+            };
+            let note = credit_notes::of_invoice(conn, &org_id, &id)?;
+            Ok(Some((found, note)))
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     let money = |minor: i64| crate::i18n::money(Money::new(minor, invoice.currency));
     page(&ShowPage {
+        credit_note: note.map(|n| (n.number, day(n.issued_at), n.reason)),
         layout: Layout::new(&member, Section::Invoices)?,
         payment_reference: state.provider.as_ref().map_or_else(
             || crate::payments::reference::printed(&invoice.number),

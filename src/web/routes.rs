@@ -97,7 +97,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/invoices", get().to(invoices::list))
         .route("/invoices.csv", get().to(invoices::export))
         .route("/invoices/{id}", get().to(invoices::show))
-        .route("/invoices/{id}/pdf", get().to(invoice_pdf::download))
+        .route("/invoices/{id}/pdf", get().to(invoice_pdf::invoice))
+        .route(
+            "/invoices/{id}/credit-note",
+            get().to(invoice_pdf::credit_note),
+        )
         .route("/income", get().to(income::ledger))
         .route("/income.csv", get().to(income::export))
         .route("/team", get().to(team::list))

@@ -4,6 +4,7 @@
 #![allow(dead_code, unused_imports)] // each test file uses its own part of this module
 
 mod app;
+pub mod bank;
 mod books;
 mod browser;
 mod email;

@@ -31,6 +31,7 @@ pub struct Payable {
     pub currency: Currency,
     pub total: i64,
     pub paid_at: Option<NaiveDateTime>,
+    pub cancelled_at: Option<NaiveDateTime>,
 }
 
 /// The invoice numbered `number`, locked until the end of the transaction on PostgreSQL
@@ -42,6 +43,7 @@ pub fn payable(conn: &mut DbConn, number: &str) -> QueryResult<Option<Payable>> 
         invoices::currency,
         invoices::total,
         invoices::paid_at,
+        invoices::cancelled_at,
     ));
     match conn {
         DbConn::Pg(pg) => query.for_update().first(pg).optional(),

@@ -29,6 +29,8 @@ pub struct Invoice {
     /// issued before billing details existed have none), and its VAT number.
     pub buyer_address: Option<String>,
     pub buyer_vat_number: Option<String>,
+    /// When a credit note cancelled it.
+    pub cancelled_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,7 @@ pub enum Status {
     Open,
     Overdue,
     Paid,
+    Cancelled,
 }
 
 impl Status {
@@ -44,6 +47,7 @@ impl Status {
             "open" => Some(Status::Open),
             "overdue" => Some(Status::Overdue),
             "paid" => Some(Status::Paid),
+            "cancelled" => Some(Status::Cancelled),
             _ => None,
         }
     }
@@ -53,6 +57,7 @@ impl Status {
             Status::Open => "open",
             Status::Overdue => "overdue",
             Status::Paid => "paid",
+            Status::Cancelled => "cancelled",
         }
     }
 
@@ -61,6 +66,7 @@ impl Status {
             Status::Open => "Open",
             Status::Overdue => "Overdue",
             Status::Paid => "Paid",
+            Status::Cancelled => "Cancelled",
         }
     }
 }
@@ -72,10 +78,11 @@ impl Invoice {
     }
 
     pub fn status(&self, today: NaiveDate) -> Status {
-        match self.paid_at {
-            Some(_) => Status::Paid,
-            None if self.due_on < today => Status::Overdue,
-            None => Status::Open,
+        match (self.cancelled_at, self.paid_at) {
+            (Some(_), _) => Status::Cancelled,
+            (None, Some(_)) => Status::Paid,
+            (None, None) if self.due_on < today => Status::Overdue,
+            (None, None) => Status::Open,
         }
     }
 }
@@ -156,10 +163,13 @@ pub fn list(
             Some(Status::Paid) => query.filter(invoices::paid_at.is_not_null()),
             Some(Status::Open) => query
                 .filter(invoices::paid_at.is_null())
+                .filter(invoices::cancelled_at.is_null())
                 .filter(invoices::due_on.ge(today)),
             Some(Status::Overdue) => query
                 .filter(invoices::paid_at.is_null())
+                .filter(invoices::cancelled_at.is_null())
                 .filter(invoices::due_on.lt(today)),
+            Some(Status::Cancelled) => query.filter(invoices::cancelled_at.is_not_null()),
         };
         if let Some(before) = before {
             // Written so that the first condition bounds the index range by itself.

@@ -83,32 +83,9 @@ pub fn insert_order(conn: &mut DbConn, order: &NewOrder<'_>) -> QueryResult<()> 
         .map(drop)
 }
 
-/// Takes the next invoice number of `year`. The update locks the year's counter row
-/// until the transaction ends, so concurrent orders queue here and a rolled-back order
-/// gives its number back: no gap, no duplicate.
+/// Takes the next invoice number of `year` (`next_in_series`).
 pub fn next_invoice_sequence(conn: &mut DbConn, year: i32) -> QueryResult<i32> {
-    let first = (
-        invoice_counters::year.eq(year),
-        invoice_counters::last_number.eq(0),
-    );
-    // The year's first invoice creates the counter; a concurrent first one waits for it.
-    match conn {
-        DbConn::Pg(pg) => diesel::insert_into(invoice_counters::table)
-            .values(first)
-            .on_conflict_do_nothing()
-            .execute(pg)?,
-        DbConn::Sqlite(lite) => diesel::insert_into(invoice_counters::table)
-            .values(first)
-            .on_conflict_do_nothing()
-            .execute(lite)?,
-    };
-    diesel::update(invoice_counters::table.find(year))
-        .set(invoice_counters::last_number.eq(invoice_counters::last_number + 1))
-        .execute(conn)?;
-    invoice_counters::table
-        .find(year)
-        .select(invoice_counters::last_number)
-        .first(conn)
+    next_in_series!(conn, invoice_counters, year)
 }
 
 pub fn insert_invoice(
@@ -168,12 +145,14 @@ pub fn insert_income(conn: &mut DbConn, income: &NewIncome<'_>) -> QueryResult<(
     .map(drop)
 }
 
-/// Records that an invoice was paid. The only change an issued invoice accepts, once.
+/// Records that an invoice was paid: with its cancellation, the only change an issued
+/// invoice accepts, once.
 pub fn record_payment(conn: &mut DbConn, invoice_id: &str, at: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(
         invoices::table
             .find(invoice_id)
-            .filter(invoices::paid_at.is_null()),
+            .filter(invoices::paid_at.is_null())
+            .filter(invoices::cancelled_at.is_null()),
     )
     .set(invoices::paid_at.eq(at))
     .execute(conn)?;

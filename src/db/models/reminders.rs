@@ -38,6 +38,7 @@ pub fn unpaid_due_by(
     );
     let rows: Vec<Row> = invoices::table
         .filter(invoices::paid_at.is_null())
+        .filter(invoices::cancelled_at.is_null())
         .filter(invoices::due_on.le(due_by))
         .filter(invoices::id.gt(after))
         .order(invoices::id)
@@ -102,6 +103,7 @@ pub fn is_unpaid(conn: &mut DbConn, invoice_id: &str) -> QueryResult<bool> {
     invoices::table
         .find(invoice_id)
         .filter(invoices::paid_at.is_null())
+        .filter(invoices::cancelled_at.is_null())
         .count()
         .get_result::<i64>(conn)
         .map(|n| n == 1)

@@ -107,6 +107,26 @@ diesel::table! {
         total -> BigInt,
         buyer_address -> Nullable<Text>,
         buyer_vat_number -> Nullable<Text>,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    credit_note_counters (year) {
+        year -> Integer,
+        last_number -> Integer,
+    }
+}
+
+diesel::table! {
+    credit_notes (id) {
+        id -> Text,
+        number -> Text,
+        year -> Integer,
+        sequence -> Integer,
+        invoice_id -> Text,
+        issued_at -> Timestamp,
+        reason -> Text,
     }
 }
 

@@ -25,6 +25,7 @@ diesel::joinable!(products -> partnerships (partnership_id));
 diesel::joinable!(orders -> products (product_id));
 diesel::joinable!(invoices -> orders (order_id));
 diesel::joinable!(invoice_lines -> invoices (invoice_id));
+diesel::joinable!(credit_notes -> invoices (invoice_id));
 diesel::joinable!(invoice_reminders -> invoices (invoice_id));
 diesel::joinable!(bank_payments -> invoices (invoice_id));
 diesel::joinable!(billing_details -> organizations (org_id));
@@ -45,6 +46,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoice_counters,
     invoices,
     invoice_lines,
+    credit_note_counters,
+    credit_notes,
     income_entries,
     income_totals,
     requested_products,
