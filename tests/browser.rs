@@ -120,6 +120,9 @@ async fn open(test: &str, app: &TestApp) -> Option<Browser> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let profile = tempfile::tempdir().unwrap();
+    let shots = manifest.join("target/browser-screenshots").join(test);
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
@@ -131,6 +134,11 @@ async fn open(test: &str, app: &TestApp) -> Option<Browser> {
                 "--no-first-run", "--disable-extensions", "--window-size=1280,900",
                 format!("--user-data-dir={}", profile.path().display()),
             ],
+            // What a page downloads goes beside its screenshots, unasked.
+            "prefs": {
+                "download.default_directory": shots.join("downloads"),
+                "download.prompt_for_download": false,
+            },
         }),
     );
     capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
@@ -140,9 +148,6 @@ async fn open(test: &str, app: &TestApp) -> Option<Browser> {
         .await
         .expect("a Chromium session");
     let session = client.session_id().await.unwrap().expect("a session id");
-    let shots = manifest.join("target/browser-screenshots").join(test);
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).unwrap();
     Some(Browser {
         client,
         driver,
@@ -733,4 +738,67 @@ async fn two_factor_is_set_up_from_the_account_page_and_asked_at_the_next_sign_i
     b.click("form[action='/login/code'] button[type=submit]")
         .await;
     assert_eq!(b.path().await, "/");
+}
+
+/// The file `name` once the browser has finished downloading it.
+async fn downloaded(b: &Browser, name: &str) -> Vec<u8> {
+    let path = b.shots.join("downloads").join(name);
+    for _ in 0..200 {
+        if let Ok(bytes) = std::fs::read(&path)
+            && !bytes.is_empty()
+        {
+            return bytes;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{name} was not downloaded");
+}
+
+#[tokio::test]
+async fn an_invoice_is_downloaded_as_a_pdf_and_its_first_page_pictured() {
+    let app = spawn_demo_at_own_address().await;
+    let Some(mut b) = open("invoice-pdf", &app).await else {
+        return;
+    };
+    b.log_in("alice@acme.test").await;
+    b.goto("/invoices").await;
+    b.click("tbody a").await;
+    for (width, height) in [(390, 844), (1366, 900)] {
+        b.client.set_window_size(width, height).await.unwrap();
+        b.assert_fits_the_window(&format!("the invoice at {width}px"))
+            .await;
+        b.check_page(&format!("invoice-{width}px")).await;
+    }
+    let number = b.text(".breadcrumb [aria-current=page]").await;
+    // The link downloads the document; nothing else loads.
+    b.client
+        .find(Locator::LinkText("Download the PDF"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let pdf = downloaded(&b, &format!("invoice-{number}.pdf")).await;
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(support::pdf::text(&pdf).contains(&number));
+    // Its first page as a picture, with Poppler's pdftoppm.
+    let picture = b
+        .shots
+        .join(format!("{:02}-invoice-pdf-page-1", b.shot + 1));
+    let drawn = Command::new("pdftoppm")
+        .args(["-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(
+            b.shots
+                .join("downloads")
+                .join(format!("invoice-{number}.pdf")),
+        )
+        .arg(&picture)
+        .status();
+    match drawn {
+        Ok(status) => assert!(status.success(), "pdftoppm drew the first page"),
+        Err(_) if !required() => {
+            eprintln!("no picture of the PDF: pdftoppm (poppler-utils) is not installed")
+        }
+        Err(e) => panic!("pdftoppm (poppler-utils) is required: {e}"),
+    }
 }
