@@ -197,16 +197,21 @@ fn qr_code(doc: &mut Document, data: &str, x: f32, y: f32, size: f32) {
         .expect("a payment's data fits in a QR code");
     let width = code.width();
     let module = size / width as f32;
-    for (i, color) in code.to_colors().iter().enumerate() {
-        if *color == Color::Dark {
-            let (col, row) = (i % width, i / width);
-            doc.fill(
-                x + col as f32 * module,
-                y + row as f32 * module,
-                module,
-                module,
-                0.0,
-            );
+    let colors = code.to_colors();
+    // Each run of dark modules in a row as one rectangle: no seam between them for a
+    // scanner to read as light.
+    for (row, modules) in colors.chunks(width).enumerate() {
+        let mut col = 0;
+        while col < width {
+            let run = modules[col..]
+                .iter()
+                .take_while(|c| **c == Color::Dark)
+                .count();
+            if run > 0 {
+                let (left, top) = (x + col as f32 * module, y + row as f32 * module);
+                doc.fill(left, top, run as f32 * module, module, 0.0);
+            }
+            col += run.max(1);
         }
     }
 }

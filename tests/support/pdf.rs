@@ -58,30 +58,34 @@ fn squares(bytes: &[u8]) -> Vec<Square> {
 /// The contents of the QR codes on the first page, left to right.
 pub fn qr_codes(bytes: &[u8]) -> Vec<String> {
     let squares = squares(bytes);
-    // A QR code's modules: small black squares, all of one size, touching each other.
+    // A QR code's modules: black rectangles one module high (runs of modules in a
+    // row), lying close to each other.
     let mut modules: Vec<&Square> = squares
         .iter()
-        .filter(|(_, _, w, h, black)| *black && (w - h).abs() < 0.01 && *w < 6.0)
+        .filter(|(_, _, w, h, black)| *black && *h < 6.0 && *w >= *h - 0.01)
         .collect();
     modules.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut codes: Vec<Vec<&Square>> = Vec::new();
+    let mut codes: Vec<(f32, Vec<&Square>)> = Vec::new();
     for module in modules {
         match codes.last_mut() {
-            Some(code) if module.0 - code.last().unwrap().0 <= module.2 * 1.5 => code.push(module),
-            _ => codes.push(vec![module]),
+            Some((right, code)) if module.0 <= *right + module.3 * 2.0 => {
+                *right = right.max(module.0 + module.2);
+                code.push(module);
+            }
+            _ => codes.push((module.0 + module.2, vec![module])),
         }
     }
     codes
         .into_iter()
-        .filter(|code| code.len() > 100)
-        .map(|code| decode(&squares, &code))
+        .filter(|(_, code)| code.len() > 50)
+        .map(|(_, code)| decode(&squares, &code))
         .collect()
 }
 
 /// Paints the squares over the code's area (the Swiss cross included) at four pixels a
 /// module, with a quiet zone, and decodes the picture.
 fn decode(squares: &[Square], code: &[&Square]) -> String {
-    let module = code[0].2;
+    let module = code.iter().map(|s| s.3).fold(f32::MAX, f32::min);
     let left = code.iter().map(|s| s.0).fold(f32::MAX, f32::min);
     let bottom = code.iter().map(|s| s.1).fold(f32::MAX, f32::min);
     let right = code.iter().map(|s| s.0 + s.2).fold(f32::MIN, f32::max);
