@@ -23,6 +23,8 @@ pub struct Config {
     pub db_max_connections: u32,
     /// VAT charged on invoices, in basis points (810 = 8.1 %, the Swiss standard rate).
     pub vat_rate_bp: i32,
+    /// Days from an invoice's issue to its due date.
+    pub payment_days: i64,
     /// Whether `serve` bills the due automatic renewals itself (hourly), and sends the
     /// reminders of overdue invoices.
     pub run_renewals: bool,
@@ -97,6 +99,14 @@ impl BaseUrl {
 }
 
 impl Config {
+    /// The conditions invoices are issued on.
+    pub fn conditions(&self) -> crate::orders::Conditions {
+        crate::orders::Conditions {
+            vat_rate_bp: self.vat_rate_bp,
+            payment_days: self.payment_days,
+        }
+    }
+
     /// Reads the configuration from the environment.
     pub fn from_env() -> Result<Config, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -133,6 +143,17 @@ impl Config {
                 .ok_or_else(|| format!("VAT_RATE must be a percentage like 8.1 (got '{rate}')"))?,
             None => 810,
         };
+        let payment_days = match var("PAYMENT_DAYS") {
+            Some(days) => days
+                .trim()
+                .parse()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .ok_or_else(|| {
+                    format!("PAYMENT_DAYS must be a number of days from 1 to 365 (got '{days}')")
+                })?,
+            None => crate::orders::PAYMENT_TERM_DAYS,
+        };
         let switch = |name: &str, default: bool| match var(name).as_deref() {
             None => Ok(default),
             Some("on") => Ok(true),
@@ -162,6 +183,7 @@ impl Config {
             workers,
             db_max_connections,
             vat_rate_bp,
+            payment_days,
             run_renewals,
             reminder_steps,
             provider,

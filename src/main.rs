@@ -205,7 +205,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let at = partnerdesk::db::now();
             let today = date.unwrap_or(at.date());
             let run =
-                partnerdesk::orders::renew_due(&mut *db.get()?, today, at, config.vat_rate_bp)?;
+                partnerdesk::orders::renew_due(&mut *db.get()?, today, at, config.conditions())?;
             println!(
                 "{} renewal(s) billed, {} failed (due on or before {today})",
                 run.renewed, run.failed

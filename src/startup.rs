@@ -39,8 +39,8 @@ pub struct AppState {
     pub mail: MailContext,
     /// Rung after a transaction that queued emails, so they leave at once.
     pub mail_wake: Arc<Notify>,
-    /// VAT on invoices, in basis points.
-    pub vat_rate_bp: i32,
+    /// The VAT rate and payment term invoices are issued on.
+    pub conditions: crate::orders::Conditions,
     /// Whether the client address comes from `X-Forwarded-For` (behind a trusted proxy).
     pub trust_forwarded: bool,
     /// Whether responses tell their database work in a `Server-Timing` header.
@@ -117,7 +117,7 @@ impl Application {
         if config.run_renewals {
             background.push(tokio::spawn(bill_renewals(
                 db.clone(),
-                config.vat_rate_bp,
+                config.conditions(),
                 (
                     MailContext::new(config.base_url.clone()),
                     config.reminder_steps.clone(),
@@ -139,7 +139,7 @@ impl Application {
             passwords: Passwords::new(cores.saturating_sub(1).max(1))?,
             mail: MailContext::new(config.base_url.clone()),
             mail_wake: wake,
-            vat_rate_bp: config.vat_rate_bp,
+            conditions: config.conditions(),
             provider: config.provider.clone(),
             trust_forwarded: config.trust_forwarded,
             server_timing: config.server_timing,
@@ -255,7 +255,7 @@ fn security_headers(https: bool) -> DefaultHeaders {
 /// between them.
 async fn bill_renewals(
     db: Db,
-    vat_rate_bp: i32,
+    conditions: crate::orders::Conditions,
     (mail, steps, wake): (MailContext, crate::reminders::Steps, Arc<Notify>),
 ) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
@@ -264,7 +264,7 @@ async fn bill_renewals(
         let run = db
             .run(move |conn| {
                 let at = crate::db::now();
-                crate::orders::renew_due(conn, at.date(), at, vat_rate_bp)
+                crate::orders::renew_due(conn, at.date(), at, conditions)
             })
             .await;
         match run {

@@ -366,3 +366,46 @@ async fn a_partners_invoices_say_whose_product_they_bill_and_an_order_links_to_i
         "{headers:?}"
     );
 }
+
+#[tokio::test]
+async fn invoices_are_due_after_the_configured_payment_term() {
+    let app = spawn_app_with(|config| config.payment_days = 10).await;
+    seed_demo(&app).await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let acme = org_id(&app, ACME).await;
+    let form = [("customer_org_id", acme.as_str()), ("offer", "domain-ch")];
+    let (_, placed) = order_and_confirm(&alice, "/orders", &form).await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.text());
+    let (issued, due): (chrono::NaiveDateTime, chrono::NaiveDate) = app
+        .with_db(move |conn| {
+            invoices::table
+                .filter(invoices::payer_org_id.eq(acme))
+                .order(invoices::issued_at.desc())
+                .select((invoices::issued_at, invoices::due_on))
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!((due - issued.date()).num_days(), 10);
+}
+
+#[test]
+fn a_payment_term_out_of_bounds_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    for wrong in ["0", "366", "ten", "-5"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_partnerdesk"))
+            .current_dir(dir.path())
+            .env("DATABASE_URL", dir.path().join("pd.db"))
+            .env("PAYMENT_DAYS", wrong)
+            .arg("migrate")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{wrong}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains("PAYMENT_DAYS must be a number of days from 1 to 365"),
+            "{wrong}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

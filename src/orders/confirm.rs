@@ -8,7 +8,7 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
-use super::{Acting, OrderError, Placed, Quote, Request, place::write, quote};
+use super::{Acting, Conditions, OrderError, Placed, Quote, Request, place::write, quote};
 use crate::db::models::intents::{self, Intent};
 use crate::db::{DbConn, write_tx};
 use crate::domain::OrderKind;
@@ -52,8 +52,9 @@ pub fn review(
     acting: Acting<'_>,
     request: Request<'_>,
     at: NaiveDateTime,
-    vat_rate_bp: i32,
+    conditions: impl Into<Conditions>,
 ) -> Result<Review, OrderError> {
+    let conditions = conditions.into();
     let Acting::Member {
         org_id, user_id, ..
     } = acting
@@ -61,7 +62,7 @@ pub fn review(
         return Err(OrderError::NotFound);
     };
     write_tx(conn, |conn| {
-        let quote = quote(conn, acting, request, at.date(), vat_rate_bp)?;
+        let quote = quote(conn, acting, request, at.date(), conditions)?;
         // An invoice is addressed: the payer says to whom before anything is ordered.
         if crate::db::models::billing_details::of_org(conn, &quote.payer_org_id)?.is_none() {
             return Err(OrderError::NoBillingDetails {
@@ -157,8 +158,9 @@ pub fn confirm(
     intent_id: &str,
     product_id: Option<&str>,
     at: NaiveDateTime,
-    vat_rate_bp: i32,
+    conditions: impl Into<Conditions>,
 ) -> Result<Confirmation, OrderError> {
+    let conditions = conditions.into();
     let Acting::Member {
         org_id, user_id, ..
     } = acting
@@ -175,7 +177,7 @@ pub fn confirm(
         if intent.expires_at <= at {
             return Err(OrderError::Expired);
         }
-        let quote = quote(conn, acting, request_of(&intent), at.date(), vat_rate_bp)?;
+        let quote = quote(conn, acting, request_of(&intent), at.date(), conditions)?;
         if intent.kind == OrderKind::Renewal && quote.period_start > intent.period_start {
             // The period reviewed was billed meanwhile, by someone else or the scheduler.
             return Err(OrderError::AlreadyBilled);

@@ -25,8 +25,26 @@ use crate::db::models::products::{self, ProductView};
 use crate::domain::{Access, Currency, OrderKind, PartnershipStatus, Placer};
 use crate::i18n::{Locale, Text};
 
-/// Invoices are due this many days after they are issued.
+/// Invoices are due this many days after they are issued, unless configured otherwise.
 pub const PAYMENT_TERM_DAYS: i64 = 30;
+
+/// The conditions invoices are issued on: the VAT rate and the payment term. A VAT rate
+/// alone (`810.into()`) comes with the default term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conditions {
+    pub vat_rate_bp: i32,
+    /// Days from issue to the due date.
+    pub payment_days: i64,
+}
+
+impl From<i32> for Conditions {
+    fn from(vat_rate_bp: i32) -> Conditions {
+        Conditions {
+            vat_rate_bp,
+            payment_days: PAYMENT_TERM_DAYS,
+        }
+    }
+}
 
 /// What is ordered: a new product for a customer, or another year of a product.
 #[derive(Debug, Clone, Copy)]
@@ -96,6 +114,8 @@ pub struct Quote {
     pub totals: Totals,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
+    /// Days from issue to the invoice's due date.
+    pub payment_days: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -167,9 +187,11 @@ pub fn quote(
     acting: Acting<'_>,
     request: Request<'_>,
     today: NaiveDate,
-    vat_rate_bp: i32,
+    conditions: impl Into<Conditions>,
 ) -> Result<Quote, OrderError> {
-    let quote = terms(conn, acting, request, today, vat_rate_bp)?;
+    let conditions = conditions.into();
+    let mut quote = terms(conn, acting, request, today, conditions.vat_rate_bp)?;
+    quote.payment_days = conditions.payment_days;
     // Every sum of a partner's income shown (a client's, a kind's, the balance) stays
     // within what minor units count: an order whose income would pass it is refused,
     // at the review already.
@@ -355,6 +377,7 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
         totals,
         period_start: d.period_start,
         period_end,
+        payment_days: PAYMENT_TERM_DAYS,
     })
 }
 

@@ -4,7 +4,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::{Acting, OrderError, PAYMENT_TERM_DAYS, Placed, Quote, Request, quote};
+use super::{Acting, Conditions, OrderError, Placed, Quote, Request, quote};
 use crate::db::models::orders::{self as rows, NewIncome, NewInvoice, NewLine, NewOrder};
 use crate::db::models::products::{self, Product};
 use crate::db::{DbConn, new_id, write_tx};
@@ -17,10 +17,11 @@ pub fn place(
     acting: Acting<'_>,
     request: Request<'_>,
     at: NaiveDateTime,
-    vat_rate_bp: i32,
+    conditions: impl Into<Conditions>,
 ) -> Result<Placed, OrderError> {
+    let conditions = conditions.into();
     write_tx(conn, |conn| {
-        let quote = quote(conn, acting, request, at.date(), vat_rate_bp)?;
+        let quote = quote(conn, acting, request, at.date(), conditions)?;
         write(conn, acting, quote, at)
     })
 }
@@ -112,7 +113,7 @@ pub(super) fn write(
         order_id: &order_id,
         currency: quote.currency,
         issued_at: at,
-        due_on: at.date() + TimeDelta::days(PAYMENT_TERM_DAYS),
+        due_on: at.date() + TimeDelta::days(quote.payment_days),
         subtotal: quote.totals.subtotal,
         vat_rate_bp: quote.totals.vat_rate_bp,
         vat: quote.totals.vat,

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::{Acting, OrderError, Request, place::write, quote};
+use super::{Acting, Conditions, OrderError, Request, place::write, quote};
 use crate::db::models::products;
 use crate::db::{DbConn, write_tx};
 
@@ -30,8 +30,9 @@ pub fn renew_due(
     conn: &mut DbConn,
     today: NaiveDate,
     at: NaiveDateTime,
-    vat_rate_bp: i32,
+    conditions: impl Into<Conditions>,
 ) -> anyhow::Result<RenewalRun> {
+    let conditions = conditions.into();
     let mut run = RenewalRun::default();
     let mut failed: Vec<String> = Vec::new();
     loop {
@@ -55,7 +56,7 @@ pub fn renew_due(
                 break;
             }
             let (_, id) = next;
-            match renew_one(conn, &id, today, at, vat_rate_bp) {
+            match renew_one(conn, &id, today, at, conditions) {
                 Ok(renews_on) => {
                     run.renewed += 1;
                     if renews_on <= today {
@@ -79,7 +80,7 @@ fn renew_one(
     product_id: &str,
     today: NaiveDate,
     at: NaiveDateTime,
-    vat_rate_bp: i32,
+    conditions: Conditions,
 ) -> Result<NaiveDate, OrderError> {
     write_tx(conn, |conn| {
         let quote = quote(
@@ -87,7 +88,7 @@ fn renew_one(
             Acting::Scheduler,
             Request::Renewal { product_id },
             today,
-            vat_rate_bp,
+            conditions,
         )?;
         let renews_on = quote.period_end;
         write(conn, Acting::Scheduler, quote, at)?;

@@ -202,7 +202,7 @@ async fn review_or_confirm(
     step: Step,
     action: String,
 ) -> Result<HttpResponse, AppError> {
-    let (actor, role, vat) = (member.actor(), member.role(), state.vat_rate_bp);
+    let (actor, role, vat) = (member.actor(), member.role(), state.conditions);
     let outcome = state
         .db
         .write(move |conn| {

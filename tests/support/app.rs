@@ -278,6 +278,7 @@ fn test_config(database_url: &str, mail_dir: &Path) -> Config {
         workers: Some(2),
         db_max_connections: 5,
         vat_rate_bp: 810,
+        payment_days: 30,
         run_renewals: false,
         reminder_steps: partnerdesk::reminders::Steps::default(),
         provider: Some(partnerdesk::provider::Provider::demo()),
