@@ -1,8 +1,8 @@
 //! Cancelling a mistaken invoice: never edited, it is cancelled in full by a credit note
 //! that references it, numbered in a series of its own (`CN-2026-000001`, per year,
 //! without gap however many are issued at once), with its own PDF. A paid invoice is
-//! not cancelled here (its money is to be refunded first), and an invoice is cancelled
-//! once: asking again answers with the credit note that did.
+//! not cancelled here, nor one partly paid (its money is to be refunded first), and an
+//! invoice is cancelled once: asking again answers with the credit note that did.
 
 use chrono::{Datelike, NaiveDateTime};
 
@@ -16,6 +16,10 @@ pub enum CancelError {
     NotFound(String),
     #[error("invoice {0} is paid: refund it before cancelling it")]
     Paid(String),
+    #[error(
+        "invoice {invoice} is partly paid ({received} received): refund it before cancelling it"
+    )]
+    PartlyPaid { invoice: String, received: String },
     #[error("invoice {invoice} was cancelled already, by credit note {note}")]
     AlreadyCancelled { invoice: String, note: String },
     #[error("the reason is {0}")]
@@ -38,7 +42,8 @@ fn check_reason(reason: &str) -> Result<&str, CancelError> {
     if reason.chars().any(char::is_control) {
         return Err(CancelError::Reason("on more than one line"));
     }
-    refuse_hidden_characters(reason).map_err(CancelError::Reason)?;
+    refuse_hidden_characters(reason)
+        .map_err(|_| CancelError::Reason("written with characters that cannot be printed"))?;
     Ok(reason)
 }
 
@@ -70,6 +75,15 @@ pub fn cancel(
             let (_, paid, note) = rows::invoice_by_number(conn, invoice_number)?
                 .ok_or_else(|| CancelError::NotFound(invoice_number.to_owned()))?;
             return Err(refused(paid, note));
+        }
+        // Money received for it is to be refunded or completed first (the invoice's row
+        // is locked now: a payment being imported waits, then finds it cancelled).
+        let received = crate::db::models::bank_payments::paid_to(conn, &invoice_id)?;
+        if received > 0 {
+            return Err(CancelError::PartlyPaid {
+                invoice: invoice_number.to_owned(),
+                received: crate::domain::decimal(received),
+            });
         }
         let year = at.year();
         let sequence = rows::next_sequence(conn, year)?;

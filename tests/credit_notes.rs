@@ -192,7 +192,20 @@ async fn what_cannot_be_cancelled_is_refused_and_takes_no_number() {
         cancel_now(&app, "1999-000001", "none").await,
         Err(CancelError::NotFound(_))
     ));
-    let (_, number) = acme_unpaid(&app).await.remove(0);
+    // Partly paid: the money received is to be refunded first.
+    order(&app, 1).await;
+    let (_, partly) = acme_unpaid(&app).await.remove(0);
+    let reference = partnerdesk::payments::reference::of_invoice(&partly);
+    let xml = support::bank::notification(&reference, 100, "CN-PART-1");
+    app.with_db(move |conn| {
+        partnerdesk::payments::import(conn, &xml, "part.xml", partnerdesk::db::now()).unwrap()
+    })
+    .await;
+    assert!(matches!(
+        cancel_now(&app, &partly, "late").await,
+        Err(CancelError::PartlyPaid { .. })
+    ));
+    let (_, number) = acme_unpaid(&app).await.remove(1);
     for reason in ["", "  ", "two\nlines", &"x".repeat(301)] {
         assert!(
             matches!(

@@ -344,3 +344,53 @@ async fn paid_into_a_qr_iban_an_invoice_carries_a_qr_reference_that_the_bank_imp
     let page = alice.get(&link).await;
     assert!(page.row("Paid on").is_some(), "{}", page.text());
 }
+
+#[tokio::test]
+async fn long_details_wrap_within_the_page_and_a_paid_invoice_asks_no_payment() {
+    let app = spawn_demo().await;
+    let alice = app.logged_in("alice@acme.test").await;
+    // The longest details the form takes, without a space to break at.
+    let (name, street, town) = ("W".repeat(70), "M".repeat(70), "W".repeat(35));
+    let form = [
+        ("legal_name", name.as_str()),
+        ("street", street.as_str()),
+        ("house_number", "1234567890123456"),
+        ("postcode", "1204"),
+        ("town", town.as_str()),
+        ("country", "CH"),
+        ("vat_number", ""),
+        ("billing_email", "billing@acme.test"),
+    ];
+    let saved = alice.submit("/billing", &form).await;
+    assert_eq!(saved.location(), Some("/billing"), "{}", saved.text());
+    let acme = org_id(&app, ACME).await;
+    let order = [("customer_org_id", acme.as_str()), ("offer", "domain-ch")];
+    let (_, placed) = order_and_confirm(&alice, "/orders", &order).await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.text());
+    let (link, number, _, _) = newest_invoice(&app, &alice).await;
+    let bytes = pdf(&alice, &format!("{link}/pdf"), &number).await;
+    let codes = support::pdf::qr_codes(&bytes);
+    assert_eq!(codes.len(), 1);
+    let elements: Vec<&str> = codes[0].split('\n').collect();
+    assert_eq!(
+        elements[21..26],
+        [name.as_str(), &street, "1234567890123456", "1204", &town]
+    );
+    // The name is printed whole, in pieces that each fit.
+    let text: String = support::pdf::text(&bytes).split_whitespace().collect();
+    assert!(text.contains(&name), "the name, wrapped");
+
+    // Paid, the invoice asks for nothing more: no slip.
+    let id = link.trim_start_matches("/invoices/").to_owned();
+    app.with_db(move |conn| {
+        partnerdesk::db::models::orders::record_payment(conn, &id, partnerdesk::db::now()).unwrap()
+    })
+    .await;
+    let paid = pdf(&alice, &format!("{link}/pdf"), &number).await;
+    assert!(support::pdf::qr_codes(&paid).is_empty());
+    let text = support::pdf::text(&paid);
+    assert!(
+        text.contains("Paid on") && !text.contains("Payment part"),
+        "{text}"
+    );
+}

@@ -15,6 +15,20 @@ use crate::provider::Provider;
 /// The page's left and right margins, in millimetres.
 const LEFT: f32 = 20.0;
 const RIGHT: f32 = 190.0;
+/// How wide the addresses at the top may run: clear of the title and the dates.
+const COLUMN: f32 = 95.0;
+
+/// Writes `lines` from `y` down in the left column, each wrapped to its width; returns
+/// where a next line would go.
+fn block(doc: &mut Document, mut y: f32, size: f32, weight: Weight, lines: &[String]) -> f32 {
+    for line in lines {
+        for part in doc.wrap(weight, size, COLUMN, line) {
+            doc.text(LEFT, y, size, weight, &part);
+            y += size * 0.45 + 0.5;
+        }
+    }
+    y
+}
 
 /// An invoice and what its document shows.
 pub struct InvoiceDocument<'a> {
@@ -44,41 +58,35 @@ impl InvoiceDocument<'_> {
         };
         let mut doc = Document::new();
 
-        // Who issues it, and the title.
+        // Who issues it, and the title (the seller's lines kept clear of it).
         let mut y = 25.0;
         if let Some(provider) = self.provider {
-            let seller = provider.details.lines();
-            doc.text(LEFT, y, 12.0, Weight::Bold, &seller[0]);
-            for line in seller[1..].iter().chain(&provider.details.vat_number) {
-                y += 4.5;
-                doc.text(LEFT, y, 9.0, Weight::Regular, line);
-            }
-            y += 4.5;
-            doc.text(
-                LEFT,
-                y,
-                9.0,
-                Weight::Regular,
-                &provider.details.billing_email,
-            );
+            let details = &provider.details;
+            let seller = details.lines();
+            y = block(&mut doc, y, 12.0, Weight::Bold, &seller[..1]);
+            let rest: Vec<String> = seller[1..]
+                .iter()
+                .chain(&details.vat_number)
+                .chain(std::iter::once(&details.billing_email))
+                .cloned()
+                .collect();
+            y = block(&mut doc, y, 9.0, Weight::Regular, &rest);
         }
         doc.text_right(RIGHT, 25.0, 18.0, Weight::Bold, &title);
 
         // Whom it is addressed to, and its dates.
-        let mut y = y.max(45.0) + 12.0;
+        let mut y = y.max(45.0) + 8.0;
         let top = y;
         doc.text(LEFT, y, 8.0, Weight::Bold, &tr.t("Bill to"));
+        y += 5.0;
         let buyer = invoice.buyer();
         let mut addressed = buyer
             .as_ref()
             .map_or_else(|| vec![invoice.payer_name.clone()], |b| b.lines());
         addressed.extend(invoice.buyer_vat_number.clone());
-        for line in &addressed {
-            y += 5.0;
-            doc.text(LEFT, y, 10.0, Weight::Regular, line);
-        }
+        let y = block(&mut doc, y, 10.0, Weight::Regular, &addressed);
         let mut dates = match credit {
-            Some(note) => vec![(tr.t("Issued"), date_in(locale, note.issued_at.date()))],
+            Some(note) => vec![(tr.t("Credited on"), date_in(locale, note.issued_at.date()))],
             None => vec![
                 (tr.t("Issued"), date_in(locale, invoice.issued_at.date())),
                 (tr.t("Due"), date_in(locale, invoice.due_on)),
@@ -96,7 +104,7 @@ impl InvoiceDocument<'_> {
 
         // What it bills.
         let subject = self.subject;
-        let mut y = y.max(right) + 14.0;
+        let mut y = y.max(right) + 9.0;
         if let Some(note) = self.credit_note {
             let said = if credit.is_some() {
                 tr.t2(
@@ -164,6 +172,12 @@ impl InvoiceDocument<'_> {
         doc.rule((LEFT, y), (RIGHT, y), 0.5, false);
         let rate =
             Rate::from_bp(invoice.vat_rate_bp).map_or_else(|_| String::new(), |r| r.to_string());
+        // A decimal comma in French.
+        let rate = if locale.language() == "fr" {
+            rate.replace('.', ",")
+        } else {
+            rate
+        };
         let totals = [
             (tr.t("Subtotal"), money(invoice.subtotal), Weight::Regular),
             (
@@ -179,8 +193,9 @@ impl InvoiceDocument<'_> {
             doc.text_right(RIGHT, y, 10.0, *weight, amount);
         }
 
-        // How to pay it, unless nothing is to be paid.
-        if let Some(provider) = self.provider.filter(|_| self.credit_note.is_none()) {
+        // How to pay it, unless nothing is to be paid (paid already, or cancelled).
+        let payable = self.credit_note.is_none() && invoice.paid_at.is_none();
+        if let Some(provider) = self.provider.filter(|_| payable) {
             let reference = provider.reference(&invoice.number);
             y += 14.0;
             let pay = [

@@ -23,6 +23,7 @@ struct Headings {
     currency: &'static str,
     amount: &'static str,
     acceptance: &'static str,
+    separate: &'static str,
 }
 
 fn headings(language: &str) -> Headings {
@@ -38,6 +39,7 @@ fn headings(language: &str) -> Headings {
             currency: "Monnaie",
             amount: "Montant",
             acceptance: "Point de dépôt",
+            separate: "A détacher avant le versement",
         },
         _ => Headings {
             receipt: "Receipt",
@@ -50,6 +52,7 @@ fn headings(language: &str) -> Headings {
             currency: "Currency",
             amount: "Amount",
             acceptance: "Acceptance point",
+            separate: "Separate before paying in",
         },
     }
 }
@@ -69,9 +72,72 @@ fn printed_amount(amount: &str) -> String {
     format!("{grouped}.{cents}")
 }
 
+/// A column of headed values: where it is, its type sizes (points) and line step
+/// (millimetres), and how low it may reach.
+struct Column {
+    x: f32,
+    width: f32,
+    heading: f32,
+    value: f32,
+    step: f32,
+    gap: f32,
+    bottom: f32,
+}
+
+/// The receipt's: headings 6 pt, values 8 pt, above its amount.
+const RECEIPT: Column = Column {
+    x: 5.0,
+    width: 52.0,
+    heading: 6.0,
+    value: 8.0,
+    step: 3.2,
+    gap: 2.0,
+    bottom: TOP + 64.0,
+};
+
+/// The payment part's: headings 8 pt, values 10 pt, down to the page's margin.
+const PAYMENT_PART: Column = Column {
+    x: 118.0,
+    width: 87.0,
+    heading: 8.0,
+    value: 10.0,
+    step: 3.9,
+    gap: 2.5,
+    bottom: HEIGHT - 5.0,
+};
+
+/// Writes `heading` and its `values` from `y` down in `column`, each wrapped to its
+/// width; what would reach below the column is cut, its last line ending in "…".
+fn section(doc: &mut Document, column: &Column, y: &mut f32, heading: &str, values: &[String]) {
+    if *y > column.bottom {
+        return;
+    }
+    doc.text(column.x, *y, column.heading, Weight::Bold, heading);
+    *y += column.step;
+    let mut lines = Vec::new();
+    for value in values {
+        lines.extend(doc.wrap(Weight::Regular, column.value, column.width, value));
+    }
+    let room = ((column.bottom - *y) / column.step).max(0.0) as usize + 1;
+    let cut = lines.len() > room;
+    lines.truncate(room);
+    if let Some(last) = lines.last_mut().filter(|_| cut) {
+        last.push('…');
+    }
+    for line in &lines {
+        doc.text(column.x, *y, column.value, Weight::Regular, line);
+        *y += column.step;
+    }
+    *y += column.gap;
+}
+
 /// Draws the QR-bill of `payment` across the foot of the page, in `language`.
 pub fn qr_bill(doc: &mut Document, payment: &Payment<'_>, language: &str) {
     let h = headings(language);
+    // Printed on plain paper: the lines to cut along, and the note to do so.
+    let note = h.separate;
+    let width = doc.width(Weight::Regular, 7.0, note);
+    doc.text((WIDTH - width) / 2.0, TOP - 1.5, 7.0, Weight::Regular, note);
     doc.rule((0.0, TOP), (WIDTH, TOP), 0.5, true);
     doc.rule((62.0, TOP), (62.0, HEIGHT), 0.5, true);
     let account = crate::domain::in_fours(payment.account);
@@ -81,23 +147,19 @@ pub fn qr_bill(doc: &mut Document, payment: &Payment<'_>, language: &str) {
     // The receipt: headings 6 pt, values 8 pt.
     doc.text(5.0, TOP + 9.0, 11.0, Weight::Bold, h.receipt);
     let mut y = TOP + 15.0;
-    let section = |doc: &mut Document, y: &mut f32, heading: &str, values: &[String]| {
-        doc.text(5.0, *y, 6.0, Weight::Bold, heading);
-        *y += 3.2;
-        for value in values {
-            for line in doc.wrap(Weight::Regular, 8.0, 52.0, value) {
-                doc.text(5.0, *y, 8.0, Weight::Regular, &line);
-                *y += 3.2;
-            }
-        }
-        *y += 2.0;
-    };
     let mut creditor = vec![account.clone()];
-    creditor.extend(payment.creditor.lines());
-    section(doc, &mut y, h.account, &creditor);
-    section(doc, &mut y, h.reference, std::slice::from_ref(&reference));
+    creditor.extend(payment.creditor.slip_lines());
+    let receipt = &RECEIPT;
+    section(doc, receipt, &mut y, h.account, &creditor);
+    section(
+        doc,
+        receipt,
+        &mut y,
+        h.reference,
+        std::slice::from_ref(&reference),
+    );
     match payment.debtor {
-        Some(debtor) => section(doc, &mut y, h.payable_by, &debtor.lines()),
+        Some(debtor) => section(doc, receipt, &mut y, h.payable_by, &debtor.slip_lines()),
         None => {
             doc.text(5.0, y, 6.0, Weight::Bold, h.payable_by_blank);
             corners(doc, 5.0, y + 1.5, 52.0, 20.0);
@@ -136,27 +198,19 @@ pub fn qr_bill(doc: &mut Document, payment: &Payment<'_>, language: &str) {
         None => corners(doc, 80.0, TOP + 72.5, 40.0, 15.0),
     }
     let mut y = TOP + 9.0;
-    let section = |doc: &mut Document, y: &mut f32, heading: &str, values: &[String]| {
-        doc.text(118.0, *y, 8.0, Weight::Bold, heading);
-        *y += 3.9;
-        for value in values {
-            for line in doc.wrap(Weight::Regular, 10.0, 87.0, value) {
-                doc.text(118.0, *y, 10.0, Weight::Regular, &line);
-                *y += 3.9;
-            }
-        }
-        *y += 2.5;
-    };
-    section(doc, &mut y, h.account, &creditor);
-    section(doc, &mut y, h.reference, std::slice::from_ref(&reference));
+    let part = &PAYMENT_PART;
+    section(doc, part, &mut y, h.account, &creditor);
     section(
         doc,
+        part,
         &mut y,
-        h.information,
-        std::slice::from_ref(&payment.message),
+        h.reference,
+        std::slice::from_ref(&reference),
     );
+    let message = std::slice::from_ref(&payment.message);
+    section(doc, part, &mut y, h.information, message);
     match payment.debtor {
-        Some(debtor) => section(doc, &mut y, h.payable_by, &debtor.lines()),
+        Some(debtor) => section(doc, part, &mut y, h.payable_by, &debtor.slip_lines()),
         None => {
             doc.text(118.0, y, 8.0, Weight::Bold, h.payable_by_blank);
             corners(doc, 118.0, y + 2.0, 65.0, 25.0);

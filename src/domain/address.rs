@@ -2,6 +2,8 @@
 //! address, VAT number, billing email), checked as the Swiss QR-bill and the tax
 //! authorities need them. Parsing is the only way to get one.
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::postal::Postal;
 use super::{EmailAddress, refuse_hidden_characters};
 
@@ -41,6 +43,8 @@ pub struct Typed {
     pub billing_email: String,
 }
 
+/// Invoices and Swiss payment slips print Latin letters only.
+const NOT_LATIN: &str = "Write this in Latin letters: invoices and payment slips print no others.";
 const TOO_LONG: &str = "This is longer than an invoice's address allows: 70 characters for a name or a street, 35 for a town, 16 for a number or a postcode.";
 
 /// A field and what is wrong with it.
@@ -73,15 +77,18 @@ impl BillingDetails {
     pub fn parse(typed: &Typed) -> Result<BillingDetails, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut text = |field: &'static str, value: &str, max: usize, required: bool| {
-            let value = value.trim();
+            // One way to write each letter (`ü`, not `u` and a combining diaeresis).
+            let value: String = value.trim().nfc().collect();
             if value.is_empty() {
                 if required {
                     problems.push((field, "Fill this in."));
                 }
             } else if value.chars().count() > max {
                 problems.push((field, TOO_LONG));
-            } else if refuse_hidden_characters(value).is_err() {
+            } else if refuse_hidden_characters(&value).is_err() {
                 problems.push((field, "This holds characters that cannot be printed."));
+            } else if !value.chars().all(crate::payments::slip::is_latin) {
+                problems.push((field, NOT_LATIN));
             }
             value.split_whitespace().collect::<Vec<_>>().join(" ")
         };
@@ -320,6 +327,26 @@ mod tests {
                 "billing_email"
             ]
         );
+    }
+
+    #[test]
+    fn letters_are_written_one_way_and_only_latin_ones_are_taken() {
+        let decomposed = Typed {
+            town: "Zu\u{308}rich".into(),
+            ..typed()
+        };
+        assert_eq!(BillingDetails::parse(&decomposed).unwrap().town, "Zürich");
+        for town in ["東京", "Москва", "Genève 😀"] {
+            let foreign = Typed {
+                town: town.into(),
+                ..typed()
+            };
+            assert_eq!(
+                BillingDetails::parse(&foreign).unwrap_err(),
+                [("town", NOT_LATIN)],
+                "{town}"
+            );
+        }
     }
 
     #[test]

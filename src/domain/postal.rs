@@ -28,6 +28,16 @@ impl Postal {
         ]
     }
 
+    /// The address as a Swiss payment slip prints it: a Swiss or Liechtenstein postcode
+    /// without its country (`1204 Genève`), any other with it (`FR-74100 Annemasse`).
+    pub fn slip_lines(&self) -> Vec<String> {
+        let mut lines = self.lines();
+        if matches!(self.country.as_str(), "CH" | "LI") {
+            lines[2] = format!("{} {}", self.postcode, self.town);
+        }
+        lines
+    }
+
     /// The address as an invoice keeps it: one part a line.
     pub fn stored(&self) -> String {
         [

@@ -51,7 +51,7 @@ pub const MAX_BYTES: usize = 50 * 1024 * 1024;
 const NOTIFICATION: &str = "urn:iso:std:iso:20022:tech:xsd:camt.054.";
 const STATEMENT: &str = "urn:iso:std:iso:20022:tech:xsd:camt.053.";
 
-/// No booking date is earlier than this year (nor later than next year).
+/// No booking date is earlier than this year (nor later than tomorrow).
 const EARLIEST_YEAR: i32 = 2000;
 
 pub fn read(xml: &str) -> Result<Message, Refused> {
@@ -119,8 +119,9 @@ fn booking_day(entry: Node, at: &str) -> Result<NaiveDate, Refused> {
         .ok_or_else(|| {
             format!("{at}: no booking date like 2026-01-31, or not a day of the calendar")
         })?;
-    let latest = crate::db::now().date().year() + 1;
-    if !(EARLIEST_YEAR..=latest).contains(&day.year()) {
+    // Booked at most a day ahead of this machine's clock (the bank's time zone).
+    let latest = crate::db::now().date() + chrono::TimeDelta::days(1);
+    if day.year() < EARLIEST_YEAR || day > latest {
         return Err(format!("{at}: the booking date {day} cannot be right"));
     }
     Ok(day)
@@ -355,6 +356,14 @@ mod tests {
             let refused = read(xml).unwrap_err();
             assert!(refused.contains(says), "{refused}");
         }
+        let ahead = crate::db::now().date() + chrono::TimeDelta::days(7);
+        let xml = format!(
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.04\"><BkToCstmrStmt><Stmt><Ntry><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>{ahead}</Dt></BookgDt><Amt Ccy=\"CHF\">1.00</Amt><AcctSvcrRef>A</AcctSvcrRef></Ntry></Stmt></BkToCstmrStmt></Document>"
+        );
+        assert!(
+            read(&xml).unwrap_err().contains("cannot be right"),
+            "booked next week"
+        );
     }
 
     #[test]

@@ -97,15 +97,18 @@ fn structured(address: Option<&Postal>) -> Vec<String> {
     }
 }
 
+/// Whether the Swiss payment standards allow `c` (Basic Latin, Latin-1 Supplement,
+/// Latin Extended-A, Ș ș Ț ț and €).
+pub fn is_latin(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{a0}'..='\u{17f}' | '\u{218}'..='\u{21b}' | '€')
+}
+
 /// `text` in the characters the Swiss payment standards allow (Basic Latin, Latin-1
 /// Supplement, Latin Extended-A, Ș ș Ț ț and €; any other becomes `.`), on one line
 /// and at most `max` characters long.
 pub fn latin(text: &str, max: usize) -> String {
     text.chars()
-        .map(|c| match c {
-            ' '..='~' | '\u{a0}'..='\u{17f}' | '\u{218}'..='\u{21b}' | '€' => c,
-            _ => '.',
-        })
+        .map(|c| if is_latin(c) { c } else { '.' })
         .take(max)
         .collect::<String>()
         .trim()

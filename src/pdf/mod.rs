@@ -76,8 +76,8 @@ impl Document {
         self.text(right - width, y, size, weight, text);
     }
 
-    /// `text` broken into lines no wider than `width` (a word wider than it stands on
-    /// its own line).
+    /// `text` broken into lines no wider than `width`, between words, and within a word
+    /// wider than the line.
     pub fn wrap(&mut self, weight: Weight, size: f32, width: f32, text: &str) -> Vec<String> {
         let mut lines: Vec<String> = Vec::new();
         for word in text.split_whitespace() {
@@ -87,6 +87,25 @@ impl Document {
                     line.push_str(word);
                 }
                 _ => lines.push(word.to_owned()),
+            }
+            // A word wider than the line is cut where it reaches the edge.
+            while let Some(last) = lines.pop() {
+                if self.width(weight, size, &last) <= width {
+                    lines.push(last);
+                    break;
+                }
+                let mut head = String::new();
+                let mut chars = last.chars().peekable();
+                while let Some(c) = chars.peek() {
+                    let longer = format!("{head}{c}");
+                    if !head.is_empty() && self.width(weight, size, &longer) > width {
+                        break;
+                    }
+                    head = longer;
+                    chars.next();
+                }
+                lines.push(head);
+                lines.push(chars.collect());
             }
         }
         lines
@@ -160,4 +179,24 @@ impl Document {
 /// `data` compressed for a stream with the Flate filter.
 fn deflate(data: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_wrapped_between_words_and_within_a_word_too_wide() {
+        let mut doc = Document::new();
+        let lines = doc.wrap(Weight::Regular, 10.0, 30.0, "Rue du Mont-Blanc 7 Genève");
+        assert!(lines.len() > 1, "{lines:?}");
+        assert_eq!(lines.join(" "), "Rue du Mont-Blanc 7 Genève");
+        let long = "W".repeat(70);
+        let lines = doc.wrap(Weight::Bold, 10.0, 30.0, &long);
+        assert!(lines.len() >= 3, "{lines:?}");
+        assert_eq!(lines.concat(), long);
+        for line in &lines {
+            assert!(doc.width(Weight::Bold, 10.0, line) <= 30.0, "{line}");
+        }
+    }
 }

@@ -49,8 +49,9 @@ fn fields(typed: Typed, problems: &[Problem]) -> Vec<Field> {
         label,
         autocomplete,
         required,
-        // What was typed stays, cut to twice what fits.
-        value: value.chars().take(max * 2).collect(),
+        // What was typed stays (`Switzerland` for a country code too), cut to twice
+        // what fits, and at least 100 characters.
+        value: value.chars().take((max * 2).max(100)).collect(),
         problem: problem(name),
     };
     vec![

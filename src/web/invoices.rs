@@ -44,13 +44,12 @@ impl ListQuery {
                         }),
                 }
             };
-        let status =
-            match self.status.as_deref().filter(|s| !s.is_empty()) {
-                None => None,
-                Some(s) => Some(Status::parse(s).ok_or_else(|| {
-                    AppError::bad_request("Choose a status: open, overdue or paid.")
-                })?),
-            };
+        let status = match self.status.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(Status::parse(s).ok_or_else(|| {
+                AppError::bad_request("Choose a status: open, overdue, paid or cancelled.")
+            })?),
+        };
         Ok(Filter {
             from: day(&self.from, "start")?,
             to: day(&self.to, "end")?,
