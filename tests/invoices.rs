@@ -409,3 +409,41 @@ fn a_payment_term_out_of_bounds_is_refused_at_start() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_dashboard_counts_the_invoices_waiting_for_payment_for_those_who_see_them() {
+    let app = spawn_demo().await;
+    let acme = org_id(&app, ACME).await;
+    // One of Acme's unpaid invoices overdue: issued and due long ago.
+    let (open, overdue): (i64, i64) = app
+        .with_db(move |conn| {
+            let unpaid = || {
+                invoices::table
+                    .filter(invoices::payer_org_id.eq(acme.clone()))
+                    .filter(invoices::paid_at.is_null())
+            };
+            let today = partnerdesk::db::now().date();
+            (
+                unpaid()
+                    .filter(invoices::due_on.ge(today))
+                    .count()
+                    .get_result(conn)
+                    .unwrap(),
+                unpaid()
+                    .filter(invoices::due_on.lt(today))
+                    .count()
+                    .get_result(conn)
+                    .unwrap(),
+            )
+        })
+        .await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let page = alice.get("/").await;
+    let card = page.texts("#card-invoices ~ p");
+    assert!(card[0].starts_with(&format!("{open} ")), "{card:?}");
+    assert!(card[1].starts_with(&format!("{overdue} ")), "{card:?}");
+    assert!(page.has_link("/invoices?status=open") && page.has_link("/invoices?status=overdue"));
+    // Technical staff see no invoices, nor how many there are.
+    let bob = app.logged_in("bob@acme.test").await;
+    assert!(bob.get("/").await.texts("#card-invoices").is_empty());
+}

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::db::models::partnerships;
+use crate::db::models::{invoices, partnerships};
 use crate::db::now;
 use crate::members::invitations::{self, Invitation};
 use crate::startup::AppState;
@@ -22,17 +22,38 @@ struct DashboardPage {
     role_in_sentence: &'static str,
     /// Invitations to join other organizations, addressed to the person.
     invitations: Vec<Invitation>,
+    /// For those who see the invoices: how many wait for payment (open, overdue), as
+    /// told ("100+" beyond what is counted).
+    waiting: Option<(String, String, bool)>,
+}
+
+/// How far the dashboard counts the invoices waiting for payment.
+const COUNTED: i64 = 100;
+
+fn told(n: usize) -> String {
+    if n as i64 >= COUNTED {
+        format!("{COUNTED}+")
+    } else {
+        n.to_string()
+    }
 }
 
 pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let org_id = member.org_id().to_owned();
     let email = member.user.email.clone();
-    let ((partner_count, client_count), invitations) = state
+    let billing = member.role().sees_billing();
+    let ((partner_count, client_count), invitations, waiting) = state
         .db
         .run(move |conn| -> Result<_, AppError> {
+            let waiting = if billing {
+                Some(invoices::waiting(conn, &org_id, now().date(), COUNTED)?)
+            } else {
+                None
+            };
             Ok((
                 partnerships::counts(conn, &org_id)?,
                 invitations::addressed_to(conn, &email, now())?,
+                waiting,
             ))
         })
         .await?;
@@ -54,5 +75,6 @@ pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResp
         partner_count,
         client_count,
         invitations,
+        waiting: waiting.map(|(open, overdue)| (told(open), told(overdue), overdue > 0)),
     })
 }

@@ -1,3 +1,4 @@
+DROP INDEX invoices_unpaid;
 DROP TRIGGER credit_notes_are_immutable ON credit_notes;
 CREATE OR REPLACE FUNCTION refuse_invoice_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

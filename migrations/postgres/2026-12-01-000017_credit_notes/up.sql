@@ -33,3 +33,7 @@ END;
 $$;
 CREATE TRIGGER credit_notes_are_immutable BEFORE UPDATE OR DELETE ON credit_notes
     FOR EACH ROW EXECUTE FUNCTION refuse_invoice_change();
+
+-- The invoices waiting for payment, by payer and due date (the dashboard counts them).
+CREATE INDEX invoices_unpaid ON invoices (payer_org_id, due_on)
+    WHERE paid_at IS NULL AND cancelled_at IS NULL;

@@ -1,3 +1,4 @@
+DROP INDEX invoices_unpaid;
 DROP TRIGGER credit_notes_are_kept;
 DROP TRIGGER credit_notes_are_immutable;
 DROP TRIGGER invoices_are_immutable;

@@ -42,3 +42,7 @@ CREATE TRIGGER credit_notes_are_kept BEFORE DELETE ON credit_notes
 BEGIN
     SELECT RAISE(ABORT, 'an issued credit note cannot be deleted');
 END;
+
+-- The invoices waiting for payment, by payer and due date (the dashboard counts them).
+CREATE INDEX invoices_unpaid ON invoices (payer_org_id, due_on)
+    WHERE paid_at IS NULL AND cancelled_at IS NULL;

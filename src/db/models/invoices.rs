@@ -185,6 +185,28 @@ pub fn list(
     })
 }
 
+/// How many of the payer's invoices wait for payment, due from `today` on and overdue
+/// before it, each counted up to `cap` (a dashboard says "at least" beyond it, and stays
+/// as quick however many there are).
+pub fn waiting(
+    conn: &mut DbConn,
+    payer_org_id: &str,
+    today: NaiveDate,
+    cap: i64,
+) -> QueryResult<(usize, usize)> {
+    let unpaid = || {
+        invoices::table
+            .filter(invoices::payer_org_id.eq(payer_org_id))
+            .filter(invoices::paid_at.is_null())
+            .filter(invoices::cancelled_at.is_null())
+            .select(invoices::due_on)
+            .limit(cap)
+    };
+    let open: Vec<NaiveDate> = unpaid().filter(invoices::due_on.ge(today)).load(conn)?;
+    let overdue: Vec<NaiveDate> = unpaid().filter(invoices::due_on.lt(today)).load(conn)?;
+    Ok((open.len(), overdue.len()))
+}
+
 /// The position of one of the payer's invoices, to continue a list after it.
 pub fn position(conn: &mut DbConn, payer_org_id: &str, id: &str) -> QueryResult<Option<Before>> {
     natively!(conn, conn => {
