@@ -149,8 +149,10 @@ impl InvoiceDocument<'_> {
             ),
         ];
         for line in &about {
-            doc.text(LEFT, y, 10.0, Weight::Regular, line);
-            y += 5.0;
+            for part in doc.wrap(Weight::Regular, 10.0, RIGHT - LEFT, line) {
+                doc.text(LEFT, y, 10.0, Weight::Regular, &part);
+                y += 5.0;
+            }
         }
         y += 5.0;
         doc.text(LEFT, y, 9.0, Weight::Bold, &tr.t("Description"));
@@ -196,40 +198,57 @@ impl InvoiceDocument<'_> {
         // How to pay it, unless nothing is to be paid (paid already, or cancelled).
         let payable = self.credit_note.is_none() && invoice.paid_at.is_none();
         if let Some(provider) = self.provider.filter(|_| payable) {
-            let reference = provider.reference(&invoice.number);
-            y += 14.0;
-            let pay = [
-                (tr.t("Pay to the account"), provider.iban_grouped()),
-                (tr.t("Payment reference"), reference.printed()),
-            ];
-            for (label, value) in &pay {
-                doc.text(LEFT, y, 9.0, Weight::Bold, label);
-                doc.text(70.0, y, 9.0, Weight::Regular, value);
-                y += 5.0;
-            }
-            let creditor = provider.details.postal();
-            let payment = Payment {
-                account: &provider.iban,
-                creditor: &creditor,
-                amount: invoice.total,
-                currency: invoice.currency,
-                debtor: buyer.as_ref(),
-                reference: &reference,
-                message: title.clone(),
-            };
-            if invoice.currency == Currency::Eur && !provider.qr_iban() {
-                let lines = [
-                    provider.details.legal_name.clone(),
-                    provider.iban_grouped(),
-                    reference.printed(),
-                    money(invoice.total),
-                ];
-                let caption = tr.t("Scan to pay by SEPA transfer");
-                payment_part::epc(&mut doc, &payment, y.max(200.0), &caption, &lines);
-            } else {
-                payment_part::qr_bill(&mut doc, &payment, locale.language());
-            }
+            self.payment(&mut doc, tr, provider, &title, y + 14.0);
         }
         doc.finish(&title)
+    }
+
+    /// How to pay the invoice, from `y`: the account and the reference, then the slip
+    /// (at the foot of the page, or of a page of its own when the invoice reaches it).
+    fn payment(&self, doc: &mut Document, tr: In, provider: &Provider, title: &str, mut y: f32) {
+        let invoice = self.invoice;
+        let money = |minor: i64| money_in(tr.0, Money::new(minor, invoice.currency));
+        let reference = provider.reference(&invoice.number);
+        let pay = [
+            (tr.t("Pay to the account"), provider.iban_grouped()),
+            (tr.t("Payment reference"), reference.printed()),
+        ];
+        for (label, value) in &pay {
+            doc.text(LEFT, y, 9.0, Weight::Bold, label);
+            doc.text(70.0, y, 9.0, Weight::Regular, value);
+            y += 5.0;
+        }
+        let creditor = provider.details.postal();
+        let buyer = invoice.buyer();
+        let payment = Payment {
+            account: &provider.iban,
+            creditor: &creditor,
+            amount: invoice.total,
+            currency: invoice.currency,
+            debtor: buyer.as_ref(),
+            reference: &reference,
+            message: title.to_owned(),
+        };
+        if invoice.currency == Currency::Eur && !provider.qr_iban() {
+            let lines = [
+                provider.details.legal_name.clone(),
+                provider.iban_grouped(),
+                reference.printed(),
+                money(invoice.total),
+            ];
+            let caption = tr.t("Scan to pay by SEPA transfer");
+            let top = y.max(200.0);
+            if top + 45.0 > crate::pdf::HEIGHT {
+                doc.new_page();
+                payment_part::epc(doc, &payment, 25.0, &caption, &lines);
+            } else {
+                payment_part::epc(doc, &payment, top, &caption, &lines);
+            }
+        } else {
+            if y > payment_part::TOP - 6.0 {
+                doc.new_page();
+            }
+            payment_part::qr_bill(doc, &payment, tr.0.language());
+        }
     }
 }
