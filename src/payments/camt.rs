@@ -73,9 +73,20 @@ pub fn read(xml: &str) -> Result<Message, Refused> {
     }
     // The message is what its namespace says, and holds that message only.
     let namespace = root.tag_name().namespace().unwrap_or_default();
-    let (kind, element, report) = if namespace.starts_with(NOTIFICATION) {
+    // Any version, written as the standard writes them: `001.08`.
+    let of = |prefix: &str| {
+        namespace.strip_prefix(prefix).is_some_and(|version| {
+            let b = version.as_bytes();
+            b.len() == 6
+                && b[3] == b'.'
+                && b.iter()
+                    .enumerate()
+                    .all(|(i, c)| i == 3 || c.is_ascii_digit())
+        })
+    };
+    let (kind, element, report) = if of(NOTIFICATION) {
         ("camt.054", "BkToCstmrDbtCdtNtfctn", "Ntfctn")
-    } else if namespace.starts_with(STATEMENT) {
+    } else if of(STATEMENT) {
         ("camt.053", "BkToCstmrStmt", "Stmt")
     } else {
         return Err(format!(
@@ -340,6 +351,10 @@ mod tests {
                 "DTD",
             ),
             ("<root/>", "root"),
+            (
+                "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.054.evil\"><BkToCstmrDbtCdtNtfctn/></Document>",
+                "neither",
+            ),
             (
                 "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.04\"><BkToCstmrStmt><Stmt><Ntry><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>26-01-31</Dt></BookgDt><Amt Ccy=\"CHF\">1.00</Amt><AcctSvcrRef>A</AcctSvcrRef></Ntry></Stmt></BkToCstmrStmt></Document>",
                 "no booking date",
