@@ -5,6 +5,7 @@
 
 use crate::domain::address::{BillingDetails, Typed};
 use crate::payments::reference::Reference;
+use crate::pdf::Image;
 
 /// The provider's details, valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,10 +13,13 @@ pub struct Provider {
     pub details: BillingDetails,
     /// The account invoices are paid into, without spaces (`CH9300762011623852957`).
     pub iban: String,
+    /// The logo printed at the top of the invoices, if one is given (`PROVIDER_LOGO`, a
+    /// PNG file read at start).
+    pub logo: Option<Image>,
 }
 
 /// The variables, in the order the error lists them.
-const VARIABLES: [&str; 9] = [
+const VARIABLES: [&str; 10] = [
     "PROVIDER_NAME",
     "PROVIDER_STREET",
     "PROVIDER_HOUSE_NUMBER",
@@ -25,6 +29,7 @@ const VARIABLES: [&str; 9] = [
     "PROVIDER_VAT",
     "PROVIDER_EMAIL",
     "PROVIDER_IBAN",
+    "PROVIDER_LOGO",
 ];
 
 impl Provider {
@@ -34,7 +39,7 @@ impl Provider {
         if VARIABLES.iter().all(|name| var(name).is_none()) {
             return Ok(None);
         }
-        let optional = ["PROVIDER_HOUSE_NUMBER", "PROVIDER_VAT"];
+        let optional = ["PROVIDER_HOUSE_NUMBER", "PROVIDER_VAT", "PROVIDER_LOGO"];
         let missing: Vec<&str> = VARIABLES
             .iter()
             .filter(|name| !optional.contains(name) && var(name).is_none())
@@ -67,7 +72,21 @@ impl Provider {
         let iban = iban(&get("PROVIDER_IBAN")).ok_or_else(|| {
             "PROVIDER_IBAN is not an IBAN (its check digits or its length are wrong)".to_owned()
         })?;
-        Ok(Some(Provider { details, iban }))
+        let logo = match var("PROVIDER_LOGO") {
+            None => None,
+            Some(path) => {
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| format!("PROVIDER_LOGO: {path} cannot be read ({e})"))?;
+                let logo = Image::from_png(&bytes)
+                    .map_err(|why| format!("PROVIDER_LOGO: {path} cannot be the logo: {why}"))?;
+                Some(logo)
+            }
+        };
+        Ok(Some(Provider {
+            details,
+            iban,
+            logo,
+        }))
     }
 
     /// The demo's provider, for `demo` without a configured one.
@@ -84,6 +103,7 @@ impl Provider {
                 billing_email: "billing@partnerdesk.test".into(),
             },
             iban: "CH9300762011623852957".into(),
+            logo: None,
         }
     }
 

@@ -394,3 +394,73 @@ async fn long_details_wrap_within_the_page_and_a_paid_invoice_asks_no_payment() 
         "{text}"
     );
 }
+
+/// A PNG of a red band, half see-through.
+fn logo_png() -> Vec<u8> {
+    let (width, height) = (120, 40);
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    let pixels: Vec<u8> = (0..width * height)
+        .flat_map(|i| [200, 30, 30, if i % 3 == 0 { 0 } else { 255 }])
+        .collect();
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+#[tokio::test]
+async fn the_providers_logo_heads_its_invoices_and_a_wrong_file_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (logo, text) = (dir.path().join("logo.png"), dir.path().join("logo.txt"));
+    std::fs::write(&logo, logo_png()).unwrap();
+    std::fs::write(&text, "not a picture").unwrap();
+    let vars = |logo: &std::path::Path| {
+        let logo = logo.display().to_string();
+        move |name: &str| {
+            match name {
+                "PROVIDER_NAME" => Some("Hosting SA"),
+                "PROVIDER_STREET" => Some("Rue du Stand"),
+                "PROVIDER_POSTCODE" => Some("1204"),
+                "PROVIDER_TOWN" => Some("Genève"),
+                "PROVIDER_COUNTRY" => Some("CH"),
+                "PROVIDER_EMAIL" => Some("billing@hosting.test"),
+                "PROVIDER_IBAN" => Some("CH93 0076 2011 6238 5295 7"),
+                "PROVIDER_LOGO" => Some(logo.as_str()),
+                _ => None,
+            }
+            .map(str::to_owned)
+        }
+    };
+    let refused = Provider::from_vars(vars(&text)).unwrap_err();
+    assert!(
+        refused.contains("PROVIDER_LOGO") && refused.contains("not a PNG"),
+        "{refused}"
+    );
+    let missing = Provider::from_vars(vars(&dir.path().join("none.png"))).unwrap_err();
+    assert!(missing.contains("cannot be read"), "{missing}");
+    let provider = Provider::from_vars(vars(&logo)).unwrap().unwrap();
+    assert_eq!(
+        provider.logo.as_ref().map(|l| (l.width, l.height)),
+        Some((120, 40))
+    );
+
+    let app = spawn_app_with(move |config| config.provider = Some(provider)).await;
+    seed_demo(&app).await;
+    let alice = app.logged_in("alice@acme.test").await;
+    let (link, number, _, _) = newest_invoice(&app, &alice).await;
+    let bytes = pdf(&alice, &format!("{link}/pdf"), &number).await;
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(
+        raw.contains("/Subtype /Image") && raw.contains("/SMask"),
+        "the logo and its transparency"
+    );
+    assert!(support::pdf::text(&bytes).contains("Hosting SA"));
+    assert_eq!(
+        support::pdf::qr_codes(&bytes).len(),
+        1,
+        "the slip still scans"
+    );
+}

@@ -61,6 +61,17 @@ impl InvoiceDocument<'_> {
         // Who issues it, and the title (the seller's lines kept clear of it).
         let mut y = 25.0;
         if let Some(provider) = self.provider {
+            if let Some(logo) = &provider.logo {
+                // 12 mm high, at most 60 mm wide.
+                let ratio = logo.width as f32 / logo.height as f32;
+                let (width, height) = if 12.0 * ratio > 60.0 {
+                    (60.0, 60.0 / ratio)
+                } else {
+                    (12.0 * ratio, 12.0)
+                };
+                doc.image(logo, LEFT, 12.0, width, height);
+                y = 12.0 + height + 7.0;
+            }
             let details = &provider.details;
             let seller = details.lines();
             y = block(&mut doc, y, 12.0, Weight::Bold, &seller[..1]);

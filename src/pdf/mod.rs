@@ -2,11 +2,13 @@
 //! millimetres from the page's top left corner, with the built-in fonts (`font`).
 
 mod font;
+mod image;
 
-use pdf_writer::{Content, Filter, Finish, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use font::Font;
 pub use font::Weight;
+pub use image::Image;
 
 /// The page's size, in millimetres.
 pub const WIDTH: f32 = 210.0;
@@ -20,6 +22,8 @@ pub struct Document {
     pages: Vec<Content>,
     regular: Font,
     bold: Font,
+    /// The pictures drawn, each named `Im{index}` on the pages.
+    images: Vec<Image>,
 }
 
 impl Default for Document {
@@ -35,6 +39,7 @@ impl Document {
             pages: vec![Content::new()],
             regular: Font::new(Weight::Regular),
             bold: Font::new(Weight::Bold),
+            images: Vec::new(),
         }
     }
 
@@ -136,14 +141,48 @@ impl Document {
         page.restore_state();
     }
 
+    /// Draws `image` `width` by `height` millimetres, its top left corner at (`x`, `y`).
+    pub fn image(&mut self, image: &Image, x: f32, y: f32, width: f32, height: f32) {
+        let index = match self.images.iter().position(|i| i == image) {
+            Some(index) => index,
+            None => {
+                self.images.push(image.clone());
+                self.images.len() - 1
+            }
+        };
+        let name = format!("Im{index}");
+        let page = self.page();
+        page.save_state();
+        page.transform([
+            width * PT,
+            0.0,
+            0.0,
+            height * PT,
+            x * PT,
+            (HEIGHT - y - height) * PT,
+        ]);
+        page.x_object(Name(name.as_bytes()));
+        page.restore_state();
+    }
+
     /// The document's bytes, titled `title`.
     pub fn finish(self, title: &str) -> Vec<u8> {
         // The catalog, the page tree and the information; each font with the four
         // objects after its own; then each page and its content.
         let (catalog, tree, info) = (Ref::new(1), Ref::new(2), Ref::new(3));
         let fonts = [(Weight::Regular, Ref::new(4)), (Weight::Bold, Ref::new(9))];
-        let pages: Vec<(Ref, Ref)> = (0..self.pages.len() as i32)
+        // Each picture with its mask.
+        let images: Vec<(Ref, Ref)> = (0..self.images.len() as i32)
             .map(|i| (Ref::new(14 + 2 * i), Ref::new(15 + 2 * i)))
+            .collect();
+        let first_page = 14 + 2 * images.len() as i32;
+        let pages: Vec<(Ref, Ref)> = (0..self.pages.len() as i32)
+            .map(|i| {
+                (
+                    Ref::new(first_page + 2 * i),
+                    Ref::new(first_page + 1 + 2 * i),
+                )
+            })
             .collect();
 
         let mut pdf = Pdf::new();
@@ -165,10 +204,35 @@ impl Document {
                 names.pair(weight.resource(), id);
             }
             names.finish();
+            let mut pictures = resources.x_objects();
+            for (i, (id, _)) in images.iter().enumerate() {
+                pictures.pair(Name(format!("Im{i}").as_bytes()), *id);
+            }
+            pictures.finish();
             resources.finish();
             page.finish();
             let packed = deflate(&content.finish());
             pdf.stream(*content_id, &packed).filter(Filter::FlateDecode);
+        }
+        for (image, (id, mask_id)) in self.images.iter().zip(&images) {
+            let mut xobject = pdf.image_xobject(*id, &image.rgb);
+            xobject.filter(Filter::FlateDecode);
+            xobject.width(image.width as i32);
+            xobject.height(image.height as i32);
+            xobject.color_space().device_rgb();
+            xobject.bits_per_component(8);
+            if image.alpha.is_some() {
+                xobject.s_mask(*mask_id);
+            }
+            xobject.finish();
+            if let Some(alpha) = &image.alpha {
+                let mut mask = pdf.image_xobject(*mask_id, alpha);
+                mask.filter(Filter::FlateDecode);
+                mask.width(image.width as i32);
+                mask.height(image.height as i32);
+                mask.color_space().device_gray();
+                mask.bits_per_component(8);
+            }
         }
         self.regular.write(&mut pdf, fonts[0].1);
         self.bold.write(&mut pdf, fonts[1].1);
