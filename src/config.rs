@@ -104,6 +104,7 @@ impl Config {
         crate::orders::Conditions {
             vat_rate_bp: self.vat_rate_bp,
             payment_days: self.payment_days,
+            qr_reference: self.provider.as_ref().is_some_and(|p| p.qr_iban()),
         }
     }
 

@@ -4,7 +4,6 @@
 //! is configured.
 
 use crate::domain::address::{BillingDetails, Typed};
-use crate::payments::reference::Reference;
 use crate::pdf::Image;
 
 /// The provider's details, valid.
@@ -114,11 +113,6 @@ impl Provider {
             && self.iban[4..9]
                 .parse::<u32>()
                 .is_ok_and(|iid| (30_000..=31_999).contains(&iid))
-    }
-
-    /// The reference a payment of the invoice numbered `number` carries.
-    pub fn reference(&self, number: &str) -> Reference {
-        Reference::of_invoice(number, self.qr_iban())
     }
 
     /// The IBAN in groups of four, as printed.

@@ -148,7 +148,7 @@ fn remind(
                     ("Days overdue".into(), value(late.to_string())),
                     (
                         "Payment reference".into(),
-                        value(crate::payments::reference::printed(&invoice.number)),
+                        value(invoice.reference().printed()),
                     ),
                 ],
                 action: Some(("Open the invoice".into(), path.clone())),

@@ -314,7 +314,16 @@ async fn paid_into_a_qr_iban_an_invoice_carries_a_qr_reference_that_the_bank_imp
     .await;
     seed_demo(&app).await;
     let alice = app.logged_in("alice@acme.test").await;
+    // An invoice issued before keeps the creditor reference it was issued with.
+    let (before, _, _, _) = newest_invoice(&app, &alice).await;
+    let kept = alice.get(&before).await.row("Payment reference").unwrap();
+    assert!(kept.starts_with("RF"), "{kept}");
+    let acme = org_id(&app, ACME).await;
+    let order = [("customer_org_id", acme.as_str()), ("offer", "domain-ch")];
+    let (_, placed) = order_and_confirm(&alice, "/orders", &order).await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.text());
     let (link, number, _, _) = newest_invoice(&app, &alice).await;
+    assert_ne!(link, before);
     let bytes = pdf(&alice, &format!("{link}/pdf"), &number).await;
     let codes = support::pdf::qr_codes(&bytes);
     let elements: Vec<&str> = codes[0].split('\n').collect();

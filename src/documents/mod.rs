@@ -219,7 +219,7 @@ impl InvoiceDocument<'_> {
     fn payment(&self, doc: &mut Document, tr: In, provider: &Provider, title: &str, mut y: f32) {
         let invoice = self.invoice;
         let money = |minor: i64| money_in(tr.0, Money::new(minor, invoice.currency));
-        let reference = provider.reference(&invoice.number);
+        let reference = invoice.reference();
         let pay = [
             (tr.t("Pay to the account"), provider.iban_grouped()),
             (tr.t("Payment reference"), reference.printed()),

@@ -35,6 +35,9 @@ pub struct Conditions {
     pub vat_rate_bp: i32,
     /// Days from issue to the due date.
     pub payment_days: i64,
+    /// Whether payments carry a QR reference (the provider's account is a QR-IBAN)
+    /// rather than a creditor reference.
+    pub qr_reference: bool,
 }
 
 impl From<i32> for Conditions {
@@ -42,6 +45,7 @@ impl From<i32> for Conditions {
         Conditions {
             vat_rate_bp,
             payment_days: PAYMENT_TERM_DAYS,
+            qr_reference: false,
         }
     }
 }
@@ -116,6 +120,8 @@ pub struct Quote {
     pub period_end: NaiveDate,
     /// Days from issue to the invoice's due date.
     pub payment_days: i64,
+    /// Whether a payment of the invoice carries a QR reference.
+    pub qr_reference: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +198,7 @@ pub fn quote(
     let conditions = conditions.into();
     let mut quote = terms(conn, acting, request, today, conditions.vat_rate_bp)?;
     quote.payment_days = conditions.payment_days;
+    quote.qr_reference = conditions.qr_reference;
     // Every sum of a partner's income shown (a client's, a kind's, the balance) stays
     // within what minor units count: an order whose income would pass it is refused,
     // at the review already.
@@ -378,6 +385,7 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
         period_start: d.period_start,
         period_end,
         payment_days: PAYMENT_TERM_DAYS,
+        qr_reference: false,
     })
 }
 

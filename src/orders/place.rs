@@ -8,6 +8,7 @@ use super::{Acting, Conditions, OrderError, Placed, Quote, Request, quote};
 use crate::db::models::orders::{self as rows, NewIncome, NewInvoice, NewLine, NewOrder};
 use crate::db::models::products::{self, Product};
 use crate::db::{DbConn, new_id, write_tx};
+use crate::payments::reference::Reference;
 
 /// Places an order with the terms in force at `at`, without a review: for the demo and
 /// benchmark data, and the tests. Members go through [`review`](super::review) and
@@ -120,6 +121,9 @@ pub(super) fn write(
         total: quote.totals.total,
         buyer_address: buyer.as_ref().map(|b| b.postal().stored()),
         buyer_vat_number: buyer.and_then(|b| b.vat_number),
+        payment_reference: Reference::of_invoice(&invoice_number, quote.qr_reference)
+            .value()
+            .to_owned(),
     };
     rows::insert_invoice(conn, &invoice, &lines)?;
 

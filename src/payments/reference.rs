@@ -25,6 +25,18 @@ impl Reference {
         }
     }
 
+    /// The reference an invoice numbered `number` keeps as `kept` (invoices issued
+    /// before references were kept: the creditor reference of their number).
+    pub fn kept(kept: Option<&str>, number: &str) -> Reference {
+        match kept {
+            Some(creditor) if creditor.starts_with("RF") => {
+                Reference::Creditor(creditor.to_owned())
+            }
+            Some(qr) => Reference::Qr(qr.to_owned()),
+            None => Reference::of_invoice(number, false),
+        }
+    }
+
     /// Its characters, as a payment carries them.
     pub fn value(&self) -> &str {
         match self {

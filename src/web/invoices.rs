@@ -247,10 +247,7 @@ pub async fn show(
     page(&ShowPage {
         credit_note: note.map(|n| (n.number, day(n.issued_at), n.reason)),
         layout: Layout::new(&member, Section::Invoices)?,
-        payment_reference: state.provider.as_ref().map_or_else(
-            || crate::payments::reference::printed(&invoice.number),
-            |p| p.reference(&invoice.number).printed(),
-        ),
+        payment_reference: invoice.reference().printed(),
         buyer: invoice.buyer().map_or_else(Vec::new, |b| b.lines()),
         buyer_vat_number: invoice.buyer_vat_number.clone(),
         paid_on: invoice.paid_at.map(|at| crate::i18n::date(at.date())),

@@ -3,6 +3,9 @@
 -- accepts besides its payment, once: a paid invoice is not cancelled, a cancelled one
 -- is not paid).
 ALTER TABLE invoices ADD COLUMN cancelled_at TIMESTAMP;
+-- The reference a payment of the invoice carries, fixed when issued (a creditor
+-- reference, or a QR reference when the provider's account was a QR-IBAN).
+ALTER TABLE invoices ADD COLUMN payment_reference TEXT;
 
 CREATE TABLE credit_note_counters (
     year        INTEGER PRIMARY KEY NOT NULL,

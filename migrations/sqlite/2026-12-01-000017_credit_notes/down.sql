@@ -16,4 +16,5 @@ BEGIN
 END;
 DROP TABLE credit_notes;
 DROP TABLE credit_note_counters;
+ALTER TABLE invoices DROP COLUMN payment_reference;
 ALTER TABLE invoices DROP COLUMN cancelled_at;

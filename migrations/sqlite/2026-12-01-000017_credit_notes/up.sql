@@ -3,6 +3,9 @@
 -- accepts besides its payment, once: a paid invoice is not cancelled, a cancelled one
 -- is not paid).
 ALTER TABLE invoices ADD COLUMN cancelled_at TIMESTAMP;
+-- The reference a payment of the invoice carries, fixed when issued (a creditor
+-- reference, or a QR reference when the provider's account was a QR-IBAN).
+ALTER TABLE invoices ADD COLUMN payment_reference TEXT;
 
 CREATE TABLE credit_note_counters (
     year        INTEGER PRIMARY KEY NOT NULL,
@@ -29,6 +32,7 @@ WHEN NEW.id IS NOT OLD.id OR NEW.number IS NOT OLD.number OR NEW.year IS NOT OLD
   OR NEW.due_on IS NOT OLD.due_on OR NEW.subtotal IS NOT OLD.subtotal
   OR NEW.vat_rate_bp IS NOT OLD.vat_rate_bp OR NEW.vat IS NOT OLD.vat OR NEW.total IS NOT OLD.total
   OR NEW.buyer_address IS NOT OLD.buyer_address OR NEW.buyer_vat_number IS NOT OLD.buyer_vat_number
+  OR NEW.payment_reference IS NOT OLD.payment_reference
   OR OLD.paid_at IS NOT NULL OR OLD.cancelled_at IS NOT NULL
   OR (NEW.paid_at IS NOT NULL AND NEW.cancelled_at IS NOT NULL)
 BEGIN

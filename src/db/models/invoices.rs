@@ -8,6 +8,7 @@ use crate::db::DbConn;
 use crate::db::schema::{invoice_lines, invoices, offers, orders, organizations, products};
 use crate::domain::postal::Postal;
 use crate::domain::{Currency, OrderKind, Placer};
+use crate::payments::reference::Reference;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = invoices)]
@@ -31,6 +32,9 @@ pub struct Invoice {
     pub buyer_vat_number: Option<String>,
     /// When a credit note cancelled it.
     pub cancelled_at: Option<NaiveDateTime>,
+    /// The reference a payment of it carries, as issued (invoices issued before it was
+    /// kept have none: theirs is the creditor reference of their number).
+    pub payment_reference: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +76,11 @@ impl Status {
 }
 
 impl Invoice {
+    /// The reference a payment of it carries.
+    pub fn reference(&self) -> Reference {
+        Reference::kept(self.payment_reference.as_deref(), &self.number)
+    }
+
     /// Who it is addressed to, as issued.
     pub fn buyer(&self) -> Option<Postal> {
         self.buyer_address.as_deref().and_then(Postal::from_stored)

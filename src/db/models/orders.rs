@@ -51,6 +51,8 @@ pub struct NewInvoice<'a> {
     /// The payer's address as printed when issued (lines), and its VAT number.
     pub buyer_address: Option<String>,
     pub buyer_vat_number: Option<String>,
+    /// The reference a payment of it carries.
+    pub payment_reference: String,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -16,8 +16,17 @@ pub struct Unpaid {
     pub currency: crate::domain::Currency,
     pub total: i64,
     pub due_on: NaiveDate,
+    /// The reference a payment of it carries, as issued.
+    pub payment_reference: Option<String>,
     /// The steps (days after the due date) already sent, highest first.
     pub sent: Vec<i32>,
+}
+
+impl Unpaid {
+    /// The reference a payment of it carries.
+    pub fn reference(&self) -> crate::payments::reference::Reference {
+        crate::payments::reference::Reference::kept(self.payment_reference.as_deref(), &self.number)
+    }
 }
 
 /// Up to `limit` unpaid invoices due on or before `due_by`, after `after` (by id), with
@@ -35,6 +44,7 @@ pub fn unpaid_due_by(
         crate::domain::Currency,
         i64,
         NaiveDate,
+        Option<String>,
     );
     let rows: Vec<Row> = invoices::table
         .filter(invoices::paid_at.is_null())
@@ -50,6 +60,7 @@ pub fn unpaid_due_by(
             invoices::currency,
             invoices::total,
             invoices::due_on,
+            invoices::payment_reference,
         ))
         .load(conn)?;
     let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
@@ -61,7 +72,7 @@ pub fn unpaid_due_by(
     Ok(rows
         .into_iter()
         .map(
-            |(id, payer_org_id, number, currency, total, due_on)| Unpaid {
+            |(id, payer_org_id, number, currency, total, due_on, payment_reference)| Unpaid {
                 sent: sent
                     .iter()
                     .filter(|(invoice, _)| *invoice == id)
@@ -73,6 +84,7 @@ pub fn unpaid_due_by(
                 currency,
                 total,
                 due_on,
+                payment_reference,
             },
         )
         .collect())

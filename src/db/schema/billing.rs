@@ -108,6 +108,7 @@ diesel::table! {
         buyer_address -> Nullable<Text>,
         buyer_vat_number -> Nullable<Text>,
         cancelled_at -> Nullable<Timestamp>,
+        payment_reference -> Nullable<Text>,
     }
 }
 
