@@ -318,6 +318,29 @@ async fn paid_into_a_qr_iban_an_invoice_carries_a_qr_reference_that_the_bank_imp
     let (before, _, _, _) = newest_invoice(&app, &alice).await;
     let kept = alice.get(&before).await.row("Payment reference").unwrap();
     assert!(kept.starts_with("RF"), "{kept}");
+    // A QR-IBAN takes no creditor reference: that invoice's PDF prints no slip a bank
+    // would refuse, only the account and its reference.
+    let old_number = app
+        .with_db({
+            let id = before.trim_start_matches("/invoices/").to_owned();
+            move |conn| {
+                invoices::table
+                    .find(id)
+                    .select(invoices::number)
+                    .first::<String>(conn)
+                    .unwrap()
+            }
+        })
+        .await;
+    let old_pdf = pdf(&alice, &format!("{before}/pdf"), &old_number).await;
+    assert!(
+        support::pdf::qr_codes(&old_pdf).is_empty(),
+        "no QR-bill with a QR-IBAN and an RF reference"
+    );
+    assert!(
+        support::pdf::text(&old_pdf).contains(&kept),
+        "its reference, printed"
+    );
     let acme = org_id(&app, ACME).await;
     let order = [("customer_org_id", acme.as_str()), ("offer", "domain-ch")];
     let (_, placed) = order_and_confirm(&alice, "/orders", &order).await;

@@ -7,7 +7,8 @@ mod payment_part;
 use crate::db::models::credit_notes::CreditNote;
 use crate::db::models::invoices::{Invoice, Line, Subject};
 use crate::domain::{Currency, Money, Rate};
-use crate::i18n::{In, date_in, money_in};
+use crate::i18n::{In, date_in, money_in, rate_in};
+use crate::payments::reference::Reference;
 use crate::payments::slip::Payment;
 use crate::pdf::{Document, Weight};
 use crate::provider::Provider;
@@ -88,7 +89,12 @@ impl InvoiceDocument<'_> {
         // Whom it is addressed to, and its dates.
         let mut y = y.max(45.0) + 8.0;
         let top = y;
-        doc.text(LEFT, y, 8.0, Weight::Bold, &tr.t("Bill to"));
+        let addressee = if credit.is_some() {
+            tr.t("Credited to")
+        } else {
+            tr.t("Bill to")
+        };
+        doc.text(LEFT, y, 8.0, Weight::Bold, &addressee);
         y += 5.0;
         let buyer = invoice.buyer();
         let mut addressed = buyer
@@ -183,14 +189,8 @@ impl InvoiceDocument<'_> {
         }
         y += 3.0;
         doc.rule((LEFT, y), (RIGHT, y), 0.5, false);
-        let rate =
-            Rate::from_bp(invoice.vat_rate_bp).map_or_else(|_| String::new(), |r| r.to_string());
-        // A decimal comma in French.
-        let rate = if locale.language() == "fr" {
-            rate.replace('.', ",")
-        } else {
-            rate
-        };
+        let rate = Rate::from_bp(invoice.vat_rate_bp)
+            .map_or_else(|_| String::new(), |r| rate_in(locale, r));
         let totals = [
             (tr.t("Subtotal"), money(invoice.subtotal), Weight::Regular),
             (
@@ -228,6 +228,13 @@ impl InvoiceDocument<'_> {
             doc.text(LEFT, y, 9.0, Weight::Bold, label);
             doc.text(70.0, y, 9.0, Weight::Regular, value);
             y += 5.0;
+        }
+        // A QR reference goes with a QR-IBAN and a creditor reference with any other
+        // account: an invoice issued before the account changed keeps its reference,
+        // and no slip that a bank would refuse is printed for it.
+        let fits = matches!(reference, Reference::Qr(_)) == provider.qr_iban();
+        if !fits {
+            return;
         }
         let creditor = provider.details.postal();
         let buyer = invoice.buyer();

@@ -32,6 +32,17 @@ pub fn money_in(locale: Locale, money: Money) -> String {
     }
 }
 
+/// A rate as `locale` writes it.
+pub fn rate_in(locale: Locale, rate: crate::domain::Rate) -> String {
+    let written = rate.to_string();
+    // A decimal comma in French: 8,1 %.
+    if locale.language() == "fr" {
+        written.replace('.', ",")
+    } else {
+        written
+    }
+}
+
 pub fn money(money: Money) -> String {
     money_in(current(), money)
 }

@@ -275,8 +275,10 @@ pub async fn show(
             .map(|l| (l.description.clone(), money(l.amount)))
             .collect(),
         subtotal: money(invoice.subtotal),
-        vat_rate: Rate::from_bp(invoice.vat_rate_bp)
-            .map_or_else(|_| String::new(), |r| r.to_string()),
+        vat_rate: Rate::from_bp(invoice.vat_rate_bp).map_or_else(
+            |_| String::new(),
+            |r| crate::i18n::rate_in(crate::i18n::current(), r),
+        ),
         vat: money(invoice.vat),
         total: money(invoice.total),
         issued_at: datetime(invoice.issued_at),
