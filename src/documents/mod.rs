@@ -6,6 +6,7 @@ mod payment_part;
 
 use crate::db::models::credit_notes::CreditNote;
 use crate::db::models::invoices::{Invoice, Line, Subject};
+use crate::domain::postal::Postal;
 use crate::domain::{Currency, Money, Rate};
 use crate::i18n::{In, date_in, money_in, rate_in};
 use crate::payments::reference::Reference;
@@ -209,14 +210,21 @@ impl InvoiceDocument<'_> {
         // How to pay it, unless nothing is to be paid (paid already, or cancelled).
         let payable = self.credit_note.is_none() && invoice.paid_at.is_none();
         if let Some(provider) = self.provider.filter(|_| payable) {
-            self.payment(&mut doc, tr, provider, &title, y + 14.0);
+            self.payment(&mut doc, tr, provider, (&title, buyer.as_ref()), y + 14.0);
         }
         doc.finish(&title)
     }
 
     /// How to pay the invoice, from `y`: the account and the reference, then the slip
     /// (at the foot of the page, or of a page of its own when the invoice reaches it).
-    fn payment(&self, doc: &mut Document, tr: In, provider: &Provider, title: &str, mut y: f32) {
+    fn payment(
+        &self,
+        doc: &mut Document,
+        tr: In,
+        provider: &Provider,
+        (title, buyer): (&str, Option<&Postal>),
+        mut y: f32,
+    ) {
         let invoice = self.invoice;
         let money = |minor: i64| money_in(tr.0, Money::new(minor, invoice.currency));
         let reference = invoice.reference();
@@ -237,13 +245,12 @@ impl InvoiceDocument<'_> {
             return;
         }
         let creditor = provider.details.postal();
-        let buyer = invoice.buyer();
         let payment = Payment {
             account: &provider.iban,
             creditor: &creditor,
             amount: invoice.total,
             currency: invoice.currency,
-            debtor: buyer.as_ref(),
+            debtor: buyer,
             reference: &reference,
             message: title.to_owned(),
         };

@@ -5,7 +5,6 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-use crate::db::models::{credit_notes, invoices};
 use crate::documents::InvoiceDocument;
 use crate::i18n::In;
 use crate::startup::AppState;
@@ -36,19 +35,7 @@ async fn document(
     id: String,
     crediting: bool,
 ) -> Result<HttpResponse, AppError> {
-    member.require_billing()?;
-    let org_id = member.org_id().to_owned();
-    let ((invoice, lines, subject), note) = state
-        .db
-        .run(move |conn| -> Result<_, AppError> {
-            let Some(found) = invoices::find(conn, &org_id, &id)? else {
-                return Ok(None);
-            };
-            let note = credit_notes::of_invoice(conn, &org_id, &id)?;
-            Ok(Some((found, note)))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (invoice, lines, subject, note) = super::invoices::issued(&member, &state, id).await?;
     let filename = match (&note, crediting) {
         (Some(note), true) => format!("credit-note-{}.pdf", note.number),
         (None, true) => return Err(AppError::NotFound),

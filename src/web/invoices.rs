@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::db::models::credit_notes;
+use crate::db::models::credit_notes::{self, CreditNote};
 use crate::db::models::invoices::{self, Filter, Invoice, Status};
 use crate::db::now;
 use crate::domain::{Money, Rate};
@@ -229,20 +229,7 @@ pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    member.require_billing()?;
-    let org_id = member.org_id().to_owned();
-    let id = id.into_inner();
-    let ((invoice, lines, subject), note) = state
-        .db
-        .run(move |conn| -> Result<_, AppError> {
-            let Some(found) = invoices::find(conn, &org_id, &id)? else {
-                return Ok(None);
-            };
-            let note = credit_notes::of_invoice(conn, &org_id, &id)?;
-            Ok(Some((found, note)))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (invoice, lines, subject, note) = issued(&member, &state, id.into_inner()).await?;
     let money = |minor: i64| crate::i18n::money(Money::new(minor, invoice.currency));
     page(&ShowPage {
         credit_note: note.map(|n| (n.number, day(n.issued_at), n.reason)),
@@ -284,6 +271,36 @@ pub async fn show(
         issued_at: datetime(invoice.issued_at),
         invoice: InvoiceRow::new(&invoice, now().date()),
     })
+}
+
+/// One of the member's organization's invoices, for the billing people (anyone else:
+/// 404), with its lines, what it bills, and the credit note that cancelled it, if any.
+pub(super) async fn issued(
+    member: &Member,
+    state: &AppState,
+    id: String,
+) -> Result<
+    (
+        Invoice,
+        Vec<invoices::Line>,
+        invoices::Subject,
+        Option<CreditNote>,
+    ),
+    AppError,
+> {
+    member.require_billing()?;
+    let org_id = member.org_id().to_owned();
+    state
+        .db
+        .run(move |conn| -> Result<_, AppError> {
+            let Some((invoice, lines, subject)) = invoices::find(conn, &org_id, &id)? else {
+                return Ok(None);
+            };
+            let note = credit_notes::of_invoice(conn, &org_id, &id)?;
+            Ok(Some((invoice, lines, subject, note)))
+        })
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// `GET /invoices.csv`: every invoice of the list's filter, oldest last, as CSV.
