@@ -15,11 +15,8 @@ use support::*;
 /// Has Alice order `n` more domains for Acme: as many unpaid invoices.
 async fn order(app: &TestApp, n: usize) {
     let alice = app.logged_in("alice@acme.test").await;
-    let acme = org_id(app, ACME).await;
     for _ in 0..n {
-        let form = [("customer_org_id", acme.as_str()), ("offer", "domain-ch")];
-        let (_, placed) = order_and_confirm(&alice, "/orders", &form).await;
-        assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.text());
+        order_domain_for_acme(app, &alice).await;
     }
 }
 
@@ -263,15 +260,7 @@ async fn credit_notes_issued_at_once_are_numbered_without_gap_and_each_invoice_o
 #[test]
 fn the_command_cancels_only_what_exists_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_partnerdesk"))
-            .current_dir(dir.path())
-            .env("DATABASE_URL", dir.path().join("pd.db"))
-            .env("RUST_LOG", "warn")
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| command_in(dir.path()).args(args).output().unwrap();
     assert!(run(&["migrate"]).status.success());
     let unknown = run(&["invoices", "cancel", "2026-000001", "--reason", "Mistake"]);
     assert!(!unknown.status.success());

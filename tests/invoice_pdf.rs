@@ -270,14 +270,7 @@ async fn a_euro_invoice_carries_the_epc_qr_code_of_a_sepa_transfer() {
     })
     .await;
     let alice = app.logged_in("alice@acme.test").await;
-    let acme = org_id(&app, ACME).await;
-    let (_, placed) = order_and_confirm(
-        &alice,
-        "/orders",
-        &[("customer_org_id", &acme), ("offer", "domain-ch")],
-    )
-    .await;
-    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.text());
+    order_domain_for_acme(&app, &alice).await;
     let (link, number, total, currency) = newest_invoice(&app, &alice).await;
     assert_eq!(currency, "EUR");
     let bytes = pdf(&alice, &format!("{link}/pdf"), &number).await;
@@ -341,10 +334,7 @@ async fn paid_into_a_qr_iban_an_invoice_carries_a_qr_reference_that_the_bank_imp
         support::pdf::text(&old_pdf).contains(&kept),
         "its reference, printed"
     );
-    let acme = org_id(&app, ACME).await;
-    let order = [("customer_org_id", acme.as_str()), ("offer", "domain-ch")];
-    let (_, placed) = order_and_confirm(&alice, "/orders", &order).await;
-    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.text());
+    order_domain_for_acme(&app, &alice).await;
     let (link, number, _, _) = newest_invoice(&app, &alice).await;
     assert_ne!(link, before);
     let bytes = pdf(&alice, &format!("{link}/pdf"), &number).await;
@@ -395,10 +385,7 @@ async fn long_details_wrap_within_the_page_and_a_paid_invoice_asks_no_payment() 
     ];
     let saved = alice.submit("/billing", &form).await;
     assert_eq!(saved.location(), Some("/billing"), "{}", saved.text());
-    let acme = org_id(&app, ACME).await;
-    let order = [("customer_org_id", acme.as_str()), ("offer", "domain-ch")];
-    let (_, placed) = order_and_confirm(&alice, "/orders", &order).await;
-    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.text());
+    order_domain_for_acme(&app, &alice).await;
     let (link, number, _, _) = newest_invoice(&app, &alice).await;
     let bytes = pdf(&alice, &format!("{link}/pdf"), &number).await;
     let codes = support::pdf::qr_codes(&bytes);

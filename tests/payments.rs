@@ -394,20 +394,10 @@ async fn two_imports_of_one_file_at_once_keep_each_payment_once() {
 #[test]
 fn the_command_imports_a_file_and_refuses_a_broken_one() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_partnerdesk"))
-            .current_dir(dir.path())
-            .env("DATABASE_URL", dir.path().join("pd.db"))
-            .env("RUST_LOG", "warn")
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| command_in(dir.path()).args(args).output().unwrap();
     assert!(run(&["migrate"]).status.success());
     // A provider configured by halves is refused at start, whatever the command.
-    let half = std::process::Command::new(env!("CARGO_BIN_EXE_partnerdesk"))
-        .current_dir(dir.path())
-        .env("DATABASE_URL", dir.path().join("pd.db"))
+    let half = command_in(dir.path())
         .env("PROVIDER_NAME", "Hosting SA")
         .env("PROVIDER_IBAN", "CH9300762011623852957")
         .arg("migrate")

@@ -303,3 +303,22 @@ pub async fn serve_on_database(db: Db, mail_dir: &Path) -> String {
     tokio::spawn(app.run_until_stopped());
     format!("http://127.0.0.1:{port}")
 }
+
+/// The `partnerdesk` command run in `dir`, on the SQLite database `dir/pd.db`.
+pub fn command_in(dir: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_partnerdesk"));
+    command
+        .current_dir(dir)
+        .env("DATABASE_URL", dir.join("pd.db"))
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// Has `browser`, one of Acme's people who may order, order a .ch domain for Acme and
+/// confirm it: one more invoice of Acme's.
+pub async fn order_domain_for_acme(app: &TestApp, browser: &super::Browser) {
+    let acme = super::org_id(app, super::ACME).await;
+    let form = [("customer_org_id", acme.as_str()), ("offer", "domain-ch")];
+    let (_, placed) = super::order_and_confirm(browser, "/orders", &form).await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.text());
+}
