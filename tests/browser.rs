@@ -381,7 +381,24 @@ impl Browser {
         self.check_page("dashboard").await;
     }
 
+    /// Whether the first element `css` selects is shown.
+    async fn shown(&self, css: &str) -> bool {
+        self.client
+            .execute(
+                "return document.querySelector(arguments[0]).checkVisibility();",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap()
+            .as_bool()
+            .unwrap()
+    }
+
+    /// Logs out with the header's button, opening the menu first at phone width.
     async fn log_out(&self) {
+        if self.shown(".menu-button").await {
+            self.choose(".menu-button").await;
+        }
         self.click("form[action='/logout'] button").await;
         assert_eq!(self.path().await, "/login");
     }
@@ -568,29 +585,101 @@ async fn the_whole_payment_flow_works_with_the_keyboard_alone() {
     b.check_page("keyboard-done").await;
 }
 
+/// Whether the page's first heading starts within `pixels` of the top of the window.
+async fn heading_within(b: &Browser, pixels: i64) -> bool {
+    let top = b
+        .client
+        .execute(
+            "return Math.round(document.querySelector('main h1').getBoundingClientRect().top);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    top.as_i64().unwrap() <= pixels
+}
+
+/// Whether the sidebar's link to `href` can be seen (not behind a closed menu).
+async fn section_link_shown(b: &Browser, href: &str) -> bool {
+    b.shown(&format!("nav.sidebar a[href='{href}']")).await
+}
+
 #[tokio::test]
 async fn pages_hold_from_phone_width_to_a_wide_screen() {
     let app = spawn_demo_at_own_address().await;
     let Some(mut b) = open("widths", &app).await else {
         return;
     };
-    b.log_in("alice@acme.test").await;
     let id = app.partnership_id(ACME, WEB_AGENCY).await;
-    for (width, height) in [(375, 812), (768, 1024), (1920, 1080)] {
-        b.client.set_window_size(width, height).await.unwrap();
-        for path in [
-            "/".to_owned(),
-            "/partners".into(),
-            format!("/partners/{id}"),
-            "/products".into(),
-            "/invoices".into(),
-        ] {
-            b.goto(&path).await;
-            b.assert_fits_the_window(&format!("{path} at {width}px"))
-                .await;
-            b.check_page(&format!("{width}px{}", path.replace('/', "-")))
-                .await;
+    let customer: Vec<String> = [
+        "/",
+        "/partners",
+        &format!("/partners/{id}"),
+        &format!("/partners/{id}/access/edit"),
+        &format!("/partners/{id}/payment/edit"),
+        "/partners/new?q=studio",
+        "/products",
+        "/invoices",
+        "/billing",
+        "/team",
+        "/account",
+        "/account/two-factor",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let partner: Vec<String> = [
+        "/",
+        "/clients",
+        &format!("/clients/{id}"),
+        "/clients/new",
+        "/products?view=clients",
+        "/income",
+        "/invoices",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for (who, email, pages) in [
+        ("customer", "alice@acme.test", customer),
+        ("partner", "paul@webagency.test", partner),
+    ] {
+        b.log_in(email).await;
+        for (width, height) in [(390, 844), (1366, 768)] {
+            b.client.set_window_size(width, height).await.unwrap();
+            for path in &pages {
+                b.goto(path).await;
+                let what = format!("{path} as the {who} at {width}px");
+                b.assert_fits_the_window(&what).await;
+                // The content comes first: at phone width the header is one line and
+                // the sections wait behind "Menu"; wider, they are always shown.
+                assert!(
+                    heading_within(&b, 140).await,
+                    "{what}: the heading starts below the first 140px"
+                );
+                assert_eq!(
+                    section_link_shown(&b, "/team").await,
+                    width > 768,
+                    "{what}: the sections are shown only on a wide screen until the menu is opened"
+                );
+                assert_eq!(
+                    b.shown(".menu-button").await,
+                    width <= 768,
+                    "{what}: the menu button is for phones"
+                );
+                let name: String = path
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                b.check_page(&format!("{width}px-{who}{name}")).await;
+            }
         }
+        // At phone width the menu opens without a script and leads to a section.
+        b.client.set_window_size(390, 844).await.unwrap();
+        b.goto("/").await;
+        b.choose(".menu-button").await;
+        assert!(section_link_shown(&b, "/team").await, "the menu opens");
+        b.check_page(&format!("390px-{who}-menu-open")).await;
+        b.follow(Locator::Css("nav.sidebar a[href='/team']")).await;
+        assert_eq!(b.path().await, "/team");
+        b.log_out().await;
     }
 }
 
@@ -610,7 +699,9 @@ async fn the_header_switch_turns_the_console_french() {
     b.check_page("tableau-de-bord").await;
 
     // The customer's flow, in French, at phone width where French's longer words must fit.
-    b.client.set_window_size(375, 812).await.unwrap();
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.choose(".menu-button").await;
+    b.check_page("menu").await;
     b.click_link("Partenaire").await;
     b.check_page("partenaires").await;
     b.click_link(WEB_AGENCY).await;
