@@ -171,6 +171,7 @@ impl Application {
                 )
                 .build();
             App::new()
+                .wrap(middleware::from_fn(crate::web::errors::shown_in_the_shell))
                 .wrap(middleware::from_fn(csrf::same_origin_writes))
                 .wrap(middleware::from_fn(crate::web::guards::refuse_hostile_urls))
                 .wrap(middleware::from_fn(crate::i18n::with_locale))

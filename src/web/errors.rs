@@ -2,8 +2,11 @@
 //! user can act on; everything unexpected is `Internal`: logged with its causes,
 //! shown as a plain "something went wrong" without internals.
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 use crate::billing::Refusal;
@@ -11,6 +14,8 @@ use crate::i18n::{In, Text, t};
 use crate::members::MemberError;
 use crate::orders::OrderError;
 use crate::partnerships::{LifecycleError, ModeChangeError};
+use crate::web::Member;
+use crate::web::layout::{Layout, Section};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -50,6 +55,47 @@ impl AppError {
 
     pub fn conflict(message: impl Into<Text>) -> AppError {
         AppError::Conflict(message.into())
+    }
+
+    /// A refusal the person can fix on the form they sent (its status and reason), or
+    /// the error itself for any other.
+    pub fn fixable(self) -> Result<(StatusCode, String), AppError> {
+        let status = self.status_code();
+        match self {
+            AppError::BadRequest(m) | AppError::Forbidden(m) | AppError::Conflict(m) => {
+                Ok((status, m.to_string()))
+            }
+            other => Err(other),
+        }
+    }
+
+    /// The error's title and message in the reader's language, as its page shows them;
+    /// none for those answered by sending the reader elsewhere.
+    fn words(&self) -> Option<(String, String)> {
+        let (title, message) = match self {
+            AppError::LoginRequired { .. } | AppError::SetUpTwoFactor => return None,
+            AppError::BadRequest(m) => ("The request could not be processed", m.to_string()),
+            AppError::Forbidden(m) => ("Not allowed", m.to_string()),
+            AppError::NotFound => (
+                "Page not found",
+                t(
+                    "There is nothing here, or it is not yours to see. Check the address, or go back to the dashboard.",
+                ),
+            ),
+            AppError::LinkSpent(m) => ("This link no longer opens anything", m.to_string()),
+            AppError::Conflict(m) => ("This cannot be done now", m.to_string()),
+            AppError::TooManyRequests { .. } => (
+                "Too many attempts",
+                t("There were too many attempts. Wait a little, then try again."),
+            ),
+            AppError::Internal(_) => (
+                "Something went wrong",
+                t(
+                    "Something went wrong on our side. Nothing was changed. Please try again in a moment.",
+                ),
+            ),
+        };
+        Some((t(title), message))
     }
 }
 
@@ -191,41 +237,21 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        let (title, message) = match self {
-            AppError::LoginRequired { next } => {
-                return crate::web::site::see_other(&crate::paths::login_then(next));
-            }
-            AppError::SetUpTwoFactor => {
-                return crate::web::site::see_other(crate::paths::TWO_FACTOR);
-            }
-            AppError::BadRequest(m) => ("The request could not be processed", m.to_string()),
-            AppError::Forbidden(m) => ("Not allowed", m.to_string()),
-            AppError::NotFound => (
-                "Page not found",
-                t(
-                    "There is nothing here, or it is not yours to see. Check the address, or go back to the dashboard.",
-                ),
-            ),
-            AppError::LinkSpent(m) => ("This link no longer opens anything", m.to_string()),
-            AppError::Conflict(m) => ("This cannot be done now", m.to_string()),
-            AppError::TooManyRequests { .. } => (
-                "Too many attempts",
-                t("There were too many attempts. Wait a little, then try again."),
-            ),
-            AppError::Internal(cause) => {
-                tracing::error!(error = ?cause, "request failed");
-                (
-                    "Something went wrong",
-                    t(
-                        "Something went wrong on our side. Nothing was changed. Please try again in a moment.",
-                    ),
-                )
-            }
+        if let AppError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        let Some((title, message)) = self.words() else {
+            return match self {
+                AppError::LoginRequired { next } => {
+                    crate::web::site::see_other(&crate::paths::login_then(next))
+                }
+                _ => crate::web::site::see_other(crate::paths::TWO_FACTOR),
+            };
         };
         let page = ErrorPage {
             tr: In::default(),
             status: status.as_u16(),
-            title: t(title),
+            title,
             message,
         };
         let body = page.render().unwrap_or_else(|_| {
@@ -242,4 +268,43 @@ impl ResponseError for AppError {
         }
         response.body(body)
     }
+}
+
+#[derive(Template)]
+#[template(path = "error_shell.html")]
+struct ErrorInShell {
+    layout: Layout,
+    status: u16,
+    title: String,
+    message: String,
+}
+
+/// Middleware, inside the session's: an error met by someone signed in is shown in the
+/// console's header and sidebar, as any of its pages, rather than on a bare page.
+pub async fn shown_in_the_shell(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    let Some((title, message)) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+        .and_then(AppError::words)
+    else {
+        return Ok(res);
+    };
+    let Ok(member) = Member::extract(res.request()).await else {
+        return Ok(res);
+    };
+    let page = ErrorInShell {
+        layout: Layout::within(&member, Section::of_path(res.request().path()))?,
+        status: res.status().as_u16(),
+        title,
+        message,
+    };
+    let Ok(body) = page.render() else {
+        return Ok(res);
+    };
+    Ok(res.map_body(|_, _| BoxBody::new(body)))
 }

@@ -23,6 +23,25 @@ pub enum Section {
     Account,
 }
 
+impl Section {
+    /// The section a path belongs to (`/partners/7/access` → Partners), for pages that are
+    /// no section's own, such as an error met there.
+    pub fn of_path(path: &str) -> Option<Section> {
+        let first = path.trim_start_matches('/').split('/').next()?;
+        Some(match first {
+            "" => Section::Dashboard,
+            "products" | "orders" => Section::Products,
+            "invoices" => Section::Invoices,
+            "partners" => Section::Partners,
+            "clients" => Section::Clients,
+            "income" => Section::Income,
+            "team" => Section::Team,
+            "account" => Section::Account,
+            _ => return None,
+        })
+    }
+}
+
 pub struct OrgChoice {
     pub id: String,
     pub name: String,
@@ -44,11 +63,17 @@ pub struct Layout {
     /// The logout form's token: the session's, valid whatever organization is chosen.
     pub session_token: String,
     pub flash: Option<Flash>,
-    pub section: Section,
+    /// The sidebar's current section, if the page is one's.
+    pub section: Option<Section>,
 }
 
 impl Layout {
     pub fn new(member: &Member, section: Section) -> Result<Layout, AppError> {
+        Layout::within(member, Some(section))
+    }
+
+    /// The layout of a page that may belong to no section.
+    pub fn within(member: &Member, section: Option<Section>) -> Result<Layout, AppError> {
         Ok(Layout {
             tr: In::default(),
             user_name: member.user.name.clone(),
@@ -75,7 +100,7 @@ impl Layout {
 
     /// `aria-current` for the sidebar link of `section`.
     pub fn current(&self, section: Section) -> &'static str {
-        if self.section == section {
+        if self.section == Some(section) {
             "page"
         } else {
             "false"
