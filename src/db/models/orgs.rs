@@ -1,9 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{memberships, organizations, partner_profiles, users};
+use crate::db::schema::{memberships, organizations, partner_profiles, partnerships, users};
 use crate::db::{DbConn, new_id, now};
-use crate::domain::{Currency, Rate, Role};
+use crate::domain::{Currency, PartnershipStatus, Rate, Role};
 use crate::i18n::Locale;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -117,12 +117,16 @@ diesel::define_sql_function! {
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
-/// A registered partner found by a search.
+/// A registered partner found by a search, and where the searching organization stands
+/// with it.
 #[derive(Debug, Clone, Queryable)]
 pub struct PartnerMatch {
     pub org_id: String,
     pub name: String,
     pub rate_bp: i32,
+    /// The live (pending or active) partnership of the searching organization with this
+    /// partner, if there is one: its id and status.
+    pub live: Option<(String, PartnershipStatus)>,
 }
 
 /// Registered partners whose name contains `text`; never `exclude` (the searching
@@ -142,18 +146,54 @@ pub fn search_partners(
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    partner_profiles::table
+    partners_seen_by(conn, exclude, None, Some(&pattern), limit)
+}
+
+/// One registered partner, by id (never `exclude`).
+pub fn partner_match(
+    conn: &mut DbConn,
+    org_id: &str,
+    exclude: &str,
+) -> QueryResult<Option<PartnerMatch>> {
+    Ok(partners_seen_by(conn, exclude, Some(org_id), None, 1)?
+        .into_iter()
+        .next())
+}
+
+/// The registered partners other than `exclude`, by id or by a name pattern, each with
+/// the live partnership `exclude` has with it as a customer.
+fn partners_seen_by(
+    conn: &mut DbConn,
+    exclude: &str,
+    id: Option<&str>,
+    name_like: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<PartnerMatch>> {
+    let mut query = partner_profiles::table
         .inner_join(organizations::table)
+        .left_join(
+            partnerships::table.on(partnerships::partner_org_id
+                .eq(organizations::id)
+                .and(partnerships::customer_org_id.eq(exclude))
+                .and(partnerships::status.ne(PartnershipStatus::Ended))),
+        )
         .filter(organizations::id.ne(exclude))
-        .filter(lower(organizations::name).like(pattern).escape('\\'))
         .order((organizations::name, organizations::id))
         .select((
             organizations::id,
             organizations::name,
             partner_profiles::rate_bp,
+            (partnerships::id, partnerships::status).nullable(),
         ))
         .limit(limit)
-        .load(conn)
+        .into_boxed();
+    if let Some(id) = id {
+        query = query.filter(organizations::id.eq(id));
+    }
+    if let Some(pattern) = name_like {
+        query = query.filter(lower(organizations::name).like(pattern).escape('\\'));
+    }
+    query.load(conn)
 }
 
 /// The organizations whose legal representative or administrator has this email.
@@ -166,23 +206,4 @@ pub fn represented_by(conn: &mut DbConn, email: &str) -> QueryResult<Vec<Organiz
         .order((organizations::name, organizations::id))
         .select(Organization::as_select())
         .load(conn)
-}
-
-/// One registered partner, by id (never `exclude`).
-pub fn partner_match(
-    conn: &mut DbConn,
-    org_id: &str,
-    exclude: &str,
-) -> QueryResult<Option<PartnerMatch>> {
-    partner_profiles::table
-        .inner_join(organizations::table)
-        .filter(organizations::id.eq(org_id))
-        .filter(organizations::id.ne(exclude))
-        .select((
-            organizations::id,
-            organizations::name,
-            partner_profiles::rate_bp,
-        ))
-        .first(conn)
-        .optional()
 }

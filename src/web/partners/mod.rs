@@ -15,6 +15,7 @@ use crate::db::models::client_requests::{self, ClientRequest};
 use crate::db::models::orgs::{self, PartnerMatch};
 use crate::db::models::partnerships::{self, Scope, Side};
 use crate::db::now;
+use crate::domain::PartnershipStatus;
 use crate::web::{FlashKind, Member};
 
 use crate::i18n::{In, Text};
