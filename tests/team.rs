@@ -6,19 +6,6 @@ mod support;
 use reqwest::StatusCode;
 use support::*;
 
-async fn user_id(app: &TestApp, email: &'static str) -> String {
-    app.with_db(move |conn| {
-        partnerdesk::db::models::users::find_by_email(
-            conn,
-            &partnerdesk::domain::EmailAddress::parse(email).unwrap(),
-        )
-        .unwrap()
-        .expect("the user exists")
-        .id
-    })
-    .await
-}
-
 #[tokio::test]
 async fn a_new_colleague_is_invited_and_joins_with_a_password() {
     let app = spawn_demo().await;

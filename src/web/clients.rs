@@ -16,7 +16,7 @@ use crate::startup::AppState;
 use crate::web::act::{act, done};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::errors::AppError;
-use crate::web::layout::{Layout, Section, page};
+use crate::web::layout::{Layout, Section, page, page_with_status};
 use crate::web::views::{PAGE_SIZE, PageQuery, Summary, date, next_page_link};
 use crate::web::{FlashKind, Member};
 
@@ -111,6 +111,8 @@ struct AskPage {
     layout: Layout,
     email: String,
     full: bool,
+    /// Why the request sent was refused, shown on the form.
+    error: Option<String>,
 }
 
 const MANAGERS_ONLY: &str =
@@ -130,6 +132,7 @@ pub async fn new_client(member: Member) -> Result<HttpResponse, AppError> {
         layout: Layout::new(&member, Section::Clients)?,
         email: String::new(),
         full: true,
+        error: None,
     })
 }
 
@@ -148,18 +151,37 @@ pub async fn ask(
 ) -> Result<HttpResponse, AppError> {
     partner_manager(&member)?;
     let form = form.0;
-    let access = match form.access.as_deref() {
-        Some("full") => AccessKind::Full,
-        Some("limited") => AccessKind::Limited,
-        _ => return Err(AppError::bad_request("Choose full or limited access.")),
+    let sent = async {
+        let access = match form.access.as_deref() {
+            Some("full") => AccessKind::Full,
+            Some("limited") => AccessKind::Limited,
+            _ => return Err(AppError::bad_request("Choose full or limited access.")),
+        };
+        let email = EmailAddress::parse(form.email.as_deref().unwrap_or_default())
+            .map_err(AppError::bad_request)?;
+        let address = email.as_str().to_owned();
+        act(&member, &state, move |conn, mail, actor| {
+            lifecycle::ask(conn, mail, actor, &email, access, now())
+        })
+        .await?;
+        Ok(address)
+    }
+    .await;
+    let address = match sent {
+        Ok(address) => address,
+        Err(e) => {
+            let (status, message) = e.fixable()?;
+            return page_with_status(
+                status,
+                &AskPage {
+                    layout: Layout::new(&member, Section::Clients)?,
+                    email: form.email.unwrap_or_default(),
+                    full: form.access.as_deref() != Some("limited"),
+                    error: Some(message),
+                },
+            );
+        }
     };
-    let email = EmailAddress::parse(form.email.as_deref().unwrap_or_default())
-        .map_err(AppError::bad_request)?;
-    let address = email.as_str().to_owned();
-    act(&member, &state, move |conn, mail, actor| {
-        lifecycle::ask(conn, mail, actor, &email, access, now())
-    })
-    .await?;
     done(
         &member,
         FlashKind::Success,

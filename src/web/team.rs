@@ -48,7 +48,55 @@ struct TeamPage {
     /// Whether the organization requires two-factor, and whether the member may change it.
     requires_two_factor: bool,
     can_require: bool,
-    two_factor_error: Option<String>,
+    /// What the invitation form holds: empty, or what was typed when it was refused.
+    invite: InviteForm,
+    problem: Option<Problem>,
+}
+
+/// A form of the team page that was refused, shown again there with its reason.
+pub enum Problem {
+    TwoFactor(String),
+    Invite(String),
+    /// A member's role form: whose, the role chosen, why it was refused.
+    Role {
+        user_id: String,
+        role: String,
+        message: String,
+    },
+}
+
+impl TeamPage {
+    fn two_factor_error(&self) -> Option<&str> {
+        match &self.problem {
+            Some(Problem::TwoFactor(message)) => Some(message),
+            _ => None,
+        }
+    }
+
+    fn invite_error(&self) -> Option<&str> {
+        match &self.problem {
+            Some(Problem::Invite(message)) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The refusal of `user_id`'s role form, if it was, and the role chosen in it.
+    fn role_error(&self, user_id: &str) -> Option<(&str, &str)> {
+        match &self.problem {
+            Some(Problem::Role {
+                user_id: whose,
+                role,
+                message,
+            }) if whose == user_id => Some((role, message)),
+            _ => None,
+        }
+    }
+
+    /// The role the form of `row` shows: the one chosen in it if it was refused.
+    fn role_shown(&self, row: &MemberRow) -> &str {
+        self.role_error(&row.user_id)
+            .map_or(row.role.into(), |(role, _)| role)
+    }
 }
 
 fn role_choices() -> Vec<RoleChoice> {
@@ -63,14 +111,15 @@ fn role_choices() -> Vec<RoleChoice> {
 }
 
 pub async fn list(member: Member, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    page(&team_page(&member, &state, None).await?)
+    page(&team_page(&member, &state, InviteForm::default(), None).await?)
 }
 
-/// The team page; `two_factor_error` is the requirement form's problem.
+/// The team page, with a refused form's problem if there is one.
 async fn team_page(
     member: &Member,
     state: &AppState,
-    two_factor_error: Option<String>,
+    invite: InviteForm,
+    problem: Option<Problem>,
 ) -> Result<TeamPage, AppError> {
     let org_id = member.org_id().to_owned();
     let (people, invitations) = state
@@ -103,7 +152,8 @@ async fn team_page(
         roles: role_choices(),
         requires_two_factor: member.current.requires_two_factor,
         can_require: member.role() == Role::LegalRep,
-        two_factor_error,
+        invite,
+        problem,
     })
 }
 
@@ -126,6 +176,32 @@ pub struct InviteForm {
     role: Option<String>,
 }
 
+impl Default for InviteForm {
+    fn default() -> InviteForm {
+        InviteForm {
+            email: None,
+            name: None,
+            role: Some(<&str>::from(Role::Technical).to_owned()),
+        }
+    }
+}
+
+/// Shows the team page again with `problem`, when `e` is a refusal the person can fix
+/// there; other errors go on as they are.
+async fn shown_again(
+    member: &Member,
+    state: &AppState,
+    e: AppError,
+    invite: InviteForm,
+    problem: impl FnOnce(String) -> Problem,
+) -> Result<HttpResponse, AppError> {
+    let (status, message) = e.fixable()?;
+    page_with_status(
+        status,
+        &team_page(member, state, invite, Some(problem(message))).await?,
+    )
+}
+
 pub async fn invite(
     member: Member,
     state: web::Data<AppState>,
@@ -133,15 +209,23 @@ pub async fn invite(
 ) -> Result<HttpResponse, AppError> {
     member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
     let form = form.0;
-    let email = EmailAddress::parse(form.email.as_deref().unwrap_or_default())
-        .map_err(AppError::bad_request)?;
-    let role = parse_role(form.role.as_deref())?;
-    let name = form.name.unwrap_or_default();
-    let address = email.as_str().to_owned();
-    act(&member, &state, move |conn, mail, actor| {
-        invitations::invite(conn, mail, actor, &email, &name, role, now())
-    })
-    .await?;
+    let sent = async {
+        let email = EmailAddress::parse(form.email.as_deref().unwrap_or_default())
+            .map_err(AppError::bad_request)?;
+        let role = parse_role(form.role.as_deref())?;
+        let name = form.name.clone().unwrap_or_default();
+        let address = email.as_str().to_owned();
+        act(&member, &state, move |conn, mail, actor| {
+            invitations::invite(conn, mail, actor, &email, &name, role, now())
+        })
+        .await?;
+        Ok::<_, AppError>(address)
+    }
+    .await;
+    let address = match sent {
+        Ok(address) => address,
+        Err(e) => return shown_again(&member, &state, e, form, Problem::Invite).await,
+    };
     // The same answer whether the address has an account or not.
     let message = Text::new("Invitation sent to %{email}. It is valid for %{days} days: %{email} becomes a member on accepting it.")
         .arg("email", &address)
@@ -161,12 +245,28 @@ pub async fn change_role(
     form: CsrfForm<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     member.require(member.role().manages_partners(), MANAGERS_ONLY)?;
-    let to = parse_role(form.0.role.as_deref())?;
     let target = target.into_inner();
-    let change = act(&member, &state, move |conn, mail, actor| {
-        members::change_role(conn, mail, actor, &target, to)
-    })
-    .await?;
+    let chosen = form.0.role.unwrap_or_default();
+    let changed = async {
+        let to = parse_role(Some(&chosen))?;
+        let target = target.clone();
+        act(&member, &state, move |conn, mail, actor| {
+            members::change_role(conn, mail, actor, &target, to)
+        })
+        .await
+    }
+    .await;
+    let change = match changed {
+        Ok(change) => change,
+        Err(e) => {
+            let problem = |message| Problem::Role {
+                user_id: target,
+                role: chosen,
+                message,
+            };
+            return shown_again(&member, &state, e, InviteForm::default(), problem).await;
+        }
+    };
     let message = match change {
         RoleChange::Changed { from, to } => {
             Text::new("Role changed from %{from} to %{to}. The person has been told.")
@@ -276,7 +376,13 @@ pub async fn require_two_factor(
         );
         return page_with_status(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            &team_page(&member, &state, Some(message)).await?,
+            &team_page(
+                &member,
+                &state,
+                InviteForm::default(),
+                Some(Problem::TwoFactor(message)),
+            )
+            .await?,
         );
     }
     tracing::info!(org_id = %member.org_id(), required, "two-factor requirement changed");

@@ -113,3 +113,17 @@ pub async fn billing_counts(app: &TestApp) -> (i64, i64, i64) {
     })
     .await
 }
+
+/// The id of the user with this email.
+pub async fn user_id(app: &TestApp, email: &'static str) -> String {
+    app.with_db(move |conn| {
+        partnerdesk::db::models::users::find_by_email(
+            conn,
+            &partnerdesk::domain::EmailAddress::parse(email).unwrap(),
+        )
+        .unwrap()
+        .expect("the user exists")
+        .id
+    })
+    .await
+}
