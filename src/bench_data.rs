@@ -279,6 +279,7 @@ fn order(
         customer_org_id: customer_id,
         offer_code: OFFERS[(k % OFFERS.len() as u64) as usize],
         managed_by,
+        label: "",
     };
     let at = day.and_hms_opt(9, 0, 0).unwrap_or_default();
     orders::place(conn, acting, request, at, VAT_RATE_BP)?;

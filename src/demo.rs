@@ -243,29 +243,57 @@ fn seed(conn: &mut DbConn, password_hash: &str) -> anyhow::Result<()> {
         locale: crate::i18n::Locale::En,
     };
     let orders: Vec<(i64, Acting<'_>, Request<'_>)> = vec![
-        (415, as_agency, new_order(&acme.id, "web-hosting", None)),
-        (414, as_agency, new_order(&acme.id, "domain-ch", None)),
-        (395, as_agency, new_order(&beta.id, "web-hosting", None)),
+        (
+            415,
+            as_agency,
+            new_order(&acme.id, "web-hosting", None, "www.acme.ch"),
+        ),
+        (
+            414,
+            as_agency,
+            new_order(&acme.id, "domain-ch", None, "acme.ch"),
+        ),
+        (
+            395,
+            as_agency,
+            new_order(&beta.id, "web-hosting", None, "www.beta.ch"),
+        ),
         (
             390,
             as_acme,
-            new_order(&acme.id, "mail-service", Some(acme_studio)),
+            new_order(&acme.id, "mail-service", Some(acme_studio), "mail.acme.ch"),
         ),
         (
             300,
             as_acme,
-            new_order(&acme.id, "cloud-server", Some(acme_agency)),
+            new_order(&acme.id, "cloud-server", Some(acme_agency), "shop.acme.ch"),
         ),
-        (290, as_agency, new_order(&acme.id, "domain-ch", None)),
+        (
+            290,
+            as_agency,
+            new_order(&acme.id, "domain-ch", None, "acme-shop.ch"),
+        ),
         (
             280,
             as_beta,
-            new_order(&beta.id, "kdrive", Some(beta_agency)),
+            new_order(&beta.id, "kdrive", Some(beta_agency), ""),
         ),
-        (260, as_agency, new_order(&beta.id, "domain-ch", None)),
-        (200, as_agency, new_order(&acme.id, "kdrive", None)),
-        (150, as_acme, new_order(&acme.id, "domain-ch", None)),
-        (60, as_agency, new_order(&beta.id, "mail-service", None)),
+        (
+            260,
+            as_agency,
+            new_order(&beta.id, "domain-ch", None, "beta.ch"),
+        ),
+        (200, as_agency, new_order(&acme.id, "kdrive", None, "")),
+        (
+            150,
+            as_acme,
+            new_order(&acme.id, "domain-ch", None, "acme.swiss"),
+        ),
+        (
+            60,
+            as_agency,
+            new_order(&beta.id, "mail-service", None, "mail.beta.ch"),
+        ),
     ];
     for days_ago in (0..=420).rev() {
         if days_ago == 350 {
@@ -293,11 +321,13 @@ fn new_order<'a>(
     customer_org_id: &'a str,
     offer_code: &'a str,
     managed_by: Option<&'a String>,
+    label: &'a str,
 ) -> Request<'a> {
     Request::New {
         customer_org_id,
         offer_code,
         managed_by: managed_by.map(String::as_str),
+        label,
     }
 }
 

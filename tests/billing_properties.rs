@@ -599,6 +599,7 @@ impl AppRequest {
                 customer_org_id,
                 offer_code,
                 managed_by: managed_by.as_deref(),
+                label: "",
             },
             AppRequest::Renewal { product_id } => orders::Request::Renewal { product_id },
         }

@@ -109,6 +109,7 @@ async fn the_list_pages_by_keys_without_gaps_or_repeats() {
                 customer_org_id: &org,
                 offer_code: "domain-ch",
                 managed_by: None,
+                label: "",
             };
             partnerdesk::orders::place(conn, acting, request, partnerdesk::db::now(), 810).unwrap();
         }

@@ -907,7 +907,7 @@ async fn stopping_needs_two_confirmations_and_the_password() {
             .await
             .texts("tbody tr")
             .iter()
-            .any(|r| r.starts_with("Web Hosting"))
+            .any(|r| r.contains("Web Hosting"))
     );
     let in_a_year = partnerdesk::db::now().date() + chrono::TimeDelta::days(366);
     let at = partnerdesk::db::now();

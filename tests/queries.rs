@@ -165,6 +165,7 @@ fn grow(conn: &mut DbConn, n: usize) {
                 customer_org_id: customer,
                 offer_code: ["web-hosting", "domain-ch", "kdrive"][i % 3],
                 managed_by,
+                label: "",
             };
             orders::place(conn, acting, request, start, 810).unwrap();
         }

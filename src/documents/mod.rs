@@ -154,7 +154,7 @@ impl InvoiceDocument<'_> {
             tr.t2(
                 "%{product}, installed in %{customer}",
                 "product",
-                &subject.offer_name,
+                &subject.product_name,
                 "customer",
                 &subject.customer_name,
             ),

@@ -102,6 +102,7 @@ fn issue(
         created_at: at,
         expires_at: at + TimeDelta::minutes(INTENT_VALID_MINUTES),
         order_id: None,
+        label: quote.label.clone(),
     };
     let recent = intents::recently_placed(conn, &intent, at - TimeDelta::minutes(RECENT_MINUTES))?;
     let recently_placed = match recent {
@@ -145,6 +146,7 @@ fn request_of(intent: &Intent) -> Request<'_> {
             managed_by: (intent.org_id == intent.customer_org_id)
                 .then_some(intent.partnership_id.as_deref())
                 .flatten(),
+            label: &intent.label,
         },
     }
 }
@@ -208,7 +210,7 @@ fn outcome(conn: &mut DbConn, order_id: &str) -> Result<Placed, OrderError> {
         invoice_number: o.invoice_number,
         kind: o.kind,
         placer: o.placer,
-        offer_name: o.offer_name,
+        product_name: o.product_name,
         customer_name: o.customer_name,
         payer_org_id: o.payer_org_id,
         payer_name: o.payer_name,

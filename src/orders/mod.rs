@@ -59,6 +59,8 @@ pub enum Request<'a> {
         /// For a customer's own order: the partnership under which a partner will manage
         /// the product (a partner's order is always managed by that partner).
         managed_by: Option<&'a str>,
+        /// The product's own name (see [`crate::domain::parse_label`]); empty: none.
+        label: &'a str,
     },
     Renewal {
         product_id: &'a str,
@@ -107,7 +109,10 @@ pub struct Quote {
     pub customer_name: String,
     pub currency: Currency,
     pub offer_code: String,
-    pub offer_name: String,
+    /// The product's name as shown (its label with its offer's name).
+    pub product_name: String,
+    /// A new product's label (empty for a renewal).
+    pub label: String,
     pub product_id: Option<String>,
     pub managed_by: Option<ManagedBy>,
     pub charge: Charge,
@@ -164,7 +169,7 @@ pub struct Placed {
     pub invoice_number: String,
     pub kind: OrderKind,
     pub placer: Placer,
-    pub offer_name: String,
+    pub product_name: String,
     pub customer_name: String,
     pub payer_org_id: String,
     pub payer_name: String,
@@ -223,6 +228,7 @@ fn terms(
             customer_org_id,
             offer_code,
             managed_by,
+            label,
         } => {
             let Acting::Member { org_id, .. } = acting else {
                 return Err(OrderError::NotFound);
@@ -268,7 +274,8 @@ fn terms(
                     customer_name: customer.name,
                     currency: customer.currency,
                     offer_code: offer.code,
-                    offer_name: offer.name,
+                    product_name: crate::domain::product_name(label, &offer.name),
+                    label: label.to_owned(),
                     product_id: None,
                     managed_by,
                     charge,
@@ -309,7 +316,8 @@ fn terms(
                     customer_name: product.customer_name,
                     currency: product.currency,
                     offer_code: product.offer_code,
-                    offer_name: product.offer_name,
+                    product_name: product.product_name,
+                    label: String::new(),
                     product_id: Some(product.id),
                     managed_by,
                     charge,
@@ -328,7 +336,8 @@ struct Draft {
     customer_name: String,
     currency: Currency,
     offer_code: String,
-    offer_name: String,
+    product_name: String,
+    label: String,
     product_id: Option<String>,
     managed_by: Option<ManagedBy>,
     charge: Charge,
@@ -349,7 +358,7 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
     let kind = d.kind.in_sentence();
     let mut lines = vec![(
         Text::new("%{offer} — %{kind}, %{start} to %{end}")
-            .arg("offer", &d.offer_name)
+            .arg("offer", &d.product_name)
             .text("kind", kind)
             .arg("start", d.period_start)
             .arg("end", period_end),
@@ -374,7 +383,8 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
         customer_name: d.customer_name,
         currency: d.currency,
         offer_code: d.offer_code,
-        offer_name: d.offer_name,
+        product_name: d.product_name,
+        label: d.label,
         product_id: d.product_id,
         managed_by: d.managed_by,
         charge: d.charge,

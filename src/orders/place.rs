@@ -51,6 +51,7 @@ pub(super) fn write(
                 renews_on: quote.period_end,
                 auto_renew: 1,
                 created_at: at,
+                label: quote.label.clone(),
             };
             products::insert(conn, &product)?;
             product.id
@@ -149,7 +150,7 @@ pub(super) fn write(
         invoice_number,
         kind: quote.kind,
         placer: quote.placer,
-        offer_name: quote.offer_name,
+        product_name: quote.product_name,
         customer_name: quote.customer_name,
         payer_org_id: quote.payer_org_id,
         payer_name: quote.payer_name,

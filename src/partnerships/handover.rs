@@ -24,7 +24,7 @@ pub(super) fn refuse_partner_paid(moved: &[ManagedElsewhere]) -> Result<(), Life
         None => Ok(()),
         Some(m) => Err(LifecycleError::Conflict(
             Text::new("%{product} is managed by %{partner}, which pays its renewals. To give it to another partner, first change who pays with %{partner} (Partner → %{partner} → the pencil next to Payment).")
-                .arg("product", &m.offer_name)
+                .arg("product", &m.product_name)
                 .arg("partner", &m.partner_name),
         )),
     }
@@ -68,7 +68,7 @@ pub(super) fn hand_over(
         rest = others;
         let losing = partnerships::find(conn, Side::Customer, &to.customer_org_id, &losing_id)?
             .ok_or(LifecycleError::NotFound)?;
-        let names: Vec<&str> = these.iter().map(|m| m.offer_name.as_str()).collect();
+        let names: Vec<&str> = these.iter().map(|m| m.product_name.as_str()).collect();
         for name in &names {
             // Told as the customer's decision: the partner losing the product learns
             // neither who takes it over nor who accepted it there.

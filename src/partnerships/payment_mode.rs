@@ -165,7 +165,7 @@ pub struct PaidBy {
 /// A renewal coming up under the partnership, and what it costs whom before and after.
 #[derive(Debug, Clone)]
 pub struct RenewalPreview {
-    pub offer_name: String,
+    pub product_name: String,
     pub renews_on: NaiveDate,
     pub currency: Currency,
     pub now: PaidBy,
@@ -215,7 +215,7 @@ pub fn upcoming_renewals(
         let after = paid_by(to, product.yearly_price)?;
         if now.payer != after.payer {
             previews.push(RenewalPreview {
-                offer_name: product.offer_name,
+                product_name: product.product_name,
                 renews_on: product.renews_on,
                 currency: product.currency,
                 now,

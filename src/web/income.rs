@@ -105,7 +105,7 @@ fn with_balances(entries: &[Entry], mut after_newest: HashMap<Currency, i64>) ->
                 what: crate::i18n::t2(
                     "%{offer} — %{kind}",
                     "offer",
-                    &e.offer_name,
+                    &e.product_name,
                     "kind",
                     crate::i18n::t(e.order_kind.in_sentence()),
                 ),
@@ -257,7 +257,7 @@ pub async fn export(
                         csv::moment(e.created_at),
                         csv::text(&e.customer_name),
                         e.kind.label().to_lowercase(),
-                        csv::text(&e.offer_name),
+                        csv::text(&e.product_name),
                         e.order_kind.label().to_lowercase(),
                         e.currency.code().to_owned(),
                         Money::new(e.amount, e.currency).decimal(),

@@ -201,7 +201,7 @@ struct ShowPage {
     invoice: InvoiceRow,
     payer_name: String,
     customer_name: String,
-    offer_name: String,
+    product_name: String,
     kind: &'static str,
     placed_by: &'static str,
     period: String,
@@ -247,7 +247,7 @@ pub async fn show(
         }),
         payer_name: invoice.payer_name.clone(),
         customer_name: subject.customer_name,
-        offer_name: subject.offer_name,
+        product_name: subject.product_name,
         kind: subject.kind.label(),
         placed_by: subject.placed_by.label(),
         period: t2(

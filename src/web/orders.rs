@@ -28,6 +28,8 @@ pub struct OrderForm {
     customer_org_id: Option<String>,
     offer: Option<String>,
     managed_by: Option<String>,
+    /// The new product's own name, if given.
+    label: Option<String>,
     /// The confirmation's button: place what the intent names.
     confirm: Option<String>,
     intent: Option<String>,
@@ -168,10 +170,10 @@ fn placed_message(member: &Member, placed: &Placed, again: bool) -> Text {
     };
     let what = match placed.kind {
         OrderKind::New => Text::new("%{offer} ordered for %{customer}.")
-            .arg("offer", &placed.offer_name)
+            .arg("offer", &placed.product_name)
             .arg("customer", &placed.customer_name),
         OrderKind::Renewal => Text::new("%{offer} of %{customer} renewed until %{date}.")
-            .arg("offer", &placed.offer_name)
+            .arg("offer", &placed.product_name)
             .arg("customer", &placed.customer_name)
             .arg("date", date(placed.period_end)),
     };
@@ -260,6 +262,7 @@ enum OwnedRequest {
         customer_org_id: String,
         offer_code: String,
         managed_by: Option<String>,
+        label: String,
     },
     Renewal {
         product_id: String,
@@ -273,10 +276,12 @@ impl OwnedRequest {
                 customer_org_id,
                 offer_code,
                 managed_by,
+                label,
             } => Request::New {
                 customer_org_id,
                 offer_code,
                 managed_by: managed_by.as_deref(),
+                label,
             },
             OwnedRequest::Renewal { product_id } => Request::Renewal { product_id },
         }
@@ -306,6 +311,8 @@ pub async fn order(
                 .filter(|o| !o.is_empty())
                 .ok_or_else(|| AppError::bad_request("Choose an offer from the catalog."))?,
             managed_by: form.managed_by.filter(|m| !m.is_empty()),
+            label: crate::domain::parse_label(form.label.as_deref().unwrap_or_default())
+                .map_err(AppError::bad_request)?,
         }),
     };
     review_or_confirm(member, state, step, "/orders".into()).await

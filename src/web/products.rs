@@ -21,7 +21,7 @@ use crate::web::views::PAGE_SIZE;
 /// A product as its row shows it: where it is installed, who manages it, who pays next.
 struct ProductRow {
     id: String,
-    offer_name: String,
+    product_name: String,
     installed_in: String,
     managed_by: String,
     next_payer: String,
@@ -51,7 +51,7 @@ impl ProductRow {
         });
         ProductRow {
             id: p.id.clone(),
-            offer_name: p.offer_name.clone(),
+            product_name: p.product_name.clone(),
             installed_in: p.customer_name.clone(),
             managed_by: active.map_or_else(
                 || "—".to_owned(),

@@ -17,7 +17,8 @@ pub struct Entry {
     pub customer_org_id: String,
     pub customer_name: String,
     pub order_kind: OrderKind,
-    pub offer_name: String,
+    #[diesel(deserialize_as = crate::db::models::products::Named)]
+    pub product_name: String,
 }
 
 /// Where an older page starts: before this entry.
@@ -52,7 +53,7 @@ pub fn list(
                 income_entries::customer_org_id,
                 organizations::name,
                 orders::kind,
-                offers::name,
+                (products::label, offers::name),
             ))
             .limit(limit)
             .into_boxed();

@@ -35,6 +35,8 @@ pub struct Intent {
     pub expires_at: NaiveDateTime,
     /// The order that consumed it.
     pub order_id: Option<String>,
+    /// The new product's label (empty for a renewal, or none given).
+    pub label: String,
 }
 
 pub fn insert(conn: &mut DbConn, intent: &Intent) -> QueryResult<()> {
@@ -128,7 +130,8 @@ pub struct Outcome {
     pub invoice_number: String,
     pub kind: OrderKind,
     pub placer: Placer,
-    pub offer_name: String,
+    #[diesel(deserialize_as = crate::db::models::products::Named)]
+    pub product_name: String,
     pub customer_name: String,
     pub payer_org_id: String,
     pub payer_name: String,
@@ -148,7 +151,7 @@ pub fn outcome(conn: &mut DbConn, order_id: &str) -> QueryResult<Outcome> {
             invoices::number,
             orders::kind,
             orders::placed_by,
-            offers::name,
+            (products::label, offers::name),
             organizations::name,
             invoices::payer_org_id,
             invoices::payer_name,

@@ -108,7 +108,8 @@ pub struct Line {
 #[derive(Debug, Clone, Queryable)]
 pub struct Subject {
     pub customer_name: String,
-    pub offer_name: String,
+    #[diesel(deserialize_as = crate::db::models::products::Named)]
+    pub product_name: String,
     pub kind: OrderKind,
     pub placed_by: Placer,
     pub period_start: NaiveDate,
@@ -136,6 +137,7 @@ pub struct Before {
 pub struct Listed {
     pub invoice: Invoice,
     pub client: String,
+    #[diesel(deserialize_as = crate::db::models::products::Named)]
     pub product: String,
 }
 
@@ -156,7 +158,11 @@ pub fn list(
             .inner_join(organizations::table.on(organizations::id.eq(orders::customer_org_id)))
             .filter(invoices::payer_org_id.eq(payer_org_id))
             .order((invoices::issued_at.desc(), invoices::id.desc()))
-            .select((Invoice::as_select(), organizations::name, offers::name))
+            .select((
+                Invoice::as_select(),
+                organizations::name,
+                (products::label, offers::name),
+            ))
             .limit(limit)
             .into_boxed();
         if let Some(from) = filter.from {
@@ -256,7 +262,7 @@ pub fn find(
             .filter(orders::id.eq(&invoice.order_id))
             .select((
                 organizations::name,
-                offers::name,
+                (products::label, offers::name),
                 orders::kind,
                 orders::placed_by,
                 orders::period_start,

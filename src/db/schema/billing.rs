@@ -58,6 +58,7 @@ diesel::table! {
         renews_on -> Date,
         auto_renew -> Integer,
         created_at -> Timestamp,
+        label -> Text,
     }
 }
 
@@ -186,5 +187,6 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         order_id -> Nullable<Text>,
+        label -> Text,
     }
 }

@@ -96,6 +96,7 @@ impl World {
             customer_org_id: &self.acme.0,
             offer_code,
             managed_by: None,
+            label: "",
         }
     }
 

@@ -159,7 +159,7 @@ impl RenewalLine {
                 .to_string(),
         };
         RenewalLine {
-            product: r.offer_name.clone(),
+            product: r.product_name.clone(),
             renews_on: crate::i18n::date(r.renews_on),
             now: side(&r.now),
             after: side(&r.after),

@@ -143,7 +143,7 @@ fn product_label(
     let renews = tr.t2(
         "%{product} (renews %{date})",
         "product",
-        &p.offer_name,
+        &p.product_name,
         "date",
         crate::i18n::date_in(tr.0, p.renews_on),
     );

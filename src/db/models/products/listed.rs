@@ -11,7 +11,8 @@ use crate::domain::{PartnershipStatus, PaymentMode};
 #[derive(Debug, Clone, Queryable)]
 pub struct Listed {
     pub id: String,
-    pub offer_name: String,
+    #[diesel(deserialize_as = crate::db::models::products::Named)]
+    pub product_name: String,
     pub renews_on: NaiveDate,
     pub manager: Option<ListedManager>,
 }
@@ -62,7 +63,7 @@ fn listed<'a>(customer_org_id: &'a str) -> _ {
         .order((offers::position, products::created_at, products::id))
         .select((
             products::id,
-            offers::name,
+            (products::label, offers::name),
             products::renews_on,
             (
                 partnerships::id,

@@ -24,6 +24,22 @@ pub struct Product {
     pub renews_on: NaiveDate,
     pub auto_renew: i32,
     pub created_at: NaiveDateTime,
+    /// Its own name, given at order (empty: none).
+    pub label: String,
+}
+
+/// A product's name as pages, invoices and emails show it, read from its label and its
+/// offer's name: `example.ch · Domain name`, or the offer's name alone.
+#[derive(Debug, Clone, Queryable)]
+pub struct Named {
+    label: String,
+    offer: String,
+}
+
+impl From<Named> for String {
+    fn from(named: Named) -> String {
+        crate::domain::product_name(&named.label, &named.offer)
+    }
 }
 
 pub fn insert(conn: &mut DbConn, product: &Product) -> QueryResult<()> {
@@ -123,7 +139,8 @@ pub fn assign(
 #[derive(Debug, Clone, Queryable)]
 pub struct ManagedElsewhere {
     pub product_id: String,
-    pub offer_name: String,
+    #[diesel(deserialize_as = crate::db::models::products::Named)]
+    pub product_name: String,
     pub partnership_id: String,
     pub partner_name: String,
     pub payment_mode: Option<PaymentMode>,
@@ -148,7 +165,7 @@ pub fn managed_elsewhere(
         .order((partnerships::id, offers::position, products::id))
         .select((
             products::id,
-            offers::name,
+            (products::label, offers::name),
             partnerships::id,
             organizations::name,
             partnerships::payment_mode,

@@ -25,7 +25,7 @@ pub struct Manager {
 pub struct ProductView {
     pub id: String,
     pub offer_code: String,
-    pub offer_name: String,
+    pub product_name: String,
     pub yearly_price: i64,
     pub customer_org_id: String,
     pub customer_name: String,
@@ -58,7 +58,8 @@ impl ProductView {
 struct ViewRow {
     id: String,
     offer_code: String,
-    offer_name: String,
+    #[diesel(deserialize_as = crate::db::models::products::Named)]
+    product_name: String,
     price_chf: i64,
     price_eur: i64,
     customer_org_id: String,
@@ -118,7 +119,7 @@ impl ViewRow {
         Ok(ProductView {
             id: self.id,
             offer_code: self.offer_code,
-            offer_name: self.offer_name,
+            product_name: self.product_name,
             yearly_price,
             customer_org_id: self.customer_org_id,
             customer_name: self.customer_name,
@@ -188,7 +189,7 @@ pub fn views(
         .select((
             products::id,
             products::offer_code,
-            offers::name,
+            (products::label, offers::name),
             offers::price_chf,
             offers::price_eur,
             products::customer_org_id,
