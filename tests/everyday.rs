@@ -203,3 +203,124 @@ async fn a_refused_form_is_shown_again_with_what_was_typed() {
         Some("limited")
     );
 }
+
+/// An amount as the English pages write it (`CHF 1,234.50`), in minor units.
+fn minor_units(written: &str) -> i64 {
+    let digits: String = written.chars().filter(char::is_ascii_digit).collect();
+    let value: i64 = digits
+        .parse()
+        .unwrap_or_else(|_| panic!("an amount: {written}"));
+    if written.contains('-') { -value } else { value }
+}
+
+/// The first day of the month eleven months back: where a dashboard's chart starts.
+fn chart_start() -> chrono::NaiveDateTime {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let first = today.with_day(1).unwrap() - chrono::Months::new(11);
+    first.and_hms_opt(0, 0, 0).unwrap()
+}
+
+#[tokio::test]
+async fn each_dashboard_answers_its_first_question() {
+    use diesel::prelude::*;
+    use partnerdesk::db::schema::{income_entries, invoices};
+    let app = spawn_demo().await;
+    let acme = org_id(&app, ACME).await;
+    let agency = org_id(&app, WEB_AGENCY).await;
+
+    // The customer: its next renewals, soonest first, and what it was invoiced monthly.
+    let alice = app.logged_in("alice@acme.test").await;
+    let home = alice.get("/").await;
+    let renewals = home.texts("section[aria-labelledby=next-renewals-title] li");
+    assert!(!renewals.is_empty() && renewals.len() <= 5, "{renewals:?}");
+    let products = alice.get("/products").await.texts("tbody th");
+    for r in &renewals {
+        assert!(
+            products.iter().any(|name| r.starts_with(name.as_str())),
+            "{r} is one of Acme's products"
+        );
+        assert!(r.contains("paid by"), "{r}");
+    }
+    let bars = home.html();
+    let selector = scraper::Selector::parse("svg rect.chart-bar").unwrap();
+    assert_eq!(bars.select(&selector).count(), 12);
+    let figures = home.texts(".chart tbody td");
+    assert_eq!(figures.len(), 12);
+    let shown: i64 = figures.iter().map(|f| minor_units(f)).sum();
+    let since = chart_start();
+    let invoiced: i64 = {
+        let acme = acme.clone();
+        app.with_db(move |conn| {
+            invoices::table
+                .filter(invoices::payer_org_id.eq(&acme))
+                .filter(invoices::issued_at.ge(since))
+                .filter(invoices::cancelled_at.is_null())
+                .select(invoices::total)
+                .load::<i64>(conn)
+                .unwrap()
+                .into_iter()
+                .sum()
+        })
+        .await
+    };
+    assert!(invoiced > 0, "the demo invoiced Acme this year");
+    assert_eq!(
+        shown, invoiced,
+        "the chart's figures add up to what was invoiced"
+    );
+
+    // The partner: its income this year, its clients' renewals due soon, income monthly.
+    let paul = app.logged_in("paul@webagency.test").await;
+    let home = paul.get("/").await;
+    let year_start = {
+        use chrono::Datelike;
+        let today = chrono::Utc::now().date_naive();
+        chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+    };
+    let earned_since = |from: chrono::NaiveDateTime| {
+        let agency = agency.clone();
+        app.with_db(move |conn| {
+            income_entries::table
+                .filter(income_entries::partner_org_id.eq(&agency))
+                .filter(income_entries::created_at.ge(from))
+                .select(income_entries::amount)
+                .load::<i64>(conn)
+                .unwrap()
+                .into_iter()
+                .sum::<i64>()
+        })
+    };
+    let this_year = earned_since(year_start).await;
+    let card = home.texts("section[aria-labelledby=card-income] .figure");
+    assert_eq!(card.len(), 1, "{card:?}");
+    assert_eq!(minor_units(&card[0]), this_year);
+    let monthly: i64 = home
+        .texts(".chart tbody td")
+        .iter()
+        .map(|f| minor_units(f))
+        .sum();
+    assert_eq!(monthly, earned_since(chart_start()).await);
+    assert_eq!(
+        home.texts(".chart figcaption"),
+        ["Income per month, in CHF"]
+    );
+    assert_eq!(
+        home.texts("#clients-renewing-title"),
+        ["Your clients' renewals in the next 30 days"]
+    );
+
+    // Technical staff see the renewals, and no figures of money.
+    let bob = app.logged_in("bob@acme.test").await;
+    let home = bob.get("/").await;
+    assert!(
+        !home
+            .texts("section[aria-labelledby=next-renewals-title] li")
+            .is_empty()
+    );
+    assert!(home.texts(".chart").is_empty());
+    assert!(home.texts("#card-invoices").is_empty());
+}

@@ -61,6 +61,50 @@ pub fn date_in(locale: Locale, day: NaiveDate) -> String {
     }
 }
 
+/// A month as `locale` names it: short (`Mar`, `mars`) for a chart's axis, or in full
+/// with its year (`March 2026`, `mars 2026`).
+pub fn month_in(locale: Locale, year: i32, month: u32, short: bool) -> String {
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    const FR_SHORT: [&str; 12] = [
+        "janv", "févr", "mars", "avr", "mai", "juin", "juil", "août", "sept", "oct", "nov", "déc",
+    ];
+    let i = (month.clamp(1, 12) - 1) as usize;
+    let french = locale.language() == "fr";
+    match (short, french) {
+        (true, true) => FR_SHORT[i].to_owned(),
+        (true, false) => EN[i][..3].to_owned(),
+        (false, true) => format!("{} {year}", FR[i]),
+        (false, false) => format!("{} {year}", EN[i]),
+    }
+}
+
 pub fn date(day: NaiveDate) -> String {
     date_in(current(), day)
 }

@@ -15,7 +15,7 @@ mod format;
 mod locale;
 mod text;
 
-pub use format::{date, date_in, datetime, datetime_in, money, money_in, rate_in};
+pub use format::{date, date_in, datetime, datetime_in, money, money_in, month_in, rate_in};
 pub use locale::Locale;
 pub use text::{Arg, In, Text};
 

@@ -5,6 +5,7 @@ mod account;
 mod act;
 mod assets;
 mod billing_details;
+mod chart;
 mod clients;
 pub mod csrf;
 mod csv;

@@ -19,22 +19,22 @@ use crate::web::layout::{Layout, Section, page};
 use crate::web::views::PAGE_SIZE;
 
 /// A product as its row shows it: where it is installed, who manages it, who pays next.
-struct ProductRow {
-    id: String,
-    product_name: String,
-    installed_in: String,
-    managed_by: String,
-    next_payer: String,
+pub struct ProductRow {
+    pub id: String,
+    pub product_name: String,
+    pub installed_in: String,
+    pub managed_by: String,
+    pub next_payer: String,
     /// What the next renewal costs its payer before VAT; not shown to a customer whose
     /// partner pays: the partner's own price is none of the customer's business.
-    next_price: Option<String>,
-    renews_on: String,
-    auto_renew: String,
-    can_renew: bool,
+    pub next_price: Option<String>,
+    pub renews_on: String,
+    pub auto_renew: String,
+    pub can_renew: bool,
 }
 
 impl ProductRow {
-    fn new(p: &ProductView, viewer_org_id: &str, may_buy: bool) -> ProductRow {
+    pub fn new(p: &ProductView, viewer_org_id: &str, may_buy: bool) -> ProductRow {
         let active = p.active_manager();
         let next = billing::next_renewal(p.management(), p.yearly_price).ok();
         let next_payer = match active {

@@ -32,6 +32,7 @@ macro_rules! next_in_series {
 }
 
 pub mod account_links;
+pub mod activity;
 pub mod bank_payments;
 pub mod billing_details;
 pub mod client_requests;

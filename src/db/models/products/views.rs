@@ -134,6 +134,13 @@ impl ViewRow {
 
 /// Which products to load for an organization.
 pub enum Visible<'a> {
+    /// The organization's products that renew by themselves by `until`, soonest first:
+    /// those installed in it, or (`for_clients`) those it manages for its clients.
+    NextRenewals {
+        org_id: &'a str,
+        for_clients: bool,
+        until: NaiveDate,
+    },
     /// Installed in the organization.
     InstalledIn(&'a str),
     /// Managed by the organization, as a partner under an active partnership.
@@ -209,7 +216,24 @@ pub fn views(
         .limit(limit)
         .into_boxed();
     let active = partnerships::status.eq(PartnershipStatus::Active);
+    let soonest_first = matches!(visible, Visible::NextRenewals { .. });
     query = match visible {
+        Visible::NextRenewals {
+            org_id,
+            for_clients,
+            until,
+        } => {
+            let query = query
+                .filter(products::auto_renew.eq(1))
+                .filter(products::renews_on.le(until));
+            if for_clients {
+                query
+                    .filter(partnerships::partner_org_id.eq(org_id))
+                    .filter(active)
+            } else {
+                query.filter(products::customer_org_id.eq(org_id))
+            }
+        }
         Visible::InstalledIn(org) => query.filter(products::customer_org_id.eq(org)),
         Visible::ManagedBy(org) => query
             .filter(partnerships::partner_org_id.eq(org))
@@ -243,8 +267,12 @@ pub fn views(
             ),
         None => query,
     };
+    query = if soonest_first {
+        query.order((products::renews_on, products::id))
+    } else {
+        query.order((products::created_at, products::id))
+    };
     query
-        .order((products::created_at, products::id))
         .load::<ViewRow>(conn)?
         .into_iter()
         .map(ViewRow::into_view)
