@@ -67,6 +67,27 @@ async fn the_change_is_announced_through_smtp() {
             .contains("<p>Acme SA changed who pays for the orders and renewals that Web Agency Sàrl places for it.</p>")
     );
     assert!(to_paul.email.html.contains(&format!("/clients/{id}")));
+    // The renewals the agency now pays, at its partner price (CHF 480 less its 20 %).
+    let text = &to_paul.email.text.replace("\r\n", "\n");
+    assert!(
+        text.contains("\n\nThe automatic renewals of the next 90 days that Web Agency Sàrl now pays (prices before VAT):\n  - "),
+        "{text}"
+    );
+    let cloud = text
+        .lines()
+        .find(|l| l.contains("shop.acme.ch · Cloud Server, on "))
+        .unwrap_or_else(|| panic!("the cloud server's renewal is listed: {text}"));
+    assert!(cloud.ends_with(": CHF 384.00"), "{cloud}");
+    assert!(
+        text.contains("acme-shop.ch · Domain name .ch, on "),
+        "{text}"
+    );
+    assert!(
+        to_paul
+            .email
+            .html
+            .contains("<li>shop.acme.ch · Cloud Server, on ")
+    );
     let to_alice = received
         .iter()
         .find(|r| r.envelope_to == ["alice@acme.test"])

@@ -129,6 +129,13 @@ pub fn change(
                 new_value: Some(to.as_str()),
             },
         )?;
+        let renewals = upcoming_renewals(
+            conn,
+            &partnership,
+            Access::Full(from),
+            Access::Full(to),
+            at.date(),
+        )?;
         let change = PaymentModeChange {
             partnership: &partnership,
             from,
@@ -136,6 +143,7 @@ pub fn change(
             changed_by_name: actor.user_name,
             changed_by_email: actor.user_email,
             changed_at: at,
+            renewals: &renewals,
         };
         notifications::payment_mode_changed(conn, mail, &change)?;
         let partnership = PartnershipView {

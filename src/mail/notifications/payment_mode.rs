@@ -8,9 +8,10 @@ use crate::db::DbConn;
 use crate::db::models::orgs::{self, Recipient};
 use crate::db::models::outbox::{self, OutgoingEmail};
 use crate::db::models::partnerships::PartnershipView;
-use crate::domain::{PaymentMode, Role, Side};
-use crate::i18n::{In, datetime_in};
+use crate::domain::{Money, PaymentMode, Role, Side};
+use crate::i18n::{In, date_in, datetime_in, money_in};
 use crate::mail::MailContext;
+use crate::partnerships::RenewalPreview;
 
 /// The facts of a payment-mode change, as both emails tell them.
 pub struct PaymentModeChange<'a> {
@@ -20,6 +21,8 @@ pub struct PaymentModeChange<'a> {
     pub changed_by_name: &'a str,
     pub changed_by_email: &'a str,
     pub changed_at: NaiveDateTime,
+    /// The automatic renewals coming up whose payer the change moves.
+    pub renewals: &'a [RenewalPreview],
 }
 
 #[derive(Template)]
@@ -62,6 +65,9 @@ struct MessageFacts<'a> {
     changed_by: String,
     changed_at: String,
     link: String,
+    /// The renewals whose payer changes, as the recipient reads them: product, day, and
+    /// what the new payer pays before VAT.
+    renewals: Vec<(String, String, String)>,
 }
 
 impl<'a> MessageFacts<'a> {
@@ -82,6 +88,17 @@ impl<'a> MessageFacts<'a> {
             changed_by: format!("{} ({})", change.changed_by_name, change.changed_by_email),
             changed_at: datetime_in(recipient.locale(), change.changed_at),
             link: mail.base_url.link(path),
+            renewals: change
+                .renewals
+                .iter()
+                .map(|r| {
+                    (
+                        r.product_name.clone(),
+                        date_in(recipient.locale(), r.renews_on),
+                        money_in(recipient.locale(), Money::new(r.after.price, r.currency)),
+                    )
+                })
+                .collect(),
         }
     }
 }
