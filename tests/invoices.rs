@@ -261,13 +261,15 @@ async fn an_invoice_shows_its_lines_and_totals() {
     let invoice = latest_invoice(&app).await;
     let page = paul.get(&format!("/invoices/{}", invoice.id)).await;
     let lines = page.texts("table.amounts tbody tr");
+    let start = partnerdesk::db::now().date();
+    let end = start + chrono::Months::new(12);
     assert_eq!(
         lines,
         vec![
             format!(
                 "Cloud Server — new order, {} to {}CHF 480.00",
-                partnerdesk::db::now().date(),
-                partnerdesk::db::now().date() + chrono::Months::new(12)
+                start.format("%b %-d, %Y"),
+                end.format("%b %-d, %Y")
             ),
             "Partner discount (Web Agency Sàrl)CHF -96.00".to_owned(),
             "SubtotalCHF 384.00".to_owned(),
@@ -282,6 +284,22 @@ async fn an_invoice_shows_its_lines_and_totals() {
     assert_eq!(
         page.row("Order").as_deref(),
         Some("New order, placed by the partner")
+    );
+    // Written in English when ordered, read in French by a French reader: the same
+    // lines, worded in French with days written the French way.
+    paul.submit("/lang", &[("lang", "fr")]).await;
+    let french = paul.get(&format!("/invoices/{}", invoice.id)).await;
+    let lines = french.texts("table.amounts tbody tr");
+    assert_eq!(
+        lines[..2],
+        [
+            format!(
+                "Cloud Server — nouvelle commande, du {} au {}480,00 CHF",
+                start.format("%d/%m/%Y"),
+                end.format("%d/%m/%Y")
+            ),
+            "Rabais partenaire (Web Agency Sàrl)-96,00 CHF".to_owned(),
+        ]
     );
 }
 

@@ -67,6 +67,50 @@ async fn crawl(browser: &Browser) -> Vec<(String, Page)> {
     pages
 }
 
+/// The English of the catalog a French page must not show: each text whose French
+/// differs, cut at its placeholders into pieces of at least two words.
+fn english_pieces() -> Vec<String> {
+    let catalog =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/locales/fr.yml")).unwrap();
+    let placeholder = regex::Regex::new(r"%\{[a-z_0-9]+\}").unwrap();
+    let mut pieces = BTreeSet::new();
+    for line in catalog.lines().filter(|l| l.starts_with('"')) {
+        let Ok(pair) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(
+            &format!("{{{line}}}"),
+        ) else {
+            continue;
+        };
+        for (english, french) in pair {
+            let french = french.as_str().unwrap_or_default();
+            for piece in placeholder.split(&english) {
+                let piece = piece.trim_matches(|c: char| !c.is_alphanumeric());
+                if piece.split_whitespace().count() >= 2
+                    && piece.len() >= 10
+                    && !french.contains(piece)
+                {
+                    pieces.insert(piece.to_owned());
+                }
+            }
+        }
+    }
+    pieces.into_iter().collect()
+}
+
+/// What of `text` is English left behind: pieces of the catalog's English, and days
+/// written the English way.
+fn english_in(text: &str, pieces: &[String]) -> Vec<String> {
+    let english_day =
+        regex::Regex::new(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, \d{4}")
+            .unwrap();
+    let mut found: Vec<String> = pieces
+        .iter()
+        .filter(|piece| text.contains(piece.as_str()))
+        .cloned()
+        .collect();
+    found.extend(english_day.find_iter(text).map(|m| m.as_str().to_owned()));
+    found
+}
+
 #[tokio::test]
 async fn every_page_of_the_demo_reads_in_the_browsers_language() {
     let app = spawn_demo().await;
@@ -83,6 +127,9 @@ async fn every_page_of_the_demo_reads_in_the_browsers_language() {
         about.text()
     );
 
+    let pieces = english_pieces();
+    assert!(pieces.len() > 300, "the catalog is read: {}", pieces.len());
+    let mut english = Vec::new();
     let mut visited = 0;
     for email in partnerdesk::demo::LOGINS.iter().map(|login| login.email) {
         let browser = app.logged_in_speaking(email, SWISS_FRENCH).await;
@@ -95,11 +142,20 @@ async fn every_page_of_the_demo_reads_in_the_browsers_language() {
             );
             if is_html(&page) {
                 assert_eq!(html_lang(&page), "fr-CH", "{email} GET {path}");
+                let left = english_in(&page.text(), &pieces);
+                if !left.is_empty() {
+                    english.push(format!("{email} GET {path}: {left:?}"));
+                }
             }
             visited += 1;
         }
     }
     assert!(visited > 30, "only {visited} pages were reached");
+    assert!(
+        english.is_empty(),
+        "English left on French pages:\n{}",
+        english.join("\n")
+    );
 
     // What a French reader sees: the sidebar, amounts and dates written the Swiss way.
     let alice = app

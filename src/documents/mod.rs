@@ -179,7 +179,7 @@ impl InvoiceDocument<'_> {
         doc.rule((LEFT, y), (RIGHT, y), 0.5, false);
         for line in self.lines {
             y += 6.0;
-            let wrapped = doc.wrap(Weight::Regular, 10.0, 120.0, &line.description);
+            let wrapped = doc.wrap(Weight::Regular, 10.0, 120.0, &line.worded(tr.0));
             doc.text_right(RIGHT, y, 10.0, Weight::Regular, &money(line.amount));
             for (i, part) in wrapped.iter().enumerate() {
                 if i > 0 {

@@ -87,6 +87,8 @@ pub struct Text {
 pub enum Arg {
     Plain(String),
     Text(Text),
+    /// A day, written as the reader's language writes days.
+    Day(chrono::NaiveDate),
 }
 
 impl Text {
@@ -112,6 +114,13 @@ impl Text {
         self
     }
 
+    /// Fills `%{name}` with a day, written as each reader's language writes it.
+    #[must_use]
+    pub fn day(mut self, name: &str, day: chrono::NaiveDate) -> Text {
+        self.args.push((name.to_owned(), Arg::Day(day)));
+        self
+    }
+
     pub fn key(&self) -> &str {
         &self.key
     }
@@ -124,6 +133,7 @@ impl Text {
                 let value = match arg {
                     Arg::Plain(v) => v.clone(),
                     Arg::Text(text) => text.render(locale),
+                    Arg::Day(day) => super::date_in(locale, *day),
                 };
                 (name.as_str(), value)
             })

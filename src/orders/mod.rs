@@ -360,8 +360,8 @@ fn build(d: Draft, vat_rate_bp: i32) -> Result<Quote, OrderError> {
         Text::new("%{offer} — %{kind}, %{start} to %{end}")
             .arg("offer", &d.product_name)
             .text("kind", kind)
-            .arg("start", d.period_start)
-            .arg("end", period_end),
+            .day("start", d.period_start)
+            .day("end", period_end),
         d.charge.public_price,
     )];
     if d.charge.discount > 0 {

@@ -101,6 +101,7 @@ pub(super) fn write(
             // Written once, in the orderer's language: an issued invoice does not change.
             description: description.render(acting.locale()),
             amount: *amount,
+            words: serde_json::to_string(description).ok(),
         })
         .collect();
     // Addressed as the payer's details read now: the invoice keeps them.

@@ -259,7 +259,7 @@ pub async fn show(
         ),
         lines: lines
             .iter()
-            .map(|l| (l.description.clone(), money(l.amount)))
+            .map(|l| (l.worded(crate::i18n::current()), money(l.amount)))
             .collect(),
         subtotal: money(invoice.subtotal),
         vat_rate: Rate::from_bp(invoice.vat_rate_bp).map_or_else(

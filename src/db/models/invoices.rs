@@ -102,6 +102,18 @@ pub struct Line {
     pub position: i32,
     pub description: String,
     pub amount: i64,
+    pub words: Option<String>,
+}
+
+impl Line {
+    /// The line in `locale`: worded from its message, or as written for lines issued
+    /// without one.
+    pub fn worded(&self, locale: crate::i18n::Locale) -> String {
+        self.words
+            .as_deref()
+            .and_then(|words| serde_json::from_str::<crate::i18n::Text>(words).ok())
+            .map_or_else(|| self.description.clone(), |text| text.render(locale))
+    }
 }
 
 /// What an invoice was for, as its page tells it.

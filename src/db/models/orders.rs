@@ -63,6 +63,8 @@ pub struct NewLine<'a> {
     pub position: i32,
     pub description: String,
     pub amount: i64,
+    /// The line as a message (JSON of a [`crate::i18n::Text`]), worded for each reader.
+    pub words: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -139,6 +139,7 @@ diesel::table! {
         position -> Integer,
         description -> Text,
         amount -> BigInt,
+        words -> Nullable<Text>,
     }
 }
 
