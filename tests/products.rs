@@ -183,3 +183,110 @@ async fn a_product_is_known_by_the_name_given_at_order_wherever_it_appears() {
         managed.text()
     );
 }
+
+/// The days the rows of a products page say they renew on.
+fn renewal_days(page: &Page) -> Vec<chrono::NaiveDate> {
+    page.texts("tbody td[data-label='Renews on']")
+        .iter()
+        .map(|d| chrono::NaiveDate::parse_from_str(d, "%b %-d, %Y").unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_partner_works_through_its_clients_products_soonest_renewal_first_and_by_client() {
+    let app = spawn_demo().await;
+    let beta = org_id(&app, BETA).await;
+    let acme = org_id(&app, ACME).await;
+    let paul_id = user_id(&app, "paul@webagency.test").await;
+    // Sixty more products for Beta, ordered on sixty days, some on the same one.
+    let (org, agency) = (beta.clone(), org_id(&app, WEB_AGENCY).await);
+    app.with_db(move |conn| {
+        for i in 0..60 {
+            let acting = partnerdesk::orders::Acting::Member {
+                org_id: &agency,
+                user_id: &paul_id,
+                locale: partnerdesk::i18n::Locale::En,
+            };
+            let request = partnerdesk::orders::Request::New {
+                customer_org_id: &org,
+                offer_code: "domain-ch",
+                managed_by: None,
+                label: "",
+            };
+            let at = partnerdesk::db::now() - chrono::TimeDelta::days(i % 40);
+            partnerdesk::orders::place(conn, acting, request, at, 810).unwrap();
+        }
+    })
+    .await;
+    let paul = app.logged_in("paul@webagency.test").await;
+
+    // Every page, followed to the end: each product once, soonest renewal first.
+    let mut path = "/products?view=clients".to_owned();
+    let (mut days, mut names, mut pages) = (Vec::new(), Vec::new(), 0);
+    loop {
+        let page = paul.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        days.extend(renewal_days(&page));
+        names.extend(page.texts("tbody tr"));
+        pages += 1;
+        let more = scraper::Selector::parse("main p a[href^='/products?view=clients']").unwrap();
+        let next = page
+            .html()
+            .select(&more)
+            .filter_map(|a| a.value().attr("href").map(str::to_owned))
+            .find(|href| href.contains("after="));
+        match next {
+            Some(next) => path = next,
+            None => break,
+        }
+    }
+    assert!(pages >= 2, "more than a page");
+    assert!(days.windows(2).all(|d| d[0] <= d[1]), "{days:?}");
+    let demo_managed = 9;
+    assert_eq!(days.len(), 60 + demo_managed, "each product once");
+
+    // One client's: only its products, all of them.
+    let mut path = format!("/products?view=clients&client={beta}");
+    let mut beta_rows = Vec::new();
+    loop {
+        let page = paul.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        beta_rows.extend(page.texts("tbody tr"));
+        let more = scraper::Selector::parse("main p a[href*='after=']").unwrap();
+        match page
+            .html()
+            .select(&more)
+            .next()
+            .and_then(|a| a.value().attr("href"))
+        {
+            Some(next) => {
+                assert!(
+                    next.contains(&format!("client={beta}")),
+                    "the filter is kept"
+                );
+                path = next.to_owned();
+            }
+            None => break,
+        }
+    }
+    assert!(
+        beta_rows.iter().all(|r| r.contains("Beta AG")),
+        "{beta_rows:?}"
+    );
+    assert_eq!(
+        beta_rows.len(),
+        names.iter().filter(|r| r.contains("Beta AG")).count()
+    );
+
+    // Another organization's id, or a client of someone else: refused, nothing shown.
+    let petra = app.logged_in("petra@studio.test").await;
+    let refused = petra
+        .get(&format!("/products?view=clients&client={beta}"))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(!refused.text().contains("Beta AG"), "{}", refused.text());
+    let studio_acme = petra
+        .get(&format!("/products?view=clients&client={acme}"))
+        .await;
+    assert_eq!(studio_acme.status, StatusCode::OK);
+}

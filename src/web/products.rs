@@ -94,12 +94,17 @@ struct ListPage {
     /// Customer view: the partners that may manage a new product. Clients view: the clients.
     targets: Vec<Choice>,
     default_target: String,
+    /// The clients view: the clients to filter by, and the one chosen (empty: all).
+    clients: Vec<Choice>,
+    client: String,
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     view: Option<String>,
     after: Option<String>,
+    /// The clients view: one client's products only.
+    client: Option<String>,
 }
 
 fn offer_choices(offers: &[Offer], currency: crate::domain::Currency) -> Vec<Choice> {
@@ -129,19 +134,14 @@ pub async fn list(
     }
     let org_id = member.org_id().to_owned();
     let after = query.after.clone();
+    let client = query
+        .client
+        .clone()
+        .filter(|c| clients_view && !c.is_empty());
+    let chosen = client.clone();
     let (products, offers, partnerships) = state
         .db
         .run(move |conn| -> Result<_, AppError> {
-            let after = match after {
-                Some(id) => products::position(conn, &org_id, &id)?,
-                None => None,
-            };
-            let visible = if clients_view {
-                Visible::ManagedBy(&org_id)
-            } else {
-                Visible::InstalledIn(&org_id)
-            };
-            let products = products::views(conn, visible, after.as_ref(), PAGE_SIZE)?;
             let side = if clients_view {
                 Side::Partner
             } else {
@@ -157,10 +157,39 @@ pub async fn list(
                 .into_iter()
                 .filter(|p| p.status == PartnershipStatus::Active)
                 .collect();
+            if let Some(client) = &chosen
+                && !partnerships.iter().any(|p| &p.customer_org_id == client)
+            {
+                return Err(AppError::bad_request("Choose one of your clients."));
+            }
+            let after = match after {
+                Some(id) => products::position(conn, &org_id, &id)?,
+                None => None,
+            };
+            let visible = if clients_view {
+                Visible::ManagedBy {
+                    org_id: &org_id,
+                    client: chosen.as_deref(),
+                }
+            } else {
+                Visible::InstalledIn(&org_id)
+            };
+            let products = products::views(conn, visible, after.as_ref(), PAGE_SIZE)?;
             Ok((products, offers::all(conn)?, partnerships))
         })
         .await?;
     let may_buy = member.role().manages_partners();
+    let clients: Vec<Choice> = if clients_view {
+        partnerships
+            .iter()
+            .map(|p| Choice {
+                value: p.customer_org_id.clone(),
+                label: p.customer_name.clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let (targets, default_target) = if clients_view {
         let clients = partnerships
             .iter()
@@ -200,10 +229,10 @@ pub async fn list(
     };
     let next_page = (products.len() as i64 == PAGE_SIZE).then(|| {
         let last = &products[products.len() - 1].id;
-        if clients_view {
-            format!("/products?view=clients&after={last}")
-        } else {
-            format!("/products?after={last}")
+        match (clients_view, &client) {
+            (true, Some(client)) => format!("/products?view=clients&client={client}&after={last}"),
+            (true, None) => format!("/products?view=clients&after={last}"),
+            (false, _) => format!("/products?after={last}"),
         }
     });
     page(&ListPage {
@@ -219,5 +248,7 @@ pub async fn list(
         offers: offer_choices(&offers, member.current.currency),
         targets,
         default_target,
+        clients,
+        client: client.unwrap_or_default(),
     })
 }

@@ -144,7 +144,11 @@ pub enum Visible<'a> {
     /// Installed in the organization.
     InstalledIn(&'a str),
     /// Managed by the organization, as a partner under an active partnership.
-    ManagedBy(&'a str),
+    /// (Of one client, when given.) Soonest renewal first.
+    ManagedBy {
+        org_id: &'a str,
+        client: Option<&'a str>,
+    },
     /// One product, if the organization may see it (installed there or managed by it).
     One {
         org_id: &'a str,
@@ -163,6 +167,8 @@ pub enum Visible<'a> {
 #[derive(Debug, Clone)]
 pub struct After {
     pub created_at: NaiveDateTime,
+    /// For the lists in renewal order.
+    pub renews_on: NaiveDate,
     pub id: String,
 }
 
@@ -216,7 +222,10 @@ pub fn views(
         .limit(limit)
         .into_boxed();
     let active = partnerships::status.eq(PartnershipStatus::Active);
-    let soonest_first = matches!(visible, Visible::NextRenewals { .. });
+    let soonest_first = matches!(
+        visible,
+        Visible::NextRenewals { .. } | Visible::ManagedBy { .. }
+    );
     query = match visible {
         Visible::NextRenewals {
             org_id,
@@ -235,9 +244,15 @@ pub fn views(
             }
         }
         Visible::InstalledIn(org) => query.filter(products::customer_org_id.eq(org)),
-        Visible::ManagedBy(org) => query
-            .filter(partnerships::partner_org_id.eq(org))
-            .filter(active),
+        Visible::ManagedBy { org_id, client } => {
+            let query = query
+                .filter(partnerships::partner_org_id.eq(org_id))
+                .filter(active);
+            match client {
+                Some(client) => query.filter(products::customer_org_id.eq(client)),
+                None => query,
+            }
+        }
         Visible::One { org_id, product_id } => query.filter(products::id.eq(product_id)).filter(
             products::customer_org_id
                 .eq(org_id)
@@ -257,6 +272,13 @@ pub fn views(
             .filter(products::renews_on.between(from, to)),
     };
     query = match after {
+        Some(after) if soonest_first => query
+            .filter(products::renews_on.ge(after.renews_on))
+            .filter(
+                products::renews_on
+                    .gt(after.renews_on)
+                    .or(products::id.gt(after.id.clone())),
+            ),
         // Written so that the first condition bounds the index range by itself.
         Some(after) => query
             .filter(products::created_at.ge(after.created_at))
@@ -292,6 +314,7 @@ pub fn find_view(
 pub fn position(conn: &mut DbConn, org_id: &str, product_id: &str) -> QueryResult<Option<After>> {
     Ok(find_view(conn, org_id, product_id)?.map(|p| After {
         created_at: p.created_at,
+        renews_on: p.renews_on,
         id: p.id,
     }))
 }
