@@ -290,3 +290,35 @@ async fn a_partner_works_through_its_clients_products_soonest_renewal_first_and_
         .await;
     assert_eq!(studio_acme.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_partners_page_of_a_client_lists_what_it_manages_there_with_the_renewals() {
+    let app = spawn_demo().await;
+    let id = app.partnership_id(BETA, WEB_AGENCY).await;
+    let beta = org_id(&app, BETA).await;
+    let paul = app.logged_in("paul@webagency.test").await;
+    let page = paul.get(&format!("/clients/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let listed = page.texts("section[aria-labelledby=managed-title] li");
+    // The same products, in the same order, as the clients view narrowed to Beta.
+    let all = paul
+        .get(&format!("/products?view=clients&client={beta}"))
+        .await;
+    let names = all.texts("tbody th");
+    assert!(!listed.is_empty());
+    assert_eq!(listed.len(), names.len().min(20));
+    for (item, name) in listed.iter().zip(&names) {
+        assert!(item.starts_with(name.as_str()), "{item} / {name}");
+        assert!(item.contains("Renews on "), "{item}");
+    }
+    assert!(page.has_link(&format!("/products?view=clients&client={beta}")));
+    // The customer's side shows no such list; nor does anyone else get the page.
+    let carla = app.logged_in("carla@beta.test").await;
+    let theirs = carla.get(&format!("/partners/{id}")).await;
+    assert!(theirs.texts("#managed-title").is_empty());
+    let petra = app.logged_in("petra@studio.test").await;
+    assert_eq!(
+        petra.get(&format!("/clients/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

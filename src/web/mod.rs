@@ -25,7 +25,7 @@ mod orders;
 mod org;
 mod partners;
 mod password;
-mod products;
+pub(crate) mod products;
 mod relationships;
 mod requests;
 pub mod routes;

@@ -109,10 +109,17 @@ struct ShowPage {
     grant: Option<GrantFields>,
     partner_name: String,
     customer_name: String,
+    customer_id: String,
     access_in_sentence: &'static str,
     timeline: Vec<crate::web::views::TimelineEntry>,
     older_link: Option<String>,
+    /// The partner's side of an active partnership: the products it manages there,
+    /// soonest renewal first (the first of them).
+    managed: Option<Vec<crate::web::products::ProductRow>>,
 }
+
+/// How many managed products a partnership's page lists before linking to them all.
+const MANAGED_LISTED: i64 = 20;
 
 /// A partnership's page, from either side.
 pub async fn show(
@@ -127,10 +134,26 @@ pub async fn show(
     let before = query.into_inner().before;
     let can_manage = member.role().manages_partners();
     let tr = In::default();
-    let (view, timeline, products, grant) = state
+    let (view, timeline, products, grant, managed) = state
         .db
         .run(move |conn| -> Result<_, AppError> {
             let view = partnerships::find(conn, side, &org_id, &id)?.ok_or(AppError::NotFound)?;
+            let managed = if side == Side::Partner
+                && view.status == crate::domain::PartnershipStatus::Active
+            {
+                let visible = crate::db::models::products::Visible::ManagedBy {
+                    org_id: &org_id,
+                    client: Some(&view.customer_org_id),
+                };
+                Some(crate::db::models::products::views(
+                    conn,
+                    visible,
+                    None,
+                    MANAGED_LISTED,
+                )?)
+            } else {
+                None
+            };
             let timeline =
                 crate::web::views::timeline_page(conn, &org_id, &view.id, before.as_deref())?;
             let products = product_names(conn, tr, &view, side)?;
@@ -152,7 +175,7 @@ pub async fn show(
             } else {
                 None
             };
-            Ok((view, timeline, products, grant))
+            Ok((view, timeline, products, grant, managed))
         })
         .await?;
     let p = Summary::new(&view, side);
@@ -167,11 +190,19 @@ pub async fn show(
         timeline: timeline.entries,
         partner_name: view.partner_name.clone(),
         customer_name: view.customer_name.clone(),
+        customer_id: view.customer_org_id.clone(),
         access_in_sentence: view.access.kind().in_sentence(),
         base,
         can_manage,
         products,
         grant,
+        managed: managed.map(|all| {
+            all.iter()
+                .map(|product| {
+                    crate::web::products::ProductRow::new(product, member.org_id(), false)
+                })
+                .collect()
+        }),
         p,
     })
 }
