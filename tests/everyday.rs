@@ -324,3 +324,94 @@ async fn each_dashboard_answers_its_first_question() {
     assert!(home.texts(".chart").is_empty());
     assert!(home.texts("#card-invoices").is_empty());
 }
+
+/// The figure of a dashboard's card line that contains `words`.
+fn card_figure(page: &Page, card: &str, words: &str) -> Option<i64> {
+    page.texts(&format!("section[aria-labelledby={card}] p"))
+        .iter()
+        .find(|p| p.contains(words))
+        .and_then(|p| p.split_whitespace().next()?.parse().ok())
+}
+
+#[tokio::test]
+async fn a_pending_invitation_waits_on_both_dashboards_and_counts_as_no_partner() {
+    let app = spawn_demo().await;
+    let carla = app.logged_in("carla@beta.test").await;
+    let petra = app.logged_in("petra@studio.test").await;
+    let partners_before = card_figure(&carla.get("/").await, "card-partners", "partner");
+    let clients_before = card_figure(&petra.get("/").await, "card-clients", "client");
+    assert!(
+        carla
+            .get("/")
+            .await
+            .texts("#card-open-invitations")
+            .is_empty()
+    );
+
+    let studio = org_id(&app, STUDIO).await;
+    let sent = carla
+        .submit(
+            "/partners",
+            &[
+                ("partner_org_id", &studio),
+                ("access", "full"),
+                ("payment_mode", "customer"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    let id = sent
+        .location()
+        .unwrap()
+        .trim_start_matches("/partners/")
+        .to_owned();
+
+    let beta_home = carla.get("/").await;
+    assert_eq!(
+        card_figure(&beta_home, "card-partners", "partner"),
+        partners_before
+    );
+    assert_eq!(
+        card_figure(&beta_home, "card-open-invitations", "sent, waiting"),
+        Some(1)
+    );
+    assert_eq!(
+        card_figure(
+            &beta_home,
+            "card-open-invitations",
+            "waiting for your answer"
+        ),
+        Some(0)
+    );
+    let studio_home = petra.get("/").await;
+    assert_eq!(
+        card_figure(&studio_home, "card-clients", "client"),
+        clients_before
+    );
+    assert_eq!(
+        card_figure(
+            &studio_home,
+            "card-open-invitations",
+            "waiting for your answer"
+        ),
+        Some(1)
+    );
+
+    // Refused: nothing waits any more on either side.
+    let refused = petra.submit(&format!("/clients/{id}/refuse"), &[]).await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.text());
+    assert!(
+        carla
+            .get("/")
+            .await
+            .texts("#card-open-invitations")
+            .is_empty()
+    );
+    assert!(
+        petra
+            .get("/")
+            .await
+            .texts("#card-open-invitations")
+            .is_empty()
+    );
+}

@@ -30,6 +30,9 @@ struct DashboardPage {
     role_in_sentence: &'static str,
     /// Invitations to join other organizations, addressed to the person.
     invitations: Vec<Invitation>,
+    /// The organization's partnership invitations still open: waiting for its answer,
+    /// and sent by it, waiting for the other side's.
+    open_invitations: (i64, i64),
     /// For those who see the invoices: how many wait for payment (open, overdue), as
     /// told ("100+" beyond what is counted).
     waiting: Option<(String, String, bool)>,
@@ -129,7 +132,7 @@ pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResp
     let partner = member.is_partner_org();
     let currency = member.current.currency;
     let today = now().date();
-    let ((partner_count, client_count), invitations, waiting, figures) = state
+    let ((partner_count, client_count), open_invitations, invitations, waiting, figures) = state
         .db
         .run(move |conn| -> Result<_, AppError> {
             let figures = figures(conn, &org_id, currency, partner, billing, today)?;
@@ -140,6 +143,11 @@ pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResp
             };
             Ok((
                 partnerships::counts(conn, &org_id)?,
+                partnerships::open_invitations(
+                    conn,
+                    &org_id,
+                    now() - TimeDelta::days(crate::partnerships::INVITATION_DAYS),
+                )?,
                 invitations::addressed_to(conn, &email, now())?,
                 waiting,
                 figures,
@@ -164,6 +172,7 @@ pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResp
         partner_count,
         client_count,
         invitations,
+        open_invitations,
         waiting: waiting.map(|(open, overdue)| (told(open), told(overdue), overdue > 0)),
         next_renewals: rows(&figures.next_renewals, member.org_id()),
         clients_renewing: figures.clients_renewing.map(|all| {

@@ -379,18 +379,51 @@ pub fn set_payment_mode(
     Ok(updated == 1)
 }
 
-/// How many live partnerships the organization has on each side, for the dashboard.
+/// How many partners the organization works with and how many clients it works for:
+/// active partnerships only (a pending invitation grants nothing yet).
 pub fn counts(conn: &mut DbConn, org_id: &str) -> QueryResult<(i64, i64)> {
-    let live = partnerships::status.ne(PartnershipStatus::Ended);
+    let active = partnerships::status.eq(PartnershipStatus::Active);
     let as_customer = partnerships::table
         .filter(partnerships::customer_org_id.eq(org_id))
-        .filter(live)
+        .filter(active)
         .count()
         .get_result(conn)?;
     let as_partner = partnerships::table
         .filter(partnerships::partner_org_id.eq(org_id))
-        .filter(live)
+        .filter(active)
         .count()
         .get_result(conn)?;
     Ok((as_customer, as_partner))
+}
+
+/// The organization's invitations still open (sent since `since`): how many wait for its
+/// answer, and how many it sent that wait for the other side's.
+pub fn open_invitations(
+    conn: &mut DbConn,
+    org_id: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, i64)> {
+    let open = partnerships::status
+        .eq(PartnershipStatus::Pending)
+        .and(partnerships::invited_at.ge(since));
+    let count = |conn: &mut DbConn, by_us: bool| -> QueryResult<i64> {
+        let (as_customer, as_partner) = if by_us {
+            (Side::Customer, Side::Partner)
+        } else {
+            (Side::Partner, Side::Customer)
+        };
+        partnerships::table
+            .filter(open)
+            .filter(
+                partnerships::customer_org_id
+                    .eq(org_id)
+                    .and(partnerships::initiated_by.eq(as_customer))
+                    .or(partnerships::partner_org_id
+                        .eq(org_id)
+                        .and(partnerships::initiated_by.eq(as_partner))),
+            )
+            .count()
+            .get_result(conn)
+    };
+    Ok((count(conn, false)?, count(conn, true)?))
 }
