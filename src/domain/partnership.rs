@@ -167,16 +167,6 @@ pub enum PartnershipStatus {
     Ended,
 }
 
-impl PartnershipStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            PartnershipStatus::Pending => "Invitation pending",
-            PartnershipStatus::Active => "Active",
-            PartnershipStatus::Ended => "Ended",
-        }
-    }
-}
-
 /// What happened in a partnership's timeline.
 #[derive(
     Debug,

@@ -119,7 +119,7 @@ fn close_invitation(
             }
             _ => {}
         }
-        if !partnerships::end(conn, &p.id, at)? {
+        if !partnerships::end(conn, &p.id, at, kind)? {
             return Err(LifecycleError::Stale);
         }
         record(conn, &p, at, Some(actor), kind, None, None)?;

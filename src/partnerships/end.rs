@@ -34,7 +34,7 @@ pub fn end(
                 ));
             }
         }
-        if !partnerships::end(conn, &p.id, at)? {
+        if !partnerships::end(conn, &p.id, at, EventKind::Ended)? {
             return Err(LifecycleError::Stale);
         }
         record(
@@ -62,7 +62,7 @@ pub fn expire_invitations(
     for (id, customer_org_id) in stale {
         let closed = write_tx(conn, |conn| -> Result<bool, LifecycleError> {
             let p = load(conn, Side::Customer, &customer_org_id, &id)?;
-            if !is_expired(&p, at) || !partnerships::end(conn, &p.id, at)? {
+            if !is_expired(&p, at) || !partnerships::end(conn, &p.id, at, EventKind::Expired)? {
                 return Ok(false);
             }
             record(conn, &p, at, None, EventKind::Expired, None, None)?;

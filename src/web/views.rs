@@ -55,11 +55,11 @@ impl Summary {
             access_label: p.access.kind().label(),
             payment_mode: p.access.payment_mode(),
             payment_label: p.access.payment_mode().map_or("—", PaymentMode::label),
-            status_label: p.status.label(),
-            status_class: match p.status {
-                PartnershipStatus::Active => "badge badge-ok",
-                PartnershipStatus::Pending => "badge badge-wait",
-                PartnershipStatus::Ended => "badge badge-off",
+            status_label: state_label(p),
+            status_class: match (p.status, is_expired(p, now())) {
+                (PartnershipStatus::Active, _) => "badge badge-ok",
+                (PartnershipStatus::Pending, false) => "badge badge-wait",
+                _ => "badge badge-off",
             },
             is_active: p.status == PartnershipStatus::Active,
             full_access: matches!(p.access, Access::Full(_)),
@@ -80,6 +80,20 @@ impl Summary {
 
     pub fn partner_pays(&self) -> bool {
         self.payment_mode == Some(PaymentMode::PartnerPays)
+    }
+}
+
+/// Where a partnership stands, in words: an invitation pending or expired, refused or
+/// withdrawn; a collaboration active or ended.
+fn state_label(p: &PartnershipView) -> &'static str {
+    match (p.status, p.outcome) {
+        (PartnershipStatus::Active, _) => "Active",
+        (PartnershipStatus::Pending, _) if is_expired(p, now()) => "Expired",
+        (PartnershipStatus::Pending, _) => "Invitation pending",
+        (PartnershipStatus::Ended, Some(EventKind::Refused)) => "Refused",
+        (PartnershipStatus::Ended, Some(EventKind::Withdrawn)) => "Withdrawn",
+        (PartnershipStatus::Ended, Some(EventKind::Expired)) => "Expired",
+        (PartnershipStatus::Ended, _) => "Ended",
     }
 }
 

@@ -4,7 +4,7 @@ use diesel::query_source::{Alias, AliasedField};
 
 use crate::db::schema::{organizations, partner_profiles, partnerships};
 use crate::db::{DbConn, new_id, now};
-use crate::domain::{Access, AccessKind, PartnershipStatus, PaymentMode, Rate};
+use crate::domain::{Access, AccessKind, EventKind, PartnershipStatus, PaymentMode, Rate};
 
 pub use crate::domain::Side;
 
@@ -27,6 +27,8 @@ pub struct PartnershipView {
     /// When the pending invitation was last sent.
     pub invited_at: Option<NaiveDateTime>,
     pub ended_at: Option<NaiveDateTime>,
+    /// How it ended: the event that closed it (refused, withdrawn, expired, ended).
+    pub outcome: Option<EventKind>,
 }
 
 impl PartnershipView {
@@ -64,6 +66,7 @@ struct ViewRow {
     initiated_by: Side,
     invited_at: Option<NaiveDateTime>,
     ended_at: Option<NaiveDateTime>,
+    outcome: Option<EventKind>,
 }
 
 fn into_view(row: ViewRow) -> QueryResult<PartnershipView> {
@@ -90,6 +93,7 @@ fn into_view(row: ViewRow) -> QueryResult<PartnershipView> {
         initiated_by: row.initiated_by,
         invited_at: row.invited_at,
         ended_at: row.ended_at,
+        outcome: row.outcome,
     })
 }
 
@@ -146,6 +150,7 @@ fn joined_views() -> _ {
             partnerships::initiated_by,
             partnerships::invited_at,
             partnerships::ended_at,
+            partnerships::outcome,
         ))
 }
 
@@ -278,8 +283,9 @@ pub fn activate(
     Ok(updated == 1)
 }
 
-/// Ends a pending or active partnership. False if it had ended already.
-pub fn end(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+/// Ends a pending or active partnership, `how` it ended (refused, withdrawn, expired,
+/// ended). False if it had ended already.
+pub fn end(conn: &mut DbConn, id: &str, at: NaiveDateTime, how: EventKind) -> QueryResult<bool> {
     let updated = diesel::update(
         partnerships::table
             .find(id)
@@ -288,6 +294,7 @@ pub fn end(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> 
     .set((
         partnerships::status.eq(PartnershipStatus::Ended),
         partnerships::ended_at.eq(Some(at)),
+        partnerships::outcome.eq(Some(how)),
         partnerships::version.eq(partnerships::version + 1),
         partnerships::updated_at.eq(at),
     ))

@@ -22,6 +22,7 @@ diesel::table! {
         initiated_by -> Text,
         invited_at -> Nullable<Timestamp>,
         ended_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
     }
 }
 

@@ -174,7 +174,13 @@ fn after_the_partnership_ends_its_products_renew_to_the_customer_without_income(
     )
     .unwrap()
     .product_id;
-    partnership_rows::end(conn, &partnership, at(2026, 9, 1)).unwrap();
+    partnership_rows::end(
+        conn,
+        &partnership,
+        at(2026, 9, 1),
+        crate::domain::EventKind::Ended,
+    )
+    .unwrap();
     let run = renew_due(conn, date(2027, 5, 1), at(2027, 5, 1), VAT).unwrap();
     assert_eq!(
         run,
