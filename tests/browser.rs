@@ -679,6 +679,15 @@ async fn pages_hold_from_phone_width_to_a_wide_screen() {
         b.check_page(&format!("390px-{who}-menu-open")).await;
         b.follow(Locator::Css("nav.sidebar a[href='/team']")).await;
         assert_eq!(b.path().await, "/team");
+        // Left open while the screen grows wider (a phone turned), the menu stays usable
+        // until closed; then the sections are in their column.
+        b.choose(".menu-button").await;
+        b.client.set_window_size(1366, 768).await.unwrap();
+        assert!(b.shown(".menu-close").await, "the open menu can be closed");
+        b.check_page(&format!("1366px-{who}-menu-left-open")).await;
+        b.choose(".menu-close button").await;
+        assert!(!b.shown(".menu-close").await, "closed");
+        assert!(section_link_shown(&b, "/team").await);
         b.log_out().await;
     }
 }

@@ -152,6 +152,8 @@ async fn a_refused_form_is_shown_again_with_what_was_typed() {
         ["Team"],
         "the team page, not an error page"
     );
+    // Said at the top too, where a phone's screen shows it, with the way to the form.
+    assert!(typo.has_link("#invite-title"), "{}", typo.text());
     assert_eq!(typo.texts("#invite-error").len(), 1, "{}", typo.text());
     assert_eq!(value_of(&typo, "#invite-name").as_deref(), Some("Zoé Rey"));
     assert_eq!(
@@ -169,6 +171,14 @@ async fn a_refused_form_is_shown_again_with_what_was_typed() {
         .await;
     assert_eq!(demoted.status, StatusCode::CONFLICT);
     assert_eq!(demoted.texts("main h1"), ["Team"]);
+    assert!(
+        demoted
+            .texts("main > p.flash-error")
+            .iter()
+            .any(|f| f.contains("last legal representative")),
+        "{}",
+        demoted.text()
+    );
     let errors = demoted.texts(".field-error");
     assert_eq!(errors.len(), 1, "{}", demoted.text());
     assert!(
@@ -313,13 +323,16 @@ async fn each_dashboard_answers_its_first_question() {
         ["Your clients' renewals in the next 30 days"]
     );
 
-    // Technical staff see the renewals, and no figures of money.
+    // Technical staff see the renewals, and no figures of money: no price either.
     let bob = app.logged_in("bob@acme.test").await;
     let home = bob.get("/").await;
+    let renewals = home.texts("section[aria-labelledby=next-renewals-title] li");
+    assert!(!renewals.is_empty());
+    assert!(renewals.iter().all(|r| !r.contains("CHF")), "{renewals:?}");
+    let products = bob.get("/products").await.texts("tbody tr");
     assert!(
-        !home
-            .texts("section[aria-labelledby=next-renewals-title] li")
-            .is_empty()
+        !products.is_empty() && products.iter().all(|r| !r.contains("CHF")),
+        "{products:?}"
     );
     assert!(home.texts(".chart").is_empty());
     assert!(home.texts("#card-invoices").is_empty());
@@ -397,21 +410,61 @@ async fn a_pending_invitation_waits_on_both_dashboards_and_counts_as_no_partner(
         Some(1)
     );
 
-    // Refused: nothing waits any more on either side.
+    let status = |page: Page| page.row("Status").unwrap_or_default();
+    let waiting = |page: Page| page.texts("#card-open-invitations").len();
+    assert!(status(carla.get(&format!("/partners/{id}")).await).starts_with("Invitation pending"));
+
+    // Refused: nothing waits any more on either side, and both say it was refused.
     let refused = petra.submit(&format!("/clients/{id}/refuse"), &[]).await;
     assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.text());
-    assert!(
-        carla
-            .get("/")
-            .await
-            .texts("#card-open-invitations")
-            .is_empty()
+    assert_eq!(waiting(carla.get("/").await), 0);
+    assert_eq!(waiting(petra.get("/").await), 0);
+    assert!(status(carla.get(&format!("/partners/{id}")).await).starts_with("Refused"));
+    assert!(status(petra.get(&format!("/clients/{id}")).await).starts_with("Refused"));
+
+    // Sent again and withdrawn: withdrawn. Sent again and left 31 days: expired, even
+    // before the job that closes it has run, and waiting for nobody.
+    let form = [
+        ("partner_org_id", studio.as_str()),
+        ("access", "full"),
+        ("payment_mode", "customer"),
+    ];
+    let invite = || carla.submit("/partners", &form);
+    let again = invite().await;
+    let second = again
+        .location()
+        .unwrap()
+        .trim_start_matches("/partners/")
+        .to_owned();
+    let withdrawn = carla
+        .submit(&format!("/partners/{second}/withdraw"), &[])
+        .await;
+    assert_eq!(
+        withdrawn.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        withdrawn.text()
     );
+    assert!(status(petra.get(&format!("/clients/{second}")).await).starts_with("Withdrawn"));
+    let third = invite().await;
+    let third = third
+        .location()
+        .unwrap()
+        .trim_start_matches("/partners/")
+        .to_owned();
+    let late = third.clone();
+    app.with_db(move |conn| {
+        use diesel::prelude::*;
+        use partnerdesk::db::schema::partnerships;
+        diesel::update(partnerships::table.find(&late))
+            .set(partnerships::invited_at.eq(partnerdesk::db::now() - chrono::TimeDelta::days(31)))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
     assert!(
-        petra
-            .get("/")
-            .await
-            .texts("#card-open-invitations")
-            .is_empty()
+        status(carla.get(&format!("/partners/{third}")).await).starts_with("Invitation expired")
     );
+    assert_eq!(waiting(carla.get("/").await), 0);
+    assert_eq!(waiting(petra.get("/").await), 0);
 }

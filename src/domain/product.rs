@@ -20,13 +20,22 @@ pub fn parse_label(typed: &str) -> Result<String, &'static str> {
     if label.chars().count() > LABEL_MAX {
         return Err("Give the product a name of at most 100 characters.");
     }
+    if !label.chars().any(char::is_alphanumeric) {
+        return Err("Give the product a name with at least one letter or digit.");
+    }
     if refuse_hidden_characters(&label).is_err() {
         return Err("The product's name holds characters that cannot be printed.");
     }
-    if !label.chars().all(crate::payments::slip::is_latin) {
+    if !label.chars().all(drawn) {
         return Err("Write the product's name in Latin letters (a domain name in its xn-- form).");
     }
     Ok(label)
+}
+
+/// Whether the invoices' documents draw `c`: Latin letters, and the punctuation people
+/// type (curly quotes and apostrophes, dashes, the ellipsis).
+fn drawn(c: char) -> bool {
+    crate::payments::slip::is_latin(c) || "‘’“”–—…•".contains(c)
 }
 
 /// A product's name as shown: its label with its offer's name, or the offer's alone.
@@ -54,6 +63,12 @@ mod tests {
         assert!(parse_label("shop\u{202e}moc.").is_err());
         assert!(parse_label("bad\u{0}name").is_err());
         assert!(parse_label("例え.jp").is_err());
+        // As phones and Macs type them: curly apostrophes, dashes.
+        assert_eq!(
+            parse_label("Zoë’s shop – “main”").unwrap(),
+            "Zoë’s shop – “main”"
+        );
+        assert!(parse_label("---").is_err());
     }
 
     #[test]

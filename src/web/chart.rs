@@ -8,7 +8,7 @@ use crate::domain::{Currency, Money};
 use crate::i18n::{Locale, money_in, month_in};
 
 /// The drawing's size, in its own units: the page scales it to the width it has.
-const WIDTH: u32 = 360;
+const WIDTH: u32 = 400;
 const HEIGHT: u32 = 170;
 /// Where the bars stand and how tall they may be.
 const BASELINE: u32 = 140;

@@ -174,10 +174,10 @@ pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResp
         invitations,
         open_invitations,
         waiting: waiting.map(|(open, overdue)| (told(open), told(overdue), overdue > 0)),
-        next_renewals: rows(&figures.next_renewals, member.org_id()),
+        next_renewals: rows(&figures.next_renewals, member.org_id(), billing),
         clients_renewing: figures.clients_renewing.map(|all| {
             let first: Vec<_> = all.iter().take(LISTED).cloned().collect();
-            (told(all.len()), rows(&first, member.org_id()))
+            (told(all.len()), rows(&first, member.org_id(), billing))
         }),
         earned_this_year: figures.earned.map(|sums| {
             sums.into_iter()
@@ -203,9 +203,9 @@ pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResp
     })
 }
 
-fn rows(products: &[products::ProductView], viewer: &str) -> Vec<ProductRow> {
+fn rows(products: &[products::ProductView], viewer: &str, prices: bool) -> Vec<ProductRow> {
     products
         .iter()
-        .map(|p| ProductRow::new(p, viewer, false))
+        .map(|p| ProductRow::new(p, viewer, false, prices))
         .collect()
 }

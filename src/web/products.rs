@@ -26,7 +26,8 @@ pub struct ProductRow {
     pub managed_by: String,
     pub next_payer: String,
     /// What the next renewal costs its payer before VAT; not shown to a customer whose
-    /// partner pays: the partner's own price is none of the customer's business.
+    /// partner pays (the partner's own price is none of the customer's business), nor to
+    /// those who see no billing (technical staff).
     pub next_price: Option<String>,
     pub renews_on: String,
     pub auto_renew: String,
@@ -34,7 +35,12 @@ pub struct ProductRow {
 }
 
 impl ProductRow {
-    pub fn new(p: &ProductView, viewer_org_id: &str, may_buy: bool) -> ProductRow {
+    pub fn new(
+        p: &ProductView,
+        viewer_org_id: &str,
+        may_buy: bool,
+        sees_prices: bool,
+    ) -> ProductRow {
         let active = p.active_manager();
         let next = billing::next_renewal(p.management(), p.yearly_price).ok();
         let next_payer = match active {
@@ -45,7 +51,8 @@ impl ProductRow {
         }
         .clone();
         let is_customer = p.customer_org_id == viewer_org_id;
-        let price_shown = !(is_customer && next.is_some_and(|c| c.payer == Payer::Partner));
+        let price_shown =
+            sees_prices && !(is_customer && next.is_some_and(|c| c.payer == Payer::Partner));
         let partner_may_renew = active.is_some_and(|m| {
             m.partner_org_id == viewer_org_id && matches!(m.access, Access::Full(_))
         });
@@ -239,7 +246,7 @@ pub async fn list(
         layout: Layout::new(&member, Section::Products)?,
         rows: products
             .iter()
-            .map(|p| ProductRow::new(p, member.org_id(), may_buy))
+            .map(|p| ProductRow::new(p, member.org_id(), may_buy, member.role().sees_billing()))
             .collect(),
         clients_view,
         next_page,

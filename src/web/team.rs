@@ -66,6 +66,21 @@ pub enum Problem {
 }
 
 impl TeamPage {
+    /// What was refused, said at the top of the page, and where its form is.
+    fn refused(&self) -> Option<(&str, String)> {
+        match &self.problem {
+            Some(Problem::TwoFactor(message)) => Some((message, "two-factor-title".into())),
+            Some(Problem::Invite(message)) => Some((message, "invite-title".into())),
+            Some(Problem::Role {
+                user_id, message, ..
+            }) => {
+                let row = self.members.iter().position(|m| &m.user_id == user_id)?;
+                Some((message, format!("role-{}", row + 1)))
+            }
+            None => None,
+        }
+    }
+
     fn two_factor_error(&self) -> Option<&str> {
         match &self.problem {
             Some(Problem::TwoFactor(message)) => Some(message),

@@ -199,7 +199,12 @@ pub async fn show(
         managed: managed.map(|all| {
             all.iter()
                 .map(|product| {
-                    crate::web::products::ProductRow::new(product, member.org_id(), false)
+                    crate::web::products::ProductRow::new(
+                        product,
+                        member.org_id(),
+                        false,
+                        member.role().sees_billing(),
+                    )
                 })
                 .collect()
         }),
