@@ -131,6 +131,14 @@ async fn a_product_is_known_by_the_name_given_at_order_wherever_it_appears() {
             .await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{label}");
         assert!(refused.text().contains(why), "{}", refused.text());
+        // The order form again, holding what was typed.
+        assert_eq!(refused.texts("main h1"), ["Products"]);
+        assert_eq!(refused.field("label").as_deref(), Some(label.as_str()));
+        assert_eq!(
+            refused.texts("#offer option[selected]"),
+            [refused.texts("#offer option[value=domain-ch]")[0].clone()]
+        );
+        assert!(refused.has_link("#order-title"));
     }
     assert_eq!(billing_counts(&app).await, before);
 
@@ -174,8 +182,26 @@ async fn a_product_is_known_by_the_name_given_at_order_wherever_it_appears() {
     assert_eq!(status, StatusCode::OK);
     assert!(support::pdf::text(&pdf).contains("zoé-shop.ch"));
 
-    // The partner that manages Acme's products sees the name too, on its clients' list.
+    // The partner that manages Acme's products sees the name too, on its clients' list;
+    // its own order refused comes back on that list's form, the client still chosen.
     let paul = app.logged_in("paul@webagency.test").await;
+    let beta = org_id(&app, BETA).await;
+    let refused = paul
+        .submit(
+            "/orders",
+            &[
+                ("customer_org_id", &beta),
+                ("offer", "web-hosting"),
+                ("label", "例"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.texts("#customer option[selected]"), ["Beta AG"]);
+    assert_eq!(
+        refused.texts(".tabs a[aria-current=page]"),
+        ["Managed for clients"]
+    );
     let managed = paul.get("/products?view=clients").await;
     assert!(
         managed.text().contains("www.acme.ch · Web Hosting"),

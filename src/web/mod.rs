@@ -21,7 +21,7 @@ pub mod layout;
 mod login;
 mod login_code;
 pub mod member;
-mod orders;
+pub(crate) mod orders;
 mod org;
 mod partners;
 mod password;

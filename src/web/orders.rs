@@ -199,7 +199,7 @@ enum Step {
 
 /// Reviews or confirms, and answers with the confirmation page or the result.
 async fn review_or_confirm(
-    member: Member,
+    member: &Member,
     state: web::Data<AppState>,
     step: Step,
     action: String,
@@ -228,18 +228,18 @@ async fn review_or_confirm(
         })
         .await?;
     let (placed, again) = match outcome {
-        Ok(Err(review)) => return page(&confirm_page(&member, action, review, None)?),
+        Ok(Err(review)) => return page(&confirm_page(member, action, review, None)?),
         Ok(Ok(Confirmation::Changed(review))) => {
             return page_with_status(
                 StatusCode::CONFLICT,
-                &confirm_page(&member, action, *review, Some(TERMS_CHANGED))?,
+                &confirm_page(member, action, *review, Some(TERMS_CHANGED))?,
             );
         }
         Ok(Ok(Confirmation::Placed(placed))) => (placed, false),
         Ok(Ok(Confirmation::AlreadyPlaced(placed))) => (placed, true),
         Err(e) => return Err(e.into()),
     };
-    let message = placed_message(&member, &placed, again);
+    let message = placed_message(member, &placed, again);
     // The invoice is one click away for those who may open it.
     if placed.payer_org_id == member.org_id() && member.role().sees_billing() {
         let words = Text::new("Open invoice %{number}").arg("number", &placed.invoice_number);
@@ -254,6 +254,14 @@ async fn review_or_confirm(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, back_to_products(placed.placer)))
         .finish())
+}
+
+/// What the order form held when it was sent, to show it again if it is refused.
+pub struct Typed {
+    pub customer_org_id: String,
+    pub offer: String,
+    pub managed_by: String,
+    pub label: String,
 }
 
 /// A request that can cross into the blocking pool.
@@ -296,26 +304,41 @@ pub async fn order(
 ) -> Result<HttpResponse, AppError> {
     member.require(member.role().manages_partners(), BUYERS_ONLY)?;
     let form = form.0;
-    let step = match form.intent()? {
-        Some(intent) => Step::Confirm {
+    if let Some(intent) = form.intent()? {
+        let step = Step::Confirm {
             intent,
             product_id: None,
-        },
-        None => Step::Review(OwnedRequest::New {
-            customer_org_id: form
-                .customer_org_id
+        };
+        return review_or_confirm(&member, state, step, "/orders".into()).await;
+    }
+    let typed = Typed {
+        customer_org_id: form.customer_org_id.clone().unwrap_or_default(),
+        offer: form.offer.clone().unwrap_or_default(),
+        managed_by: form.managed_by.clone().unwrap_or_default(),
+        label: form.label.clone().unwrap_or_default(),
+    };
+    let reviewed = async {
+        let step = Step::Review(OwnedRequest::New {
+            customer_org_id: Some(typed.customer_org_id.clone())
                 .filter(|c| !c.is_empty())
                 .unwrap_or_else(|| member.org_id().to_owned()),
-            offer_code: form
-                .offer
+            offer_code: Some(typed.offer.clone())
                 .filter(|o| !o.is_empty())
                 .ok_or_else(|| AppError::bad_request("Choose an offer from the catalog."))?,
-            managed_by: form.managed_by.filter(|m| !m.is_empty()),
-            label: crate::domain::parse_label(form.label.as_deref().unwrap_or_default())
-                .map_err(AppError::bad_request)?,
-        }),
-    };
-    review_or_confirm(member, state, step, "/orders".into()).await
+            managed_by: Some(typed.managed_by.clone()).filter(|m| !m.is_empty()),
+            label: crate::domain::parse_label(&typed.label).map_err(AppError::bad_request)?,
+        });
+        review_or_confirm(&member, state.clone(), step, "/orders".into()).await
+    }
+    .await;
+    match reviewed {
+        // A refusal the orderer can fix: the order form again, with what was typed.
+        Err(e) => {
+            let (status, message) = e.fixable()?;
+            crate::web::products::order_refused(&member, &state, typed, status, message).await
+        }
+        answer => answer,
+    }
 }
 
 /// `POST /products/{id}/renew`: the renew button shows its confirmation; the
@@ -336,5 +359,5 @@ pub async fn renew(
         },
         None => Step::Review(OwnedRequest::Renewal { product_id }),
     };
-    review_or_confirm(member, state, step, action).await
+    review_or_confirm(&member, state, step, action).await
 }

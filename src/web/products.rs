@@ -15,8 +15,10 @@ use crate::i18n::{date, t, t1, t2};
 use crate::startup::AppState;
 use crate::web::Member;
 use crate::web::errors::AppError;
-use crate::web::layout::{Layout, Section, page};
+use crate::web::layout::{Layout, Section, page, page_with_status};
+use crate::web::orders::Typed;
 use crate::web::views::PAGE_SIZE;
+use actix_web::http::StatusCode;
 
 /// A product as its row shows it: where it is installed, who manages it, who pays next.
 pub struct ProductRow {
@@ -104,6 +106,9 @@ struct ListPage {
     /// The clients view: the clients to filter by, and the one chosen (empty: all).
     clients: Vec<Choice>,
     client: String,
+    /// What the order form holds, and why it was refused when it was.
+    typed: Typed,
+    order_error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -139,6 +144,41 @@ pub async fn list(
     if clients_view && !member.is_partner_org() {
         return Err(AppError::NotFound);
     }
+    page(&list_page(&member, &state, clients_view, query.into_inner()).await?)
+}
+
+/// The order form refused what was sent: the products page again, the form holding
+/// what was typed, the reason said above it and at the top of the page.
+pub async fn order_refused(
+    member: &Member,
+    state: &AppState,
+    typed: Typed,
+    status: StatusCode,
+    message: String,
+) -> Result<HttpResponse, AppError> {
+    let clients_view = !typed.customer_org_id.is_empty()
+        && typed.customer_org_id != member.org_id()
+        && member.is_partner_org();
+    let query = ListQuery {
+        view: None,
+        after: None,
+        client: None,
+    };
+    let mut list = list_page(member, state, clients_view, query).await?;
+    list.order_error = Some(message);
+    if !typed.managed_by.is_empty() {
+        list.default_target = typed.managed_by.clone();
+    }
+    list.typed = typed;
+    page_with_status(status, &list)
+}
+
+async fn list_page(
+    member: &Member,
+    state: &AppState,
+    clients_view: bool,
+    query: ListQuery,
+) -> Result<ListPage, AppError> {
     let org_id = member.org_id().to_owned();
     let after = query.after.clone();
     let client = query
@@ -242,8 +282,8 @@ pub async fn list(
             (false, _) => format!("/products?after={last}"),
         }
     });
-    page(&ListPage {
-        layout: Layout::new(&member, Section::Products)?,
+    Ok(ListPage {
+        layout: Layout::new(member, Section::Products)?,
         rows: products
             .iter()
             .map(|p| ProductRow::new(p, member.org_id(), may_buy, member.role().sees_billing()))
@@ -257,5 +297,12 @@ pub async fn list(
         default_target,
         clients,
         client: client.unwrap_or_default(),
+        typed: Typed {
+            customer_org_id: String::new(),
+            offer: String::new(),
+            managed_by: String::new(),
+            label: String::new(),
+        },
+        order_error: None,
     })
 }
