@@ -5,15 +5,16 @@
 //! ([`place`]); the scheduler bills the automatic renewals ([`renewals`]).
 
 mod confirm;
+mod error;
 mod place;
 mod renewals;
 
 pub use confirm::{Confirmation, INTENT_KEPT_DAYS, INTENT_VALID_MINUTES, Review, confirm, review};
+pub use error::OrderError;
 pub use place::place;
 pub use renewals::{RenewalRun, renew_due};
 
 use chrono::{Months, NaiveDate};
-use diesel::result::Error as DieselError;
 
 use crate::billing::{self, Charge, Management, Payer, Refusal, Totals};
 use crate::db::DbConn;
@@ -127,37 +128,6 @@ pub struct Quote {
     pub payment_days: i64,
     /// Whether a payment of the invoice carries a QR reference.
     pub qr_reference: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum OrderError {
-    /// The customer or the product is not the acting organization's to order for.
-    #[error("not found")]
-    NotFound,
-    #[error("there is no such offer in the catalog")]
-    UnknownOffer,
-    #[error("the chosen partner does not manage products of this organization")]
-    UnknownManager,
-    #[error(transparent)]
-    Refused(#[from] Refusal),
-    /// The confirmation came after its review expired.
-    #[error("this review expired")]
-    Expired,
-    /// This period of the product was billed meanwhile.
-    #[error("this period is already billed")]
-    AlreadyBilled,
-    /// The payer has not given its billing details yet (`ours`: it is the orderer's own
-    /// organization, which can give them).
-    #[error("the payer has no billing details")]
-    NoBillingDetails { payer: String, ours: bool },
-    #[error(transparent)]
-    Storage(#[from] anyhow::Error),
-}
-
-impl From<DieselError> for OrderError {
-    fn from(e: DieselError) -> OrderError {
-        OrderError::Storage(e.into())
-    }
 }
 
 /// An order that was placed, as its confirmation tells it.

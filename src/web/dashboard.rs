@@ -6,8 +6,8 @@ use askama::Template;
 use chrono::{Datelike, NaiveDate, TimeDelta};
 
 use crate::db::models::activity;
+use crate::db::models::invoices;
 use crate::db::models::products::{self, Visible};
-use crate::db::models::{invoices, partnerships};
 use crate::db::{DbConn, now};
 use crate::domain::{Currency, Money};
 use crate::i18n::{current, money, t1};
@@ -142,8 +142,8 @@ pub async fn show(member: Member, state: web::Data<AppState>) -> Result<HttpResp
                 None
             };
             Ok((
-                partnerships::counts(conn, &org_id)?,
-                partnerships::open_invitations(
+                activity::counts(conn, &org_id)?,
+                activity::open_invitations(
                     conn,
                     &org_id,
                     now() - TimeDelta::days(crate::partnerships::INVITATION_DAYS),

@@ -1,12 +1,14 @@
-//! What an organization spent and earned month by month, for its dashboard: sums made
-//! by the database, in the organization's currency, scoped to it in SQL.
+//! What an organization's dashboard counts and sums: its partners and clients, its open
+//! invitations, what it spent and earned month by month (sums made by the database, in
+//! the organization's currency), each scoped to the organization in SQL.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
 use crate::db::DbConn;
-use crate::domain::Currency;
+use crate::db::schema::partnerships;
+use crate::domain::{Currency, PartnershipStatus, Side};
 
 /// One month's sum.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
@@ -156,4 +158,53 @@ pub fn earned_since(
         .into_iter()
         .filter_map(|s| Some((s.currency.parse().ok()?, s.amount)))
         .collect())
+}
+
+/// How many partners the organization works with and how many clients it works for:
+/// active partnerships only (a pending invitation grants nothing yet).
+pub fn counts(conn: &mut DbConn, org_id: &str) -> QueryResult<(i64, i64)> {
+    let active = partnerships::status.eq(PartnershipStatus::Active);
+    let as_customer = partnerships::table
+        .filter(partnerships::customer_org_id.eq(org_id))
+        .filter(active)
+        .count()
+        .get_result(conn)?;
+    let as_partner = partnerships::table
+        .filter(partnerships::partner_org_id.eq(org_id))
+        .filter(active)
+        .count()
+        .get_result(conn)?;
+    Ok((as_customer, as_partner))
+}
+
+/// The organization's invitations still open (sent since `since`): how many wait for its
+/// answer, and how many it sent that wait for the other side's.
+pub fn open_invitations(
+    conn: &mut DbConn,
+    org_id: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, i64)> {
+    let open = partnerships::status
+        .eq(PartnershipStatus::Pending)
+        .and(partnerships::invited_at.ge(since));
+    let count = |conn: &mut DbConn, by_us: bool| -> QueryResult<i64> {
+        let (as_customer, as_partner) = if by_us {
+            (Side::Customer, Side::Partner)
+        } else {
+            (Side::Partner, Side::Customer)
+        };
+        partnerships::table
+            .filter(open)
+            .filter(
+                partnerships::customer_org_id
+                    .eq(org_id)
+                    .and(partnerships::initiated_by.eq(as_customer))
+                    .or(partnerships::partner_org_id
+                        .eq(org_id)
+                        .and(partnerships::initiated_by.eq(as_partner))),
+            )
+            .count()
+            .get_result(conn)
+    };
+    Ok((count(conn, false)?, count(conn, true)?))
 }
