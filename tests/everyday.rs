@@ -49,6 +49,17 @@ async fn an_error_met_signed_in_keeps_the_console_around_it() {
     assert_eq!(visitor.texts("main h1"), ["Page not found"]);
 }
 
+/// Has `browser`'s organization invite the partner `partner_org_id` with full access, the
+/// customer paying.
+async fn invite_with_full_access(browser: &Browser, partner_org_id: &str) -> Page {
+    let form = [
+        ("partner_org_id", partner_org_id),
+        ("access", "full"),
+        ("payment_mode", "customer"),
+    ];
+    browser.submit("/partners", &form).await
+}
+
 #[tokio::test]
 async fn the_partner_search_says_who_already_works_with_the_customer() {
     let app = spawn_demo().await;
@@ -86,16 +97,7 @@ async fn the_partner_search_says_who_already_works_with_the_customer() {
     let before = carla.get("/partners/new?q=studio").await;
     assert!(before.text().contains("Not yet"), "{}", before.text());
     assert!(before.has_link(&format!("/partners/new?partner={studio}")));
-    let sent = carla
-        .submit(
-            "/partners",
-            &[
-                ("partner_org_id", &studio),
-                ("access", "full"),
-                ("payment_mode", "customer"),
-            ],
-        )
-        .await;
+    let sent = invite_with_full_access(&carla, &studio).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
     let pending = sent.location().unwrap().to_owned();
     let after = carla.get("/partners/new?q=studio").await;
@@ -362,16 +364,7 @@ async fn a_pending_invitation_waits_on_both_dashboards_and_counts_as_no_partner(
     );
 
     let studio = org_id(&app, STUDIO).await;
-    let sent = carla
-        .submit(
-            "/partners",
-            &[
-                ("partner_org_id", &studio),
-                ("access", "full"),
-                ("payment_mode", "customer"),
-            ],
-        )
-        .await;
+    let sent = invite_with_full_access(&carla, &studio).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
     let id = sent
         .location()
@@ -424,12 +417,7 @@ async fn a_pending_invitation_waits_on_both_dashboards_and_counts_as_no_partner(
 
     // Sent again and withdrawn: withdrawn. Sent again and left 31 days: expired, even
     // before the job that closes it has run, and waiting for nobody.
-    let form = [
-        ("partner_org_id", studio.as_str()),
-        ("access", "full"),
-        ("payment_mode", "customer"),
-    ];
-    let invite = || carla.submit("/partners", &form);
+    let invite = || invite_with_full_access(&carla, &studio);
     let again = invite().await;
     let second = again
         .location()

@@ -86,33 +86,9 @@ async fn only_legal_reps_admins_and_billing_staff_of_the_payer_see_invoices() {
 async fn the_list_pages_by_keys_without_gaps_or_repeats() {
     let app = spawn_demo().await;
     let acme = org_id(&app, ACME).await;
-    let alice_id: String = app
-        .with_db(|conn| {
-            use partnerdesk::db::schema::users;
-            users::table
-                .filter(users::email.eq("alice@acme.test"))
-                .select(users::id)
-                .first(conn)
-                .unwrap()
-        })
-        .await;
     // Sixty more orders, through the ordering code.
-    let org = acme.clone();
-    app.with_db(move |conn| {
-        for _ in 0..60 {
-            let acting = partnerdesk::orders::Acting::Member {
-                org_id: &org,
-                user_id: &alice_id,
-                locale: partnerdesk::i18n::Locale::En,
-            };
-            let request = partnerdesk::orders::Request::New {
-                customer_org_id: &org,
-                offer_code: "domain-ch",
-                managed_by: None,
-                label: "",
-            };
-            partnerdesk::orders::place(conn, acting, request, partnerdesk::db::now(), 810).unwrap();
-        }
+    order_domains(&app, "alice@acme.test", ACME, ACME, 60, |_| {
+        partnerdesk::db::now()
     })
     .await;
     let expected: HashSet<String> = invoices_of(&app, &acme)

@@ -223,26 +223,16 @@ async fn a_partner_works_through_its_clients_products_soonest_renewal_first_and_
     let app = spawn_demo().await;
     let beta = org_id(&app, BETA).await;
     let acme = org_id(&app, ACME).await;
-    let paul_id = user_id(&app, "paul@webagency.test").await;
-    // Sixty more products for Beta, ordered on sixty days, some on the same one.
-    let (org, agency) = (beta.clone(), org_id(&app, WEB_AGENCY).await);
-    app.with_db(move |conn| {
-        for i in 0..60 {
-            let acting = partnerdesk::orders::Acting::Member {
-                org_id: &agency,
-                user_id: &paul_id,
-                locale: partnerdesk::i18n::Locale::En,
-            };
-            let request = partnerdesk::orders::Request::New {
-                customer_org_id: &org,
-                offer_code: "domain-ch",
-                managed_by: None,
-                label: "",
-            };
-            let at = partnerdesk::db::now() - chrono::TimeDelta::days(i % 40);
-            partnerdesk::orders::place(conn, acting, request, at, 810).unwrap();
-        }
-    })
+    // Sixty more products for Beta, ordered on forty days, some on the same one.
+    let some_days_ago = |i: i64| partnerdesk::db::now() - chrono::TimeDelta::days(i % 40);
+    order_domains(
+        &app,
+        "paul@webagency.test",
+        WEB_AGENCY,
+        BETA,
+        60,
+        some_days_ago,
+    )
     .await;
     let paul = app.logged_in("paul@webagency.test").await;
 

@@ -127,3 +127,34 @@ pub async fn user_id(app: &TestApp, email: &'static str) -> String {
     })
     .await
 }
+
+/// Has `email`, a member of `orderer`, order a .ch domain for `customer` through the
+/// ordering code, `count` times, the i-th at `at(i)`.
+pub async fn order_domains(
+    app: &TestApp,
+    email: &'static str,
+    orderer: &'static str,
+    customer: &'static str,
+    count: i64,
+    at: fn(i64) -> chrono::NaiveDateTime,
+) {
+    let user = user_id(app, email).await;
+    let (orderer, customer) = (org_id(app, orderer).await, org_id(app, customer).await);
+    app.with_db(move |conn| {
+        for i in 0..count {
+            let acting = partnerdesk::orders::Acting::Member {
+                org_id: &orderer,
+                user_id: &user,
+                locale: partnerdesk::i18n::Locale::En,
+            };
+            let request = partnerdesk::orders::Request::New {
+                customer_org_id: &customer,
+                offer_code: "domain-ch",
+                managed_by: None,
+                label: "",
+            };
+            partnerdesk::orders::place(conn, acting, request, at(i), 810).unwrap();
+        }
+    })
+    .await;
+}
