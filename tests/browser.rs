@@ -665,6 +665,7 @@ async fn pages_hold_from_phone_width_to_a_wide_screen() {
                     "{what}: the menu button is for phones"
                 );
                 let name: String = path
+                    .replace(&id, "ID")
                     .chars()
                     .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
                     .collect();
