@@ -297,8 +297,11 @@ pub async fn shown_in_the_shell(
     let Ok(member) = Member::extract(res.request()).await else {
         return Ok(res);
     };
+    let Ok(layout) = Layout::within(&member, Section::of_path(res.request().path())) else {
+        return Ok(res);
+    };
     let page = ErrorInShell {
-        layout: Layout::within(&member, Section::of_path(res.request().path()))?,
+        layout,
         status: res.status().as_u16(),
         title,
         message,

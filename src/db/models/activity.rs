@@ -85,7 +85,7 @@ pub fn spent_by_month(
     by_month(conn, sql, payer_org_id, currency, since)
 }
 
-/// What the partner earned (commissions and cashback), by month since `since`, in
+/// What the partner earned (its cashback and refunds), by month since `since`, in
 /// `currency`.
 pub fn earned_by_month(
     conn: &mut DbConn,
