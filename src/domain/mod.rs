@@ -11,7 +11,7 @@ mod product;
 
 pub use billing::{Currency, IncomeKind, Money, OrderKind, Placer, Rate, decimal};
 pub use partnership::{Access, AccessKind, EventKind, PartnershipStatus, PaymentMode, Side};
-pub use product::{LABEL_MAX, parse_label, product_name};
+pub use product::{parse_label, product_name};
 /// `text` in groups of four characters, as IBANs, payment references and keys to type
 /// are printed.
 pub fn in_fours(text: &str) -> String {

@@ -6,7 +6,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::refuse_hidden_characters;
 
 /// How long a label may be, in characters.
-pub const LABEL_MAX: usize = 100;
+const LABEL_MAX: usize = 100;
 
 /// The label `typed` at order, as stored: trimmed, one way to write each letter, spaces
 /// collapsed; empty when none is given. Refused when too long, holding characters that
